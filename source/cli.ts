@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+// argv -> command. Picks the reporter mode, owns the exit code, and turns errors into messages.
+import {readFileSync, realpathSync} from 'node:fs';
+import {join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {parseArgs, type ParseArgsConfig} from 'node:util';
+import {chooseMode, defaultWorkspace, packageDir, type CommandContext} from './commands/context.js';
+import {commandHelp, mainHelp} from './commands/help.js';
+import {commands, findCommand, globalOptions, type CommandSpec, type OptionSpec} from './commands/registry.js';
+import {ExitCode, formatError, UserError} from './errors.js';
+
+function version(): string {
+	return (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {version: string}).version;
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+	const distance = (a: string, b: string) => {
+		const row = Array.from({length: b.length + 1}, (_, index) => index);
+		for (let i = 1; i <= a.length; i++) {
+			let previous = row[0]!;
+			row[0] = i;
+			for (let j = 1; j <= b.length; j++) {
+				const current = row[j]!;
+				row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+				previous = current;
+			}
+		}
+		return row[b.length]!;
+	};
+	const scored = candidates.map((candidate) => ({candidate, score: distance(word, candidate)})).sort((a, b) => a.score - b.score);
+	return scored[0] && scored[0].score <= Math.max(2, Math.floor(word.length / 3)) ? scored[0].candidate : undefined;
+}
+
+export function parseCommandLine(argv: string[]): {command: CommandSpec | undefined; values: Record<string, unknown>; positionals: string[]} {
+	const takesValue = (arg: string) => {
+		const name = arg.replace(/^-+/, '');
+		const spec = globalOptions[name] ?? commands.flatMap((each) => Object.entries(each.options)).find(([key]) => key === name)?.[1];
+		return arg.startsWith('--') && !arg.includes('=') && spec?.type === 'string';
+	};
+	let firstPositional = -1;
+	for (let index = 0; index < argv.length; index++) {
+		const arg = argv[index]!;
+		if (arg === '--') break;
+		if (!arg.startsWith('-')) {
+			firstPositional = index;
+			break;
+		}
+		if (takesValue(arg)) index++;
+	}
+	const name = firstPositional === -1 ? undefined : argv[firstPositional];
+	let command: CommandSpec | undefined;
+	let rest = argv;
+	if (name !== undefined) {
+		command = findCommand(name);
+		if (!command) {
+			const suggestion = closest(name, commands.map((each) => each.name));
+			throw new UserError(`unknown command "${name}"`, {
+				hint: suggestion ? `did you mean "${suggestion}"?` : `commands: ${commands.map((each) => each.name).join(', ')}`,
+				nextSteps: ['sel4-llm --help'],
+			});
+		}
+		rest = [...argv.slice(0, firstPositional), ...argv.slice(firstPositional + 1)];
+	}
+	const specs: Record<string, OptionSpec> = {
+		...globalOptions,
+		version: {type: 'boolean', description: 'Print the version'},
+		...(command?.options ?? {}),
+	};
+	const config: ParseArgsConfig['options'] = {};
+	for (const [key, spec] of Object.entries(specs)) {
+		config[key] = {type: spec.type, ...(spec.multiple ? {multiple: true} : {}), ...(spec.short ? {short: spec.short} : {})};
+	}
+	let parsed;
+	try {
+		parsed = parseArgs({args: rest, options: config, allowPositionals: true, strict: true});
+	} catch (error) {
+		const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+		const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message)?.[1];
+		if (unknown) {
+			const suggestion = closest(unknown.replace(/^-+/, ''), Object.keys(specs));
+			throw new UserError(`unknown option ${unknown}${command ? ` for "${command.name}"` : ''}`, {
+				hint: suggestion ? `did you mean --${suggestion}?` : `options: ${Object.keys(specs).map((key) => `--${key}`).join(', ')}`,
+				nextSteps: [`sel4-llm ${command ? `${command.name} ` : ''}--help`],
+			});
+		}
+		throw new UserError(message, {nextSteps: [`sel4-llm ${command ? `${command.name} ` : ''}--help`]});
+	}
+	for (const [key, spec] of Object.entries(specs)) {
+		const value = (parsed.values as Record<string, unknown>)[key];
+		if (spec.values && typeof value === 'string' && !spec.values.includes(value)) {
+			throw new UserError(`--${key} must be one of: ${spec.values.join(', ')} (got "${value}")`);
+		}
+	}
+	return {command, values: parsed.values as Record<string, unknown>, positionals: parsed.positionals};
+}
+
+function parseSets(values: unknown): Array<[string, string]> {
+	const list = Array.isArray(values) ? (values as string[]) : [];
+	return list.map((entry) => {
+		const equals = entry.indexOf('=');
+		if (equals <= 0) {
+			throw new UserError(`--set needs name=value (got "${entry}")`, {hint: 'for example --set platform=x86_64'});
+		}
+		return [entry.slice(0, equals), entry.slice(equals + 1)];
+	});
+}
+
+export async function main(argv: string[], io = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin}): Promise<number> {
+	const {command, values, positionals} = parseCommandLine(argv);
+	if (values.version) {
+		io.stdout.write(`${version()}\n`);
+		return ExitCode.ok;
+	}
+	if (!command) {
+		io.stdout.write(`${mainHelp(version())}\n`);
+		return ExitCode.ok;
+	}
+	if (values.help) {
+		io.stdout.write(`${commandHelp(command)}\n`);
+		return ExitCode.ok;
+	}
+	const limits = command.positionals ?? {min: 0, max: Infinity, name: 'argument'};
+	if (positionals.length < limits.min) {
+		throw new UserError(`"${command.name}" needs ${limits.min === 1 ? 'a' : `at least ${limits.min}`} ${limits.name}`, {
+			hint: `usage: ${command.usage}`,
+		});
+	}
+	if (positionals.length > limits.max) {
+		throw new UserError(`"${command.name}" takes ${limits.max === 0 ? 'no arguments' : `at most ${limits.max}`} (got "${positionals.join(' ')}")`, {
+			hint: `usage: ${command.usage}`,
+		});
+	}
+	if (!command.usesRecipes && (values.set !== undefined || values.recipes !== undefined)) {
+		throw new UserError(`"${command.name}" does not take --set or --recipes`, {hint: `usage: ${command.usage}`});
+	}
+	const json = Boolean(values.json);
+	const context: CommandContext = {
+		command: command.name,
+		positionals,
+		options: values as CommandContext['options'],
+		workspace: typeof values.workspace === 'string' ? resolve(values.workspace) : defaultWorkspace(process.env),
+		sets: parseSets(values.set),
+		json,
+		mode: chooseMode({json, plain: Boolean(values.plain)}, io, process.env),
+		interactive: Boolean(io.stdin.isTTY && io.stdout.isTTY) && chooseMode({json, plain: false}, io, process.env) === 'ink',
+		recipesDir: typeof values.recipes === 'string' ? resolve(values.recipes) : undefined,
+		io,
+		env: process.env,
+	};
+	const module = await command.load();
+	return module.run(context);
+}
+
+function invokedDirectly(): boolean {
+	if (process.argv[1] === undefined) return false;
+	try {
+		return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+	} catch {
+		return false;
+	}
+}
+
+if (invokedDirectly()) {
+	main(process.argv.slice(2)).then(
+		(code) => {
+			process.exitCode = code;
+		},
+		(error: unknown) => {
+			const {text, exitCode} = formatError(error);
+			process.stderr.write(`${text}\n`);
+			process.exitCode = exitCode;
+		},
+	);
+}

@@ -1,0 +1,44 @@
+// What a command gets: its arguments, the global options and the terminal it runs in.
+import {homedir} from 'node:os';
+import {dirname, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+export type Io = {
+	stdout: NodeJS.WriteStream;
+	stderr: NodeJS.WriteStream;
+	stdin: NodeJS.ReadStream;
+};
+
+export type CommandContext = {
+	command: string;
+	positionals: string[];
+	options: Record<string, string | boolean | string[] | undefined>;
+	workspace: string;
+	/** Variables given with --set, in order. */
+	sets: Array<[string, string]>;
+	json: boolean;
+	/** Which reporter to use: Ink on an interactive terminal, plain lines otherwise, or JSON. */
+	mode: 'ink' | 'plain' | 'json';
+	/** True when a person can answer questions (stdin and stdout are terminals and not CI). */
+	interactive: boolean;
+	recipesDir: string | undefined;
+	io: Io;
+	env: NodeJS.ProcessEnv;
+};
+
+/** The installed package's root (holds recipes/ and overlays/). */
+export const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function defaultWorkspace(env: NodeJS.ProcessEnv): string {
+	return env.SEL4LLM_WORKSPACE ? resolve(env.SEL4LLM_WORKSPACE) : join(homedir(), 'sel4-llm');
+}
+
+export function isCi(env: NodeJS.ProcessEnv): boolean {
+	return Boolean(env.CI && env.CI !== '0' && env.CI !== 'false') || Boolean(env.CONTINUOUS_INTEGRATION || env.BUILD_NUMBER || env.RUN_ID);
+}
+
+export function chooseMode(options: {json: boolean; plain: boolean}, io: Io, env: NodeJS.ProcessEnv): CommandContext['mode'] {
+	if (options.json) return 'json';
+	if (options.plain || !io.stdout.isTTY || !io.stderr.isTTY || isCi(env) || env.TERM === 'dumb') return 'plain';
+	return 'ink';
+}

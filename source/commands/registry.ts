@@ -1,0 +1,95 @@
+// Every command: its help text and options, and a loader for its module. Loading is lazy so that
+// `--help` and `--version` never import Ink, React, zod or YAML.
+import type {CommandContext} from './context.js';
+
+export type OptionSpec = {
+	type: 'string' | 'boolean';
+	multiple?: boolean;
+	short?: string;
+	description: string;
+	/** Allowed values for a string option; anything else is a usage error naming them. */
+	values?: readonly string[];
+	valueName?: string;
+	default?: string | boolean;
+};
+
+export type CommandModule = {run(context: CommandContext): Promise<number>};
+
+export type CommandSpec = {
+	name: string;
+	summary: string;
+	usage: string;
+	description?: string;
+	options: Record<string, OptionSpec>;
+	examples?: string[];
+	/** Positional arguments: how many at least / at most (Infinity for any). */
+	positionals?: {min: number; max: number; name: string};
+	/** Commands that accept the recipe options (--workspace, --set, --recipes). */
+	usesRecipes?: boolean;
+	load(): Promise<CommandModule>;
+};
+
+export const globalOptions: Record<string, OptionSpec> = {
+	workspace: {
+		type: 'string',
+		valueName: 'DIR',
+		description: 'Workspace directory for sources, builds, logs and the journal (default: ~/sel4-llm, or $SEL4LLM_WORKSPACE)',
+	},
+	set: {type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'Set a recipe variable (repeatable)'},
+	json: {type: 'boolean', description: 'Machine-readable output on stdout (NDJSON events or one JSON document)'},
+	plain: {type: 'boolean', description: 'Plain line output even on a terminal'},
+	recipes: {type: 'string', valueName: 'DIR', description: 'Read recipes from DIR instead of the built-in ones'},
+	help: {type: 'boolean', short: 'h', description: 'Show help'},
+};
+
+const recipeCommands: CommandSpec[] = [
+	{
+		name: 'recipes',
+		summary: 'List the recipes, their steps and variables',
+		usage: 'sel4-llm recipes [--json]',
+		options: {},
+		usesRecipes: true,
+		positionals: {min: 0, max: 0, name: ''},
+		load: () => import('./recipes.js'),
+	},
+	{
+		name: 'plan',
+		summary: 'Dry run: every step in order, run or skip and why, the exact commands',
+		usage: 'sel4-llm plan [step|recipe...] [--force] [--set name=value]',
+		description:
+			'Shows what `run` would do without changing anything: each step with run/skip and the reason, the commands with variables expanded, and the capabilities it needs (network, sudo, long, device-write). Status checks of steps are run (they only read).',
+		options: {force: {type: 'boolean', description: 'Plan as if every selected step had to run again'}},
+		usesRecipes: true,
+		positionals: {min: 0, max: Infinity, name: 'step|recipe'},
+		examples: ['sel4-llm plan', 'sel4-llm plan build --set platform=x86_64'],
+		load: () => import('./plan.js'),
+	},
+	{
+		name: 'run',
+		summary: 'Run steps or whole recipes (with the steps they need), skipping what is up to date',
+		usage: 'sel4-llm run <step|recipe>... [--force] [--set name=value]',
+		options: {
+			force: {type: 'boolean', description: 'Run the named steps again even if they are up to date'},
+			yes: {type: 'boolean', short: 'y', description: 'Do not ask; accept the plan (needed without a terminal for sudo steps)'},
+		},
+		usesRecipes: true,
+		positionals: {min: 1, max: Infinity, name: 'step|recipe'},
+		examples: ['sel4-llm run sources', 'sel4-llm run build --force'],
+		load: () => import('./run.js'),
+	},
+	{
+		name: 'status',
+		summary: 'The journal: done, stale or pending for every step',
+		usage: 'sel4-llm status [--json]',
+		options: {},
+		usesRecipes: true,
+		positionals: {min: 0, max: 0, name: ''},
+		load: () => import('./status.js'),
+	},
+];
+
+export const commands: CommandSpec[] = [...recipeCommands];
+
+export function findCommand(name: string): CommandSpec | undefined {
+	return commands.find((command) => command.name === name);
+}

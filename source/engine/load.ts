@@ -1,0 +1,444 @@
+// Reads recipe files and the troubleshooting catalogue; every problem names file:line:col and the key path.
+import {readdirSync, readFileSync, statSync} from 'node:fs';
+import {basename, join, relative} from 'node:path';
+import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node} from 'yaml';
+import type {z} from 'zod';
+import {ExitCode, UserError, UserErrors} from '../errors.js';
+import {
+	CatalogueSchema,
+	RecipeSchema,
+	type CatalogueSpec,
+	type CommandSpec,
+	type RecipeSpec,
+	type StepSpec,
+	type TroubleshootEntry,
+	type VariableSpec,
+} from './schema.js';
+import {referencedNames, splitWords, WordSplitError} from './vars.js';
+
+export type Locator = (path: readonly (string | number)[]) => string;
+
+export type Step = {
+	/** recipe.step */
+	id: string;
+	name: string;
+	recipe: string;
+	spec: StepSpec;
+	/** Resolved full ids of the steps this one needs. */
+	needs: string[];
+	locate: Locator;
+};
+
+export type Variable = {name: string; spec: VariableSpec; recipe: string; locate: Locator};
+
+export type RecipeSet = {
+	recipes: Array<{id: string; title: string; description?: string; file: string; steps: string[]}>;
+	steps: Map<string, Step>;
+	/** Every step in a dependency-respecting order (declaration order where free). */
+	order: string[];
+	vars: Map<string, Variable>;
+	catalogue: TroubleshootEntry[];
+};
+
+/** Variables every recipe can use without declaring them. */
+export const builtinVariables = ['workspace', 'home', 'package_dir', 'state_dir', 'nproc', 'user'] as const;
+
+type Parsed<T> = {value: T; locate: Locator};
+
+function parseYamlFile<T>(file: string, schema: z.ZodType<T>, display: string): Parsed<T> {
+	let text: string;
+	try {
+		text = readFileSync(file, 'utf8');
+	} catch (error) {
+		throw new UserError(`cannot read ${display}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+			exitCode: ExitCode.invalidInput,
+		});
+	}
+	const lineCounter = new LineCounter();
+	const document = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true});
+	const at = (offset: number): string => {
+		const pos = lineCounter.linePos(offset);
+		return `${display}:${pos.line}:${pos.col}`;
+	};
+	if (document.errors.length > 0) {
+		throw new UserErrors(
+			document.errors.map(
+				(error) =>
+					new UserError(`malformed YAML: ${error.message.split('\n')[0]}`, {
+						location: at(error.pos[0]),
+						exitCode: ExitCode.invalidInput,
+					}),
+			),
+		);
+	}
+	const locate: Locator = (path) => {
+		const node = nodeAt(document, path);
+		return at(node?.range?.[0] ?? 0);
+	};
+	const result = schema.safeParse(document.toJS());
+	if (!result.success) {
+		const errors = result.error.issues.map((issue) => {
+			let path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
+			let message = issue.message;
+			if (issue.code === 'unrecognized_keys') {
+				const key = issue.keys[0]!;
+				path = [...path, key];
+				const known = knownKeys(schema, issue.path);
+				message = `unknown key "${issue.keys.join('", "')}"${known ? ` (allowed: ${known})` : ''}`;
+				return new UserError(`${message} at ${formatPath(path)}`, {
+					location: at(keyNodeAt(document, path)?.range?.[0] ?? 0),
+					exitCode: ExitCode.invalidInput,
+				});
+			}
+			if (issue.code === 'invalid_type') message = `wrong type: ${issue.message.replace(/^Invalid input: /, '')}`;
+			if (issue.code === 'invalid_union') message = 'wrong type or shape for this value';
+			return new UserError(`${message} at ${formatPath(path)}`, {location: locate(path), exitCode: ExitCode.invalidInput});
+		});
+		throw new UserErrors(errors);
+	}
+	return {value: result.data, locate};
+}
+
+function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string | undefined {
+	// Walk the zod schema along the path to list the keys allowed where an unknown one appeared.
+	let current: any = schema;
+	for (const part of path) {
+		current = unwrap(current);
+		if (!current) return undefined;
+		const def = current.def ?? current._def;
+		if (def?.type === 'object') current = def.shape?.[part as string];
+		else if (def?.type === 'record') current = def.valueType;
+		else if (def?.type === 'array') current = def.element;
+		else return undefined;
+	}
+	current = unwrap(current);
+	const shape = current?.def?.shape;
+	return shape ? Object.keys(shape).join(', ') : undefined;
+}
+
+function unwrap(schema: any): any {
+	let current = schema;
+	for (let depth = 0; depth < 10 && current; depth++) {
+		const def = current.def ?? current._def;
+		if (!def) return current;
+		if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable') current = def.innerType;
+		else if (def.type === 'pipe') current = def.in;
+		else if (def.type === 'union') {
+			current = def.options.find((option: any) => (option.def ?? option._def)?.type === 'object') ?? def.options[0];
+		} else return current;
+	}
+	return current;
+}
+
+function formatPath(path: readonly (string | number)[]): string {
+	if (path.length === 0) return 'the top level';
+	return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`)).join('');
+}
+
+function nodeAt(document: Document, path: readonly (string | number)[]): Node | undefined {
+	// The deepest node that exists along the path, so a missing key points at its parent.
+	let node: unknown = document.contents;
+	for (const part of path) {
+		if (isMap(node)) {
+			const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(part));
+			if (!pair) break;
+			node = pair.value ?? pair.key;
+		} else if (isSeq(node) && typeof part === 'number') {
+			const item = node.items[part];
+			if (!item) break;
+			node = item;
+		} else break;
+	}
+	return node as Node | undefined;
+}
+
+function keyNodeAt(document: Document, path: readonly (string | number)[]): Node | undefined {
+	const parent = nodeAt(document, path.slice(0, -1));
+	const last = path.at(-1);
+	if (isMap(parent)) {
+		const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === String(last));
+		if (pair && isScalar(pair.key)) return pair.key;
+	}
+	return parent;
+}
+
+/** Reads the troubleshooting catalogue. */
+export function loadCatalogue(file: string, display = file): TroubleshootEntry[] {
+	const parsed: Parsed<CatalogueSpec> = parseYamlFile(file, CatalogueSchema, display);
+	const seen = new Map<string, number>();
+	parsed.value.entries.forEach((entry, index) => {
+		if (seen.has(entry.id)) {
+			throw new UserError(`duplicate troubleshooting entry id "${entry.id}"`, {
+				location: parsed.locate(['entries', index, 'id']),
+				exitCode: ExitCode.invalidInput,
+			});
+		}
+		seen.set(entry.id, index);
+	});
+	return parsed.value.entries;
+}
+
+function listRecipeFiles(dir: string): string[] {
+	let stat;
+	try {
+		stat = statSync(dir);
+	} catch {
+		throw new UserError(`recipe directory ${dir} does not exist`, {exitCode: ExitCode.usage});
+	}
+	if (!stat.isDirectory()) return [dir];
+	return readdirSync(dir)
+		.filter((name) => /\.ya?ml$/.test(name) && !/^troubleshoot\.ya?ml$/.test(name))
+		.sort()
+		.map((name) => join(dir, name));
+}
+
+/**
+ * Loads every recipe in the given directories (or files) into one set, checks references between them
+ * (needs, variables) and orders the steps. Throws UserErrors naming file:line:col for every problem.
+ */
+export function loadRecipeSet(sources: string[], options: {catalogue?: string; displayRoot?: string} = {}): RecipeSet {
+	const errors: UserError[] = [];
+	const display = (file: string) => (options.displayRoot ? relative(options.displayRoot, file) || basename(file) : file);
+	const parsed: Array<Parsed<RecipeSpec> & {file: string}> = [];
+	for (const source of sources) {
+		for (const file of listRecipeFiles(source)) {
+			try {
+				parsed.push({...parseYamlFile(file, RecipeSchema, display(file)), file: display(file)});
+			} catch (error) {
+				if (error instanceof UserErrors) errors.push(...error.errors);
+				else if (error instanceof UserError) errors.push(error);
+				else throw error;
+			}
+		}
+	}
+	if (errors.length > 0) throw new UserErrors(errors);
+
+	const set: RecipeSet = {recipes: [], steps: new Map(), order: [], vars: new Map(), catalogue: []};
+	const recipeIds = new Map<string, string>();
+	for (const {value: recipe, locate, file} of parsed) {
+		if (recipeIds.has(recipe.id)) {
+			errors.push(
+				new UserError(`recipe id "${recipe.id}" is also used by ${recipeIds.get(recipe.id)}`, {
+					location: locate(['id']),
+					exitCode: ExitCode.invalidInput,
+				}),
+			);
+			continue;
+		}
+		recipeIds.set(recipe.id, file);
+		set.recipes.push({
+			id: recipe.id,
+			title: recipe.title,
+			...(recipe.description ? {description: recipe.description} : {}),
+			file,
+			steps: Object.keys(recipe.steps).map((name) => `${recipe.id}.${name}`),
+		});
+		for (const [name, spec] of Object.entries(recipe.vars ?? {})) {
+			const existing = set.vars.get(name);
+			if ((builtinVariables as readonly string[]).includes(name)) {
+				errors.push(
+					new UserError(`variable "${name}" is built in and cannot be declared`, {
+						location: locate(['vars', name]),
+						exitCode: ExitCode.invalidInput,
+					}),
+				);
+			} else if (existing && JSON.stringify(existing.spec) !== JSON.stringify(spec)) {
+				errors.push(
+					new UserError(`variable "${name}" is declared differently in recipe "${existing.recipe}"`, {
+						location: locate(['vars', name]),
+						exitCode: ExitCode.invalidInput,
+					}),
+				);
+			} else if (!existing) set.vars.set(name, {name, spec, recipe: recipe.id, locate: (path) => locate(['vars', name, ...path])});
+		}
+		for (const [name, spec] of Object.entries(recipe.steps)) {
+			const id = `${recipe.id}.${name}`;
+			set.steps.set(id, {id, name, recipe: recipe.id, spec, needs: [], locate: (path) => locate(['steps', name, ...path])});
+		}
+	}
+	if (errors.length > 0) throw new UserErrors(errors);
+
+	for (const step of set.steps.values()) {
+		(step.spec.needs ?? []).forEach((need, index) => {
+			const resolved = resolveStepName(set, need, step.recipe);
+			if (resolved.length === 1) step.needs.push(resolved[0]!);
+			else {
+				errors.push(
+					new UserError(
+						resolved.length === 0
+							? `step "${step.id}" needs "${need}", which does not exist`
+							: `step "${step.id}" needs "${need}", which is ambiguous (${resolved.join(', ')}); write recipe.step`,
+						{location: step.locate(['needs', index]), exitCode: ExitCode.invalidInput},
+					),
+				);
+			}
+		});
+		checkTemplates(set, step, errors);
+	}
+	for (const variable of set.vars.values()) checkVariable(set, variable, errors);
+	if (errors.length > 0) throw new UserErrors(errors);
+
+	const cycle = findCycle(set);
+	if (cycle) {
+		const first = set.steps.get(cycle[0]!)!;
+		throw new UserError(`"needs" forms a cycle: ${cycle.join(' -> ')}`, {
+			location: first.locate(['needs']),
+			exitCode: ExitCode.invalidInput,
+		});
+	}
+	set.order = topologicalOrder(set);
+	if (options.catalogue) set.catalogue = loadCatalogue(options.catalogue, display(options.catalogue));
+	return set;
+}
+
+/** Resolves a step name on the command line or in `needs`: recipe.step, or a step name unique in the set. */
+export function resolveStepName(set: RecipeSet, name: string, preferRecipe?: string): string[] {
+	if (set.steps.has(name)) return [name];
+	if (preferRecipe && set.steps.has(`${preferRecipe}.${name}`)) return [`${preferRecipe}.${name}`];
+	return [...set.steps.values()].filter((step) => step.name === name).map((step) => step.id);
+}
+
+function commandTemplates(command: CommandSpec): Array<{text: string; path: (string | number)[]; split: boolean}> {
+	if (typeof command === 'string') return [{text: command, path: [], split: true}];
+	if (Array.isArray(command)) return command.map((text, index) => ({text, path: [index], split: false}));
+	if ('argv' in command) return command.argv.map((text, index) => ({text, path: ['argv', index], split: false}));
+	return []; // shell scripts see variables through the environment
+}
+
+export function commandList(list: StepSpec['run'] | undefined): CommandSpec[] {
+	if (list === undefined) return [];
+	return typeof list === 'string' ? [list] : list;
+}
+
+function checkTemplates(set: RecipeSet, step: Step, errors: UserError[]): void {
+	const known = (name: string) =>
+		set.vars.has(name) || (builtinVariables as readonly string[]).includes(name) || name.startsWith('artifacts.');
+	const check = (text: string, path: (string | number)[]) => {
+		for (const name of referencedNames(text)) {
+			if (!known(name)) {
+				const declared = [...builtinVariables, ...set.vars.keys()].join(', ');
+				errors.push(
+					new UserError(`unknown variable \${${name}} in step "${step.id}"`, {
+						location: step.locate(path),
+						hint: `declared variables: ${declared}`,
+						exitCode: ExitCode.invalidInput,
+					}),
+				);
+			}
+		}
+	};
+	const spec = step.spec;
+	if (spec.cwd) check(spec.cwd, ['cwd']);
+	for (const [key, value] of Object.entries(spec.env ?? {})) check(String(value), ['env', key]);
+	for (const field of ['run', 'status', 'defer'] as const) {
+		const raw = spec[field];
+		commandList(raw).forEach((command, index) => {
+			const base: (string | number)[] = typeof raw === 'string' ? [field] : [field, index];
+			for (const template of commandTemplates(command)) {
+				check(template.text, [...base, ...template.path]);
+				if (template.split) {
+					try {
+						splitWords(template.text);
+					} catch (error) {
+						if (!(error instanceof WordSplitError)) throw error;
+						errors.push(
+							new UserError(`cannot split command "${template.text}": ${error.message}`, {
+								location: step.locate(base),
+								exitCode: ExitCode.invalidInput,
+							}),
+						);
+					}
+				}
+			}
+		});
+	}
+	(spec.preconditions ?? []).forEach((pre, index) => {
+		if (pre.exists) check(pre.exists, ['preconditions', index, 'exists']);
+		if (pre.run) for (const template of commandTemplates(pre.run)) check(template.text, ['preconditions', index, 'run', ...template.path]);
+	});
+	for (const field of ['sources', 'generates'] as const) {
+		(spec[field] ?? []).forEach((glob, index) => check(glob, [field, index]));
+	}
+	for (const [name, path] of Object.entries(spec.artifacts ?? {})) check(path, ['artifacts', name]);
+	for (const name of Object.keys(spec.if ?? {})) {
+		if (!set.vars.has(name) && !(builtinVariables as readonly string[]).includes(name)) {
+			errors.push(
+				new UserError(`unknown variable "${name}" in the "if" of step "${step.id}"`, {
+					location: step.locate(['if', name]),
+					exitCode: ExitCode.invalidInput,
+				}),
+			);
+		}
+	}
+}
+
+function checkVariable(set: RecipeSet, variable: Variable, errors: UserError[]): void {
+	const spec = variable.spec;
+	const fail = (message: string, path: (string | number)[]) =>
+		errors.push(new UserError(message, {location: variable.locate(path), exitCode: ExitCode.invalidInput}));
+	const def = spec.default;
+	if (def !== undefined && typeof def === 'object') {
+		const by = set.vars.get(def.by);
+		if (!by) fail(`the default of "${variable.name}" depends on unknown variable "${def.by}"`, ['default', 'by']);
+		else if (by.spec.values) {
+			for (const key of Object.keys(def.values)) {
+				if (!by.spec.values.includes(key)) fail(`"${key}" is not a value of "${def.by}" (${by.spec.values.join(', ')})`, ['default', 'values', key]);
+			}
+		}
+	} else if (typeof def === 'string') {
+		for (const name of referencedNames(def)) {
+			if (!set.vars.has(name) && !(builtinVariables as readonly string[]).includes(name)) {
+				fail(`unknown variable \${${name}} in the default of "${variable.name}"`, ['default']);
+			}
+		}
+	}
+}
+
+function findCycle(set: RecipeSet): string[] | undefined {
+	const state = new Map<string, 'visiting' | 'done'>();
+	const stack: string[] = [];
+	const visit = (id: string): string[] | undefined => {
+		const current = state.get(id);
+		if (current === 'done') return undefined;
+		if (current === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
+		state.set(id, 'visiting');
+		stack.push(id);
+		for (const need of set.steps.get(id)!.needs) {
+			const cycle = visit(need);
+			if (cycle) return cycle;
+		}
+		stack.pop();
+		state.set(id, 'done');
+		return undefined;
+	};
+	for (const id of set.steps.keys()) {
+		const cycle = visit(id);
+		if (cycle) return cycle;
+	}
+	return undefined;
+}
+
+function topologicalOrder(set: RecipeSet): string[] {
+	const order: string[] = [];
+	const placed = new Set<string>();
+	const place = (id: string) => {
+		if (placed.has(id)) return;
+		placed.add(id);
+		for (const need of set.steps.get(id)!.needs) place(need);
+		order.push(id);
+	};
+	for (const id of set.steps.keys()) place(id);
+	return order;
+}
+
+/** The steps needed to reach the targets (targets included), in run order. */
+export function closure(set: RecipeSet, targets: string[]): string[] {
+	const wanted = new Set<string>();
+	const add = (id: string) => {
+		if (wanted.has(id)) return;
+		wanted.add(id);
+		for (const need of set.steps.get(id)!.needs) add(need);
+	};
+	for (const target of targets) add(target);
+	return set.order.filter((id) => wanted.has(id));
+}

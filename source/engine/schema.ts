@@ -1,0 +1,183 @@
+// One zod schema for recipe files and the troubleshooting catalogue: the TypeScript types, the runtime
+// validation and the JSON Schema for editors (dist/recipe.schema.json) all come from here.
+import {writeFileSync} from 'node:fs';
+import {z} from 'zod';
+
+const identifier = z
+	.string()
+	.regex(/^[a-z][a-z0-9_-]*$/, 'use lower-case letters, digits, "-" and "_", starting with a letter');
+
+/** A command: a string split into words like a shell would (no expansion), an argv list, or a real shell script. */
+export const CommandSchema = z.union([
+	z.string().min(1),
+	z.array(z.string()).min(1),
+	z
+		.object({
+			argv: z.array(z.string()).min(1).describe('Program and arguments; ${var} inside an element is replaced, never re-split.'),
+			sudo: z.boolean().optional().describe('Run through `sudo -n` unless already root.'),
+		})
+		.strict(),
+	z
+		.object({
+			sh: z
+				.string()
+				.min(1)
+				.describe('A shell script, for pipelines. Recipe variables reach it as environment variables, never as text.'),
+			sudo: z.boolean().optional(),
+		})
+		.strict(),
+]);
+export type CommandSpec = z.infer<typeof CommandSchema>;
+
+const commandList = z.union([z.string().min(1), z.array(CommandSchema)]);
+
+export const CapabilitySchema = z.enum(['network', 'sudo', 'long', 'device-write']);
+export type Capability = z.infer<typeof CapabilitySchema>;
+
+const switchDefault = z
+	.object({
+		by: identifier.describe('The variable whose value picks the default.'),
+		values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+	})
+	.strict();
+
+export const VariableSchema = z
+	.object({
+		type: z.enum(['string', 'enum', 'int', 'bool', 'path']).default('string'),
+		description: z.string().optional(),
+		values: z.array(z.string()).min(1).optional().describe('Allowed values (type enum).'),
+		default: z.union([z.string(), z.number(), z.boolean(), switchDefault]).optional(),
+		min: z.number().int().optional(),
+		max: z.number().int().optional(),
+		pattern: z.string().optional().describe('A regular expression the value must match.'),
+	})
+	.strict()
+	.superRefine((variable, context) => {
+		if (variable.type === 'enum' && !variable.values) {
+			context.addIssue({code: 'custom', message: 'an enum variable needs "values"', path: ['values']});
+		}
+		if (variable.pattern) {
+			try {
+				new RegExp(variable.pattern);
+			} catch (error) {
+				context.addIssue({code: 'custom', message: `invalid pattern: ${(error as Error).message}`, path: ['pattern']});
+			}
+		}
+	});
+export type VariableSpec = z.infer<typeof VariableSchema>;
+
+const regexString = z.string().superRefine((value, context) => {
+	try {
+		new RegExp(value, 'm');
+	} catch (error) {
+		context.addIssue({code: 'custom', message: `invalid regular expression: ${(error as Error).message}`});
+	}
+});
+
+export const TroubleshootSchema = z
+	.object({
+		id: identifier,
+		title: z.string().min(1),
+		match: z
+			.object({
+				output: regexString.optional().describe('Regular expression matched against the output (case-insensitive).'),
+				exitCode: z.number().int().optional(),
+				step: z.string().optional().describe('Only for this step id (short or recipe.step).'),
+				check: z.string().optional().describe('A failed doctor check id.'),
+			})
+			.strict()
+			.refine((match) => match.output !== undefined || match.exitCode !== undefined || match.check !== undefined, {
+				message: 'a match needs "output", "exitCode" or "check"',
+			}),
+		cause: z.string().min(1),
+		explanation: z.string().optional(),
+		fix: z
+			.object({
+				description: z.string().min(1),
+				run: commandList.optional(),
+				capabilities: z.array(CapabilitySchema).optional(),
+			})
+			.strict()
+			.optional(),
+		recheck: z
+			.object({
+				run: commandList.optional().describe('Commands that must succeed after the fix.'),
+				step: z.boolean().optional().describe('Re-run the failed step (the default).'),
+			})
+			.strict()
+			.optional(),
+		confidence: z.enum(['high', 'medium', 'low']).default('high'),
+	})
+	.strict();
+export type TroubleshootEntry = z.infer<typeof TroubleshootSchema>;
+
+const conditionValue = z.union([z.string(), z.boolean(), z.number(), z.array(z.union([z.string(), z.boolean(), z.number()]))]);
+
+export const PreconditionSchema = z
+	.object({
+		run: CommandSchema.optional(),
+		exists: z.string().optional(),
+		message: z.string().min(1),
+	})
+	.strict()
+	.refine((pre) => (pre.run === undefined) !== (pre.exists === undefined), {
+		message: 'a precondition needs exactly one of "run" or "exists"',
+	});
+
+export const StepSchema = z
+	.object({
+		title: z.string().min(1),
+		description: z.string().optional(),
+		needs: z.array(z.string()).optional(),
+		cwd: z.string().optional(),
+		env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+		run: commandList,
+		status: commandList.optional().describe('All exit 0 => up to date, the step is skipped.'),
+		sources: z.array(z.string()).optional().describe('Files (globs) whose contents are part of the fingerprint.'),
+		generates: z.array(z.string()).optional().describe('Files (globs) the step writes; missing ones mean it must run.'),
+		preconditions: z.array(PreconditionSchema).optional(),
+		if: z.record(identifier, conditionValue).optional().describe('Run only when every variable has one of these values.'),
+		capabilities: z.array(CapabilitySchema).optional(),
+		artifacts: z.record(z.string(), z.string()).optional(),
+		troubleshoot: z.array(TroubleshootSchema).optional(),
+		defer: commandList.optional().describe('Runs after the step, whether it succeeded or not.'),
+		timeout: z.number().positive().optional().describe('Seconds before the step is stopped.'),
+		estimate: z
+			.object({minutes: z.number().nonnegative().optional(), disk_mb: z.number().nonnegative().optional()})
+			.strict()
+			.optional(),
+	})
+	.strict();
+export type StepSpec = z.infer<typeof StepSchema>;
+
+export const RecipeSchema = z
+	.object({
+		version: z.literal(1),
+		id: identifier,
+		title: z.string().min(1),
+		description: z.string().optional(),
+		vars: z.record(identifier, VariableSchema).optional(),
+		steps: z.record(identifier, StepSchema),
+	})
+	.strict();
+export type RecipeSpec = z.infer<typeof RecipeSchema>;
+
+export const CatalogueSchema = z
+	.object({
+		version: z.literal(1),
+		entries: z.array(TroubleshootSchema),
+	})
+	.strict();
+export type CatalogueSpec = z.infer<typeof CatalogueSchema>;
+
+export function recipeJsonSchema(): unknown {
+	return {
+		$schema: 'https://json-schema.org/draft/2020-12/schema',
+		title: 'sel4-llm recipe',
+		...(z.toJSONSchema(RecipeSchema, {io: 'input', unrepresentable: 'any'}) as object),
+	};
+}
+
+export function writeJsonSchema(path: string): void {
+	writeFileSync(path, `${JSON.stringify(recipeJsonSchema(), null, '\t')}\n`);
+}
