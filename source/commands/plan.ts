@@ -1,6 +1,45 @@
+// `sel4-llm plan`: the dry run. Every step in order, run or skip and why, exact commands, capabilities.
+import {planSteps, resolveTargets, type PlannedStep} from '../engine/plan.js';
+import {loadForCommand, readJournal} from './recipe-context.js';
 import type {CommandContext} from './context.js';
 
+export function planJson(plan: PlannedStep[]) {
+	return plan.map((step) => ({
+		id: step.id,
+		title: step.title,
+		action: step.decision.action,
+		reason: step.decision.reason,
+		cwd: step.cwd,
+		commands: step.commands.map((command) => command.display),
+		capabilities: step.capabilities,
+		...(step.estimate ? {estimate: step.estimate} : {}),
+	}));
+}
+
+export function planLines(plan: PlannedStep[]): string[] {
+	const lines: string[] = [];
+	for (const step of plan) {
+		const caps = step.capabilities.length > 0 ? `  [needs: ${step.capabilities.join(', ')}]` : '';
+		lines.push(`${step.decision.action === 'run' ? 'run ' : 'skip'}  ${step.id}: ${step.title}${caps}`);
+		lines.push(`      ${step.decision.reason}`);
+		if (step.decision.action === 'run') {
+			lines.push(`      in ${step.cwd}`);
+			for (const command of step.commands) lines.push(`      $ ${command.display}`);
+		}
+	}
+	const running = plan.filter((step) => step.decision.action === 'run');
+	const caps = [...new Set(running.flatMap((step) => step.capabilities))];
+	lines.push('');
+	lines.push(`${running.length} of ${plan.length} steps would run${caps.length > 0 ? `; they need: ${caps.join(', ')}` : ''}.`);
+	return lines;
+}
+
 export async function run(context: CommandContext): Promise<number> {
-	context.io.stderr.write('plan: not yet\n');
-	return 1;
+	const journal = readJournal(context.workspace);
+	const {set, values} = loadForCommand(context, journal.choices());
+	const targets = resolveTargets(set, context.positionals);
+	const plan = await planSteps(set, targets, {journal, values, force: Boolean(context.options.force)});
+	if (context.json) context.io.stdout.write(`${JSON.stringify({workspace: context.workspace, steps: planJson(plan)}, null, 2)}\n`);
+	else context.io.stdout.write(`${planLines(plan).join('\n')}\n`);
+	return 0;
 }

@@ -1,6 +1,124 @@
+// `sel4-llm run`: plan, confirm what needs confirming, then run with the chosen reporter.
+import {spawnSync} from 'node:child_process';
+import {createInterface} from 'node:readline/promises';
+import {ExitCode, UserError} from '../errors.js';
+import {openJournal} from '../engine/journal.js';
+import {planSteps, resolveTargets, type PlannedStep} from '../engine/plan.js';
+import {initialState, reduce, type RunState} from '../engine/reducer.js';
+import {runPlan} from '../engine/runner.js';
+import {createJsonReporter} from '../reporters/json.js';
+import {createPlainReporter} from '../reporters/plain.js';
+import type {Reporter} from '../reporters/reporter.js';
+import {checkWorkspace, loadForCommand, readJournal} from './recipe-context.js';
 import type {CommandContext} from './context.js';
 
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+async function ask(context: CommandContext, question: string): Promise<boolean> {
+	const rl = createInterface({input: context.io.stdin, output: context.io.stderr});
+	try {
+		const answer = await rl.question(`${question} [y/N] `);
+		return /^y(es)?$/i.test(answer.trim());
+	} finally {
+		rl.close();
+	}
+}
+
+/** Steps that need sudo or write a device are shown first and confirmed (or need --yes without a terminal). */
+export async function confirmDangerous(context: CommandContext, plan: PlannedStep[]): Promise<void> {
+	const dangerous = plan.filter(
+		(step) => step.decision.action === 'run' && step.capabilities.some((cap) => cap === 'device-write' || (cap === 'sudo' && !isRoot)),
+	);
+	if (dangerous.length === 0 || context.options.yes) {
+		if (dangerous.some((step) => step.capabilities.includes('sudo')) && !isRoot && context.interactive) primeSudo(context);
+		return;
+	}
+	const lines = ['These steps need extra rights:'];
+	for (const step of dangerous) {
+		lines.push(`  ${step.id} [${step.capabilities.join(', ')}]`);
+		for (const command of step.commands) lines.push(`    $ ${command.display}`);
+	}
+	context.io.stderr.write(`${lines.join('\n')}\n`);
+	if (!context.interactive) {
+		throw new UserError('these steps need confirmation and there is no terminal to ask on', {
+			hint: 'review them with `sel4-llm plan`, then pass --yes',
+			exitCode: ExitCode.refused,
+		});
+	}
+	if (!(await ask(context, 'Run them?'))) throw new UserError('not confirmed; nothing was run', {exitCode: ExitCode.refused});
+	if (dangerous.some((step) => step.capabilities.includes('sudo')) && !isRoot) primeSudo(context);
+}
+
+/** Asks for the sudo password once, before any UI, so steps can use `sudo -n`. */
+function primeSudo(context: CommandContext): void {
+	const result = spawnSync('sudo', ['-v'], {stdio: 'inherit'});
+	if (result.status !== 0) {
+		throw new UserError('sudo did not accept the credentials', {hint: 'run `sudo -v` yourself, then run again', exitCode: ExitCode.refused});
+	}
+	context.io.stderr.write('\n');
+}
+
+export async function createReporter(context: CommandContext): Promise<Reporter> {
+	if (context.mode === 'json') return createJsonReporter(context.io.stdout);
+	if (context.mode === 'ink') {
+		const {createInkReporter} = await import('../reporters/ink.js');
+		return createInkReporter(context.io.stderr, context.io.stdin);
+	}
+	return createPlainReporter(context.io.stderr);
+}
+
+/** Runs a plan with signals wired to cancellation; returns the final state. */
+export async function executePlan(
+	context: CommandContext,
+	loaded: ReturnType<typeof loadForCommand>,
+	plan: PlannedStep[],
+	forced: ReadonlySet<string>,
+	reporter: Reporter,
+): Promise<{state: RunState; signal: NodeJS.Signals | undefined}> {
+	const journal = openJournal(context.workspace);
+	const controller = new AbortController();
+	let received: NodeJS.Signals | undefined;
+	const onSignal = (signal: NodeJS.Signals) => {
+		if (received) process.exit(signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated);
+		received = signal;
+		controller.abort();
+	};
+	process.on('SIGINT', onSignal);
+	process.on('SIGTERM', onSignal);
+	let state = initialState;
+	try {
+		for await (const event of runPlan({
+			set: loaded.set,
+			plan,
+			journal,
+			values: loaded.values,
+			workspace: context.workspace,
+			signal: controller.signal,
+			forced,
+		})) {
+			state = reduce(state, event);
+			reporter.handle(event);
+		}
+	} finally {
+		process.off('SIGINT', onSignal);
+		process.off('SIGTERM', onSignal);
+		await reporter.finish(state);
+	}
+	return {state, signal: received};
+}
+
 export async function run(context: CommandContext): Promise<number> {
-	context.io.stderr.write('run: not yet\n');
-	return 1;
+	const saved = readJournal(context.workspace).choices();
+	const loaded = loadForCommand(context, saved);
+	const targets = resolveTargets(loaded.set, context.positionals);
+	checkWorkspace(context.workspace);
+	const journal = readJournal(context.workspace);
+	const force = Boolean(context.options.force);
+	const plan = await planSteps(loaded.set, targets, {journal, values: loaded.values, force});
+	await confirmDangerous(context, plan);
+	const reporter = await createReporter(context);
+	const forced = new Set(force ? targets : []);
+	const {state, signal} = await executePlan(context, loaded, plan, forced, reporter);
+	if (signal) return signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
+	return state.finished?.ok ? ExitCode.ok : ExitCode.failed;
 }

@@ -1,0 +1,258 @@
+// Runs a plan: an async stream of events that every reporter consumes through the same reducer.
+import {existsSync, mkdirSync} from 'node:fs';
+import {join} from 'node:path';
+import type {RecipeSet} from './load.js';
+import {stateDir, type Journal} from './journal.js';
+import {runProcess, resolveCommand, succeeds, type ResolvedCommand} from './exec.js';
+import {OutputCollector, type ErrorWindow} from './output.js';
+import {decide, outputsDigest, processEnv, type PlannedStep} from './plan.js';
+import type {Capability} from './schema.js';
+import {diagnose, type Diagnosis} from './troubleshoot.js';
+import {glob} from './fingerprint.js';
+
+export type StepSummary = {id: string; title: string; action: 'run' | 'skip'; reason: string; capabilities: Capability[]; commands: string[]};
+
+export type RunEvent =
+	| {type: 'run-start'; at: number; steps: StepSummary[]; workspace: string}
+	| {type: 'step-skip'; at: number; id: string; reason: string}
+	| {type: 'step-start'; at: number; id: string; title: string; logPath: string; reason: string}
+	| {type: 'step-command'; at: number; id: string; command: string}
+	| {type: 'step-output'; at: number; id: string; lines: string[]}
+	| {type: 'step-done'; at: number; id: string; durationMs: number; artifacts: Record<string, string>}
+	| {
+			type: 'step-fail';
+			at: number;
+			id: string;
+			durationMs: number;
+			error: string;
+			exitCode?: number;
+			interrupted: boolean;
+			window: ErrorWindow;
+			diagnoses: Diagnosis[];
+	  }
+	| {type: 'run-done'; at: number; ok: boolean; interrupted: boolean; failed?: string; durationMs: number};
+
+export type RunOptions = {
+	set: RecipeSet;
+	plan: PlannedStep[];
+	journal: Journal;
+	values: ReadonlyMap<string, string>;
+	workspace: string;
+	signal?: AbortSignal;
+	baseEnv?: NodeJS.ProcessEnv;
+	/** Step ids forced to run. */
+	forced?: ReadonlySet<string>;
+};
+
+/** A small unbounded queue between process callbacks and the async generator, with a high-water mark. */
+class EventQueue<T> {
+	private items: T[] = [];
+	private waiting: ((value: void) => void) | undefined;
+	constructor(private readonly highWater = 512) {}
+	push(item: T): void {
+		this.items.push(item);
+		this.waiting?.();
+		this.waiting = undefined;
+	}
+	get full(): boolean {
+		return this.items.length >= this.highWater;
+	}
+	drain(): T[] {
+		const items = this.items;
+		this.items = [];
+		return items;
+	}
+	wake(): void {
+		this.waiting?.();
+		this.waiting = undefined;
+	}
+	wait(): Promise<void> {
+		if (this.items.length > 0) return Promise.resolve();
+		return new Promise((resolve) => {
+			this.waiting = resolve;
+		});
+	}
+}
+
+export function logPathFor(workspace: string, stepId: string): string {
+	return join(stateDir(workspace), 'logs', `${stepId}.log`);
+}
+
+export async function* runPlan(options: RunOptions): AsyncGenerator<RunEvent> {
+	const started = Date.now();
+	const {journal, values, workspace} = options;
+	yield {
+		type: 'run-start',
+		at: started,
+		workspace,
+		steps: options.plan.map((step) => ({
+			id: step.id,
+			title: step.title,
+			action: step.decision.action,
+			reason: step.decision.reason,
+			capabilities: step.capabilities,
+			commands: step.commands.map((command) => command.display),
+		})),
+	};
+	const changed = new Set<string>();
+	for (const planned of options.plan) {
+		if (options.signal?.aborted) break;
+		// Decide again now: the steps this one needs have run, and status checks may hold now.
+		const {decision, fingerprint} = await decide(planned, {
+			journal,
+			values,
+			force: options.forced?.has(planned.id) ?? false,
+			changed,
+			...(options.baseEnv ? {baseEnv: options.baseEnv} : {}),
+		});
+		if (decision.action === 'skip') {
+			if (decision.kind === 'status' && journal.get(planned.id)?.state !== 'done') {
+				// Record that the step's own check says it is done, so `status` and downstream steps see it.
+				const now = new Date().toISOString();
+				journal.set(planned.id, {state: 'done', fingerprint, outputs: 'status', startedAt: now, finishedAt: now, durationMs: 0});
+			}
+			yield {type: 'step-skip', at: Date.now(), id: planned.id, reason: decision.reason};
+			continue;
+		}
+		const outcome: {failed?: RunEvent} = {};
+		yield* runStep(planned, fingerprint, decision.reason, options, outcome);
+		if (outcome.failed) {
+			const failed = outcome.failed as Extract<RunEvent, {type: 'step-fail'}>;
+			yield {type: 'run-done', at: Date.now(), ok: false, interrupted: failed.interrupted, failed: planned.id, durationMs: Date.now() - started};
+			return;
+		}
+		changed.add(planned.id);
+	}
+	const interrupted = Boolean(options.signal?.aborted);
+	yield {type: 'run-done', at: Date.now(), ok: !interrupted, interrupted, durationMs: Date.now() - started};
+}
+
+async function* runStep(
+	planned: PlannedStep,
+	fingerprint: string,
+	reason: string,
+	options: RunOptions,
+	outcome: {failed?: RunEvent},
+): AsyncGenerator<RunEvent> {
+	const {journal, values, workspace} = options;
+	const startedAt = Date.now();
+	const logPath = logPathFor(workspace, planned.id);
+	const queue = new EventQueue<RunEvent>();
+	const collector = new OutputCollector(logPath, (lines) => queue.push({type: 'step-output', at: Date.now(), id: planned.id, lines}));
+	journal.set(planned.id, {state: 'running', fingerprint, startedAt: new Date(startedAt).toISOString(), logPath});
+	yield {type: 'step-start', at: startedAt, id: planned.id, title: planned.title, logPath, reason};
+
+	const env = processEnv(planned, values, options.baseEnv);
+	const fail = (error: string, exitCode: number | undefined, interrupted: boolean, failedChecks: string[] = []): RunEvent => {
+		collector.flush();
+		const window = collector.window();
+		const lines = [...collector.tail(2000), ...(window.first ? [window.first.text] : []), error];
+		const diagnoses = interrupted
+			? []
+			: diagnose(
+					[...(planned.step.spec.troubleshoot ?? []), ...options.set.catalogue],
+					{stepId: planned.id, stepName: planned.step.name, lines, ...(exitCode !== undefined ? {exitCode} : {}), failedChecks},
+					values,
+				);
+		const finishedAt = Date.now();
+		journal.set(planned.id, {
+			state: interrupted ? 'interrupted' : 'failed',
+			fingerprint,
+			startedAt: new Date(startedAt).toISOString(),
+			finishedAt: new Date(finishedAt).toISOString(),
+			durationMs: finishedAt - startedAt,
+			...(exitCode !== undefined ? {exitCode} : {}),
+			error,
+			logPath,
+		});
+		return {type: 'step-fail', at: finishedAt, id: planned.id, durationMs: finishedAt - startedAt, error, ...(exitCode !== undefined ? {exitCode} : {}), interrupted, window, diagnoses};
+	};
+
+	try {
+		mkdirSync(planned.cwd, {recursive: true});
+		for (const [index, pre] of (planned.step.spec.preconditions ?? []).entries()) {
+			let ok: boolean;
+			if (pre.exists !== undefined) {
+				const path = resolveCommand([pre.exists], values).display;
+				ok = existsSync(path.startsWith('/') ? path : join(planned.cwd, path));
+			} else ok = (await succeeds(resolveCommand(pre.run!, values), {cwd: planned.cwd, env, timeoutMs: 60_000})).ok;
+			if (!ok) {
+				outcome.failed = fail(`precondition ${index + 1} does not hold: ${pre.message}`, undefined, false, [`${planned.id}#precondition-${index + 1}`]);
+				yield outcome.failed;
+				return;
+			}
+		}
+		const commands = planned.commands;
+		for (const command of commands) {
+			yield {type: 'step-command', at: Date.now(), id: planned.id, command: command.display};
+			const running = runProcess(command, {
+				cwd: planned.cwd,
+				env,
+				...(options.signal ? {signal: options.signal} : {}),
+				...(planned.timeoutMs ? {timeoutMs: planned.timeoutMs} : {}),
+				onChunk: (stream, chunk) => collector.write(stream, chunk),
+				flow: {pause: () => queue.full},
+			});
+			let done = false;
+			let result: Awaited<typeof running> | undefined;
+			void running.then((value) => {
+				result = value;
+				done = true;
+				queue.wake();
+			});
+			while (!done) {
+				await queue.wait();
+				yield* queue.drain();
+			}
+			collector.flush();
+			yield* queue.drain();
+			const exit = result!;
+			if (exit.cancelled) {
+				outcome.failed = fail('interrupted', undefined, true);
+				yield outcome.failed;
+				return;
+			}
+			if (exit.timedOut) {
+				outcome.failed = fail(`timed out after ${Math.round((planned.timeoutMs ?? 0) / 1000)} s: ${command.display}`, undefined, false);
+				yield outcome.failed;
+				return;
+			}
+			if (exit.exitCode !== 0) {
+				const why = exit.error ?? (exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.exitCode}`);
+				outcome.failed = fail(`${command.display} failed: ${why}`, exit.exitCode, false);
+				yield outcome.failed;
+				return;
+			}
+		}
+		const missing = planned.generates.filter((pattern) => glob(pattern, planned.cwd).length === 0);
+		if (missing.length > 0) {
+			outcome.failed = fail(`the step finished but did not produce: ${missing.join(', ')}`, 0, false);
+			yield outcome.failed;
+			return;
+		}
+		const finishedAt = Date.now();
+		const finishedIso = new Date(finishedAt).toISOString();
+		collector.flush();
+		journal.set(planned.id, {
+			state: 'done',
+			fingerprint,
+			outputs: outputsDigest(planned, fingerprint, finishedIso),
+			startedAt: new Date(startedAt).toISOString(),
+			finishedAt: finishedIso,
+			durationMs: finishedAt - startedAt,
+			exitCode: 0,
+			logPath,
+			artifacts: planned.artifacts,
+		});
+		yield {type: 'step-done', at: finishedAt, id: planned.id, durationMs: finishedAt - startedAt, artifacts: planned.artifacts};
+	} finally {
+		for (const command of planned.defer) {
+			await runDeferred(command, planned.cwd, env);
+		}
+		collector.close();
+	}
+}
+
+async function runDeferred(command: ResolvedCommand, cwd: string, env: Record<string, string>): Promise<void> {
+	await succeeds(command, {cwd: existsSync(cwd) ? cwd : '/', env, timeoutMs: 120_000});
+}

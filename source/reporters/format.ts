@@ -1,0 +1,46 @@
+// Text shared by every reporter: durations, the error window and diagnoses as lines.
+import type {RunState} from '../engine/reducer.js';
+
+export function formatDuration(ms: number): string {
+	if (ms < 1000) return `${ms} ms`;
+	const seconds = ms / 1000;
+	if (seconds < 60) return `${seconds.toFixed(1)} s`;
+	const minutes = Math.floor(seconds / 60);
+	const rest = Math.round(seconds % 60);
+	if (minutes < 60) return `${minutes} min ${String(rest).padStart(2, '0')} s`;
+	return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** The error window and the matched troubleshooting entries, as plain lines (no colour). */
+export function failureLines(failure: NonNullable<RunState['failure']>, options: {tail?: number} = {}): string[] {
+	const lines: string[] = [];
+	const window = failure.window;
+	if (failure.interrupted) {
+		lines.push(`Interrupted: ${failure.id} was stopped; it will run again next time.`);
+		lines.push(`Log: ${window.logPath}`);
+		return lines;
+	}
+	lines.push(`Error: ${failure.error}`);
+	if (window.first) {
+		lines.push(`First error at line ${window.first.line} of the log:`);
+		for (const line of window.first.before) lines.push(`    ${line}`);
+		lines.push(`  > ${window.first.text}`);
+		for (const line of window.first.after) lines.push(`    ${line}`);
+	}
+	const tail = window.tail.slice(-(options.tail ?? 12));
+	if (tail.length > 0 && !(window.first && window.totalLines <= (window.first.line + window.first.after.length))) {
+		lines.push(`Last ${tail.length} line${tail.length === 1 ? '' : 's'}:`);
+		for (const line of tail) lines.push(`    ${line}`);
+	}
+	lines.push(`Full log (${window.totalLines} lines): ${window.logPath}`);
+	for (const diagnosis of failure.diagnoses) {
+		lines.push(`Known cause: ${diagnosis.title}${diagnosis.confidence === 'high' ? '' : ` (${diagnosis.confidence} confidence)`}`);
+		lines.push(`  ${diagnosis.cause}`);
+		if (diagnosis.explanation) lines.push(`  ${diagnosis.explanation.trim().replaceAll('\n', '\n  ')}`);
+		if (diagnosis.fix) {
+			lines.push(`  Fix: ${diagnosis.fix.description}`);
+			for (const command of diagnosis.fix.commands) lines.push(`    $ ${command}`);
+		}
+	}
+	return lines;
+}
