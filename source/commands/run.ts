@@ -83,6 +83,11 @@ export async function executePlan(
 		received = signal;
 		controller.abort();
 	};
+	// conf's atomic writer (when-exit) re-raises SIGINT/SIGTERM at once; while a step runs we own these
+	// signals so the child tree is stopped and the journal written before we exit.
+	const previous = {SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM')};
+	process.removeAllListeners('SIGINT');
+	process.removeAllListeners('SIGTERM');
 	process.on('SIGINT', onSignal);
 	process.on('SIGTERM', onSignal);
 	let state = initialState;
@@ -102,6 +107,8 @@ export async function executePlan(
 	} finally {
 		process.off('SIGINT', onSignal);
 		process.off('SIGTERM', onSignal);
+		for (const listener of previous.SIGINT) process.on('SIGINT', listener as NodeJS.SignalsListener);
+		for (const listener of previous.SIGTERM) process.on('SIGTERM', listener as NodeJS.SignalsListener);
 		await reporter.finish(state);
 	}
 	return {state, signal: received};

@@ -15,7 +15,7 @@ export async function run(context: CommandContext): Promise<number> {
 		const record = journal.get(id);
 		let status: StepStatusRow['status'] = 'pending';
 		if (record) {
-			if (record.state === 'done') status = fingerprintOf(prepareStep(step, values), journal) === record.fingerprint ? 'done' : 'stale';
+			if (record.state === 'done') status = fingerprintOf(prepareStep(step, values), journal, values) === record.fingerprint ? 'done' : 'stale';
 			else if (record.state === 'running') status = 'interrupted';
 			else status = record.state;
 		}

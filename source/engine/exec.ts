@@ -41,11 +41,13 @@ export type ExecOptions = {
 	signal?: AbortSignal;
 	timeoutMs?: number;
 	onChunk?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
-	/** Called with a function that pauses the child's output until the returned resume is called. */
+	/** Asked after each chunk whether the consumer is full; the child's output is paused until it is not. */
 	flow?: {pause(): boolean};
+	/** Called with the child's pid (also its process group id) once it has started. */
+	onSpawn?: (pid: number) => void;
 };
 
-function killTree(pid: number, signal: NodeJS.Signals): void {
+export function killTree(pid: number, signal: NodeJS.Signals): void {
 	try {
 		process.kill(-pid, signal);
 	} catch {
@@ -78,6 +80,7 @@ export async function runProcess(command: ResolvedCommand, options: ExecOptions)
 		return {exitCode: undefined, signal: undefined, timedOut: false, cancelled: false, error: (error as Error).message};
 	}
 	const pid = subprocess.pid;
+	if (pid !== undefined) options.onSpawn?.(pid);
 	let cancelled = false;
 	let timedOut = false;
 	let killTimer: NodeJS.Timeout | undefined;

@@ -17,6 +17,8 @@ export type StepRecord = {
 	error?: string;
 	logPath?: string;
 	artifacts?: Record<string, string>;
+	/** While running: the process group of the command, to stop it if sel4-llm itself was killed. */
+	pid?: number;
 };
 
 type JournalData = {

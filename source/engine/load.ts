@@ -84,8 +84,8 @@ function parseYamlFile<T>(file: string, schema: z.ZodType<T>, display: string): 
 				const key = issue.keys[0]!;
 				path = [...path, key];
 				const known = knownKeys(schema, issue.path);
-				message = `unknown key "${issue.keys.join('", "')}"${known ? ` (allowed: ${known})` : ''}`;
-				return new UserError(`${message} at ${formatPath(path)}`, {
+				message = `unknown key "${issue.keys.join('", "')}" at ${formatPath(path)}${known ? ` (allowed: ${known})` : ''}`;
+				return new UserError(message, {
 					location: at(keyNodeAt(document, path)?.range?.[0] ?? 0),
 					exitCode: ExitCode.invalidInput,
 				});

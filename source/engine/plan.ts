@@ -84,10 +84,13 @@ export function conditionHolds(step: Step, values: ReadonlyMap<string, string>):
 	return {holds: true, reason: ''};
 }
 
-export function fingerprintOf(prepared: PreparedStep, journal: Journal): string {
+export function fingerprintOf(prepared: PreparedStep, journal: Journal, values: ReadonlyMap<string, string>): string {
 	const upstream: Record<string, string> = {};
 	for (const need of prepared.step.needs) upstream[need] = journal.get(need)?.outputs ?? 'none';
+	// Shell scripts see every variable through their environment, so every value is an input.
+	const usesShell = [...prepared.commands, ...prepared.status].some((command) => command.kind === 'sh');
 	return digestOf({
+		...(usesShell ? {values: [...values].filter(([name]) => name !== 'nproc')} : {}),
 		commands: prepared.commands.map((command) => command.display),
 		cwd: prepared.cwd,
 		env: prepared.env,
@@ -123,7 +126,7 @@ export type DecideContext = {
 export async function decide(prepared: PreparedStep, context: DecideContext): Promise<{decision: Decision; fingerprint: string}> {
 	const step = prepared.step;
 	const condition = conditionHolds(step, context.values);
-	const fingerprint = fingerprintOf(prepared, context.journal);
+	const fingerprint = fingerprintOf(prepared, context.journal, context.values);
 	if (!condition.holds) return {decision: {action: 'skip', kind: 'condition', reason: `not needed: ${condition.reason}`}, fingerprint};
 	if (context.force) return {decision: {action: 'run', kind: 'forced', reason: 'forced (--force)'}, fingerprint};
 	const changedUpstream = step.needs.filter((need) => context.changed.has(need));

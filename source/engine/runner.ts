@@ -1,9 +1,9 @@
 // Runs a plan: an async stream of events that every reporter consumes through the same reducer.
-import {existsSync, mkdirSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import type {RecipeSet} from './load.js';
 import {stateDir, type Journal} from './journal.js';
-import {runProcess, resolveCommand, succeeds, type ResolvedCommand} from './exec.js';
+import {killTree, runProcess, resolveCommand, succeeds, type ResolvedCommand} from './exec.js';
 import {OutputCollector, type ErrorWindow} from './output.js';
 import {decide, outputsDigest, processEnv, type PlannedStep} from './plan.js';
 import type {Capability} from './schema.js';
@@ -78,9 +78,31 @@ export function logPathFor(workspace: string, stepId: string): string {
 	return join(stateDir(workspace), 'logs', `${stepId}.log`);
 }
 
+/**
+ * Steps recorded as running belong to an earlier sel4-llm that was killed; if their processes are still
+ * alive (recognised by the step id in their environment), stop them before running anything.
+ */
+export function stopLeftovers(journal: Journal): string[] {
+	const stopped: string[] = [];
+	for (const [id, record] of Object.entries(journal.all())) {
+		if (record.state !== 'running' || record.pid === undefined) continue;
+		try {
+			const environ = readFileSync(`/proc/${record.pid}/environ`, 'utf8');
+			if (environ.split('\0').includes(`SEL4LLM_STEP=${id}`)) {
+				killTree(record.pid, 'SIGKILL');
+				stopped.push(id);
+			}
+		} catch {
+			// gone already
+		}
+	}
+	return stopped;
+}
+
 export async function* runPlan(options: RunOptions): AsyncGenerator<RunEvent> {
 	const started = Date.now();
 	const {journal, values, workspace} = options;
+	stopLeftovers(journal);
 	yield {
 		type: 'run-start',
 		at: started,
@@ -191,6 +213,7 @@ async function* runStep(
 				...(options.signal ? {signal: options.signal} : {}),
 				...(planned.timeoutMs ? {timeoutMs: planned.timeoutMs} : {}),
 				onChunk: (stream, chunk) => collector.write(stream, chunk),
+				onSpawn: (pid) => journal.set(planned.id, {state: 'running', fingerprint, startedAt: new Date(startedAt).toISOString(), logPath, pid}),
 				flow: {pause: () => queue.full},
 			});
 			let done = false;

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import {mkdirSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {test} from 'node:test';
+import {UserErrors, UserError} from '../../source/errors.js';
+import {loadRecipeSet} from '../../source/engine/load.js';
+import {tempDir} from '../support/cli.js';
+
+function recipeDir(files: Record<string, string>): string {
+	const dir = tempDir();
+	mkdirSync(dir, {recursive: true});
+	for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+	return dir;
+}
+
+function errorsOf(dir: string): UserError[] {
+	try {
+		loadRecipeSet([dir], {displayRoot: dir});
+	} catch (error) {
+		if (error instanceof UserErrors) return error.errors;
+		if (error instanceof UserError) return [error];
+		throw error;
+	}
+	assert.fail('expected the recipes to be refused');
+}
+
+const head = 'version: 1\nid: r\ntitle: R\n';
+
+test('malformed YAML names file:line:col', () => {
+	const errors = errorsOf(recipeDir({'a.yaml': `${head}steps:\n  s:\n    title: "unterminated\n`}));
+	assert.match(errors[0]!.location!, /^a\.yaml:\d+:\d+$/);
+	assert.match(errors[0]!.message, /malformed YAML/);
+});
+
+test('an unknown key is named with its line and the allowed keys', () => {
+	const errors = errorsOf(recipeDir({'a.yaml': `${head}steps:\n  s:\n    title: S\n    run: "true"\n    comand: x\n`}));
+	assert.equal(errors[0]!.location, 'a.yaml:8:5');
+	assert.match(errors[0]!.message, /unknown key "comand" at steps\.s\.comand \(allowed: title, description, needs/);
+});
+
+test('a wrong type is named with its line', () => {
+	const errors = errorsOf(recipeDir({'a.yaml': `${head}steps:\n  s:\n    title: S\n    run: "true"\n    needs: sync\n`}));
+	assert.equal(errors[0]!.location, 'a.yaml:8:12');
+	assert.match(errors[0]!.message, /wrong type.*at steps\.s\.needs/);
+});
+
+test('a needs cycle is refused', () => {
+	const errors = errorsOf(
+		recipeDir({'a.yaml': `${head}steps:\n  a:\n    title: A\n    run: "true"\n    needs: [b]\n  b:\n    title: B\n    run: "true"\n    needs: [a]\n`}),
+	);
+	assert.match(errors[0]!.message, /cycle: r\.a -> r\.b -> r\.a/);
+	assert.equal(errors[0]!.location, 'a.yaml:8:12');
+});
+
+test('a needs to a missing step is refused', () => {
+	const errors = errorsOf(recipeDir({'a.yaml': `${head}steps:\n  a:\n    title: A\n    run: "true"\n    needs: [nope]\n`}));
+	assert.match(errors[0]!.message, /needs "nope", which does not exist/);
+	assert.equal(errors[0]!.location, 'a.yaml:8:13');
+});
+
+test('an unknown variable in ${...} is refused with the declared ones', () => {
+	const errors = errorsOf(recipeDir({'a.yaml': `${head}vars:\n  known: {default: x}\nsteps:\n  a:\n    title: A\n    run: [[echo, "\${unknwon}"]]\n`}));
+	assert.match(errors[0]!.message, /unknown variable \$\{unknwon\} in step "r\.a"/);
+	assert.equal(errors[0]!.location, 'a.yaml:9:18');
+	assert.match(errors[0]!.hint!, /known/);
+});
+
+test('a command that needs a shell is refused at load time', () => {
+	const errors = errorsOf(recipeDir({'a.yaml': `${head}steps:\n  a:\n    title: A\n    run: "ls | wc -l"\n`}));
+	assert.match(errors[0]!.message, /needs a shell/);
+});
+
+test('every problem in a file is reported, not only the first', () => {
+	const errors = errorsOf(recipeDir({'a.yaml': `${head}steps:\n  a:\n    titel: A\n    run: 5\n`}));
+	assert.ok(errors.length >= 2, errors.map((each) => each.message).join('\n'));
+});
+
+test('a valid set orders steps by needs', () => {
+	const dir = recipeDir({
+		'a.yaml': `${head}steps:\n  late:\n    title: L\n    run: "true"\n    needs: [other.early]\n`,
+		'b.yaml': `version: 1\nid: other\ntitle: O\nsteps:\n  early:\n    title: E\n    run: "true"\n`,
+	});
+	const set = loadRecipeSet([dir]);
+	assert.deepEqual(set.order, ['other.early', 'r.late']);
+});

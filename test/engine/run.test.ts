@@ -1,0 +1,135 @@
+// The engine through the built CLI, with real processes: output, logs, failures, skips, resume.
+import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
+import {existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {test} from 'node:test';
+import {cli, fixtures, tempDir} from '../support/cli.js';
+
+const basic = join(fixtures, 'recipes', 'basic');
+const failing = join(fixtures, 'recipes', 'failing');
+
+function journal(workspace: string) {
+	return JSON.parse(readFileSync(join(workspace, '.sel4-llm', 'journal.json'), 'utf8')) as {steps: Record<string, {state: string}>};
+}
+
+test('a step printing 10,000 lines: plain output, and a log byte-identical to the child output', () => {
+	const workspace = tempDir();
+	const result = cli(['run', 'many-lines', '--recipes', basic, '--workspace', workspace]);
+	assert.equal(result.code, 0, result.stderr);
+	const log = readFileSync(join(workspace, '.sel4-llm', 'logs', 'demo.many-lines.log'));
+	assert.deepEqual(log, execFileSync('seq', ['1', '10000']));
+	assert.match(result.stderr, /  demo\.many-lines \| 10000\n/);
+	assert.match(result.stderr, /✓ done demo\.many-lines in/);
+	assert.equal(journal(workspace).steps['demo.many-lines']!.state, 'done');
+});
+
+test('variables reach a process as one literal argv element', () => {
+	const workspace = tempDir();
+	const marker = join(workspace, 'pwned');
+	const value = `a b; $(touch ${marker}) "q" \`touch ${marker}\``;
+	const result = cli(['run', 'echo-args', '--recipes', basic, '--workspace', workspace, '--set', `greeting=${value}`]);
+	assert.equal(result.code, 0, result.stderr);
+	assert.ok(result.stderr.includes(`demo.echo-args | [${value}]`), result.stderr);
+	assert.ok(result.stderr.includes(`demo.echo-args | <${value}>`), result.stderr);
+	assert.equal(readFileSync(join(workspace, 'out', 'greeting.txt'), 'utf8'), `${value}\n`);
+	assert.equal(existsSync(marker), false);
+});
+
+test('a second run skips what is done, a changed input re-runs exactly the steps downstream of it', () => {
+	const workspace = tempDir();
+	assert.equal(cli(['run', 'demo', '--recipes', basic, '--workspace', workspace]).code, 0);
+	const again = cli(['run', 'demo', '--recipes', basic, '--workspace', workspace]);
+	assert.equal(again.code, 0);
+	assert.match(again.stderr, /- skip demo\.prepare: unchanged since/);
+	assert.match(again.stderr, /- skip demo\.many-lines: unchanged since/);
+	assert.match(again.stderr, /- skip demo\.already-done: up to date \(status check holds\)/);
+	assert.doesNotMatch(again.stderr, /> run/);
+	const changed = cli(['run', 'demo', '--recipes', basic, '--workspace', workspace, '--set', 'greeting=changed']);
+	assert.equal(changed.code, 0);
+	const runs = changed.stderr.split('\n').filter((line) => line.startsWith('> run'));
+	assert.equal(runs.length, 3, runs.join('\n'));
+	assert.match(runs[0]!, /> run  demo\.prepare: .*\(inputs changed since the last run\)/);
+	assert.match(runs[1]!, /> run  demo\.echo-args: .*\(needs demo\.prepare, which runs first\)/);
+	assert.match(runs[2]!, /> run  demo\.many-lines: .*\(needs demo\.prepare, which runs first\)/);
+	const status = cli(['status', '--recipes', basic, '--workspace', workspace, '--json']);
+	const rows = JSON.parse(status.stdout).steps as Array<{id: string; status: string}>;
+	assert.deepEqual(Object.fromEntries(rows.map((row) => [row.id, row.status])), {
+		'demo.prepare': 'stale',
+		'demo.echo-args': 'stale',
+		'demo.many-lines': 'done',
+		'demo.already-done': 'done',
+		'demo.slow': 'pending',
+	});
+});
+
+test('a failing step: exit 1, the error window, matched troubleshooting, downstream not run', () => {
+	const workspace = tempDir();
+	const result = cli(['run', 'broken', '--recipes', failing, '--workspace', workspace]);
+	assert.equal(result.code, 1);
+	assert.match(result.stderr, /✗ failed broken\.fails after/);
+	assert.match(result.stderr, /First error at line 7 of the log:\n(.*\n){3}  +> write error: No space left on device/);
+	assert.match(result.stderr, /Known cause: Step-specific diagnosis/);
+	assert.match(result.stderr, /Known cause: The disk is full/);
+	assert.match(result.stderr, /\$ echo freeing/);
+	assert.match(result.stderr, /Full log \(7 lines\): .*broken\.fails\.log/);
+	assert.doesNotMatch(result.stderr, /unreachable/);
+	assert.equal(journal(workspace).steps['broken.fails']!.state, 'failed');
+	const json = cli(['run', 'broken', '--recipes', failing, '--workspace', workspace, '--json']);
+	const events = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as {type: string; diagnoses?: Array<{id: string}>; ok?: boolean});
+	const failed = events.find((event) => event.type === 'step-fail')!;
+	assert.deepEqual(failed.diagnoses!.map((each) => each.id), ['fixture-step-specific', 'fixture-disk-full']);
+	assert.equal(events.at(-1)!.type, 'run-done');
+	assert.equal(events.at(-1)!.ok, false);
+});
+
+test('bad input: a clear error, a documented exit code, and nothing written', () => {
+	const workspace = join(tempDir(), 'ws');
+	const cases: Array<[string[], number, RegExp]> = [
+		[['run', 'demo', '--set', 'nosuch=1'], 2, /--set nosuch: no recipe declares a variable "nosuch"[\s\S]*variables: greeting, lines, mode/],
+		[['run', 'demo', '--set', 'mode=medium'], 2, /"medium" is not allowed; allowed values: fast, slow/],
+		[['run', 'demo', '--set', 'lines=many'], 2, /"many" is not a whole number/],
+		[['run', 'demo', '--set', 'lines'], 2, /--set needs name=value/],
+		[['run', 'nosuchstep'], 2, /unknown step or recipe "nosuchstep"/],
+		[['run', 'demo', '--bogus'], 2, /unknown option --bogus/],
+		[['plan', 'demo', '--recipes', join(fixtures, 'nonexistent')], 2, /recipe directory .* does not exist/],
+	];
+	for (const [args, code, pattern] of cases) {
+		const result = cli([...args, ...(args.includes('--recipes') ? [] : ['--recipes', basic]), '--workspace', workspace]);
+		assert.equal(result.code, code, `${args.join(' ')}: ${result.stderr}`);
+		assert.match(result.stderr, pattern);
+		assert.doesNotMatch(result.stderr, /at .*\.js:\d+/, 'no stack trace for a user error');
+		assert.equal(existsSync(workspace), false, `${args.join(' ')} must not create the workspace`);
+	}
+});
+
+test('a workspace that is a file, or not writable, is refused before anything runs', () => {
+	const dir = tempDir();
+	const file = join(dir, 'file');
+	writeFileSync(file, 'x');
+	const asFile = cli(['run', 'demo', '--recipes', basic, '--workspace', file]);
+	assert.equal(asFile.code, 4);
+	assert.match(asFile.stderr, /is a file, not a directory/);
+	const under = cli(['run', 'demo', '--recipes', basic, '--workspace', join(file, 'sub')]);
+	assert.equal(under.code, 4);
+	assert.match(under.stderr, /cannot be created/);
+	if (process.getuid?.() === 0) {
+		// root may write anywhere: check as an unprivileged user instead
+		const result = execFileSync('sh', ['-c', `runuser -u nobody -- ${process.execPath} dist/cli.js run demo --recipes ${basic} --workspace ${dir}/ws 2>&1; echo "rc=$?"`], {encoding: 'utf8'});
+		assert.match(result, /not writable/);
+		assert.match(result, /rc=4/);
+	}
+	assert.deepEqual(readdirSync(dir), ['file']);
+});
+
+test('an invalid recipe fails validation with file:line:col and changes nothing', () => {
+	const workspace = tempDir();
+	assert.equal(cli(['run', 'demo', '--recipes', basic, '--workspace', workspace]).code, 0);
+	const before = readFileSync(join(workspace, '.sel4-llm', 'journal.json'), 'utf8');
+	const broken = tempDir();
+	writeFileSync(join(broken, 'demo.yaml'), readFileSync(join(basic, 'demo.yaml'), 'utf8').replace('title: Print many lines', 'title: Print many lines\n    needz: [prepare]'));
+	const result = cli(['run', 'demo', '--recipes', broken, '--workspace', workspace]);
+	assert.equal(result.code, 3);
+	assert.match(result.stderr, /demo\.yaml:\d+:\d+: unknown key "needz"/);
+	assert.equal(readFileSync(join(workspace, '.sel4-llm', 'journal.json'), 'utf8'), before);
+});

@@ -1,0 +1,52 @@
+// Runs the built CLI (dist/cli.js) as a real process, without a terminal.
+import {spawn, spawnSync} from 'node:child_process';
+import {mkdtempSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {dirname, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const cliPath = join(root, 'dist', 'cli.js');
+export const fixtures = join(root, 'test', 'fixtures');
+
+export type CliResult = {code: number | null; stdout: string; stderr: string};
+
+export function cli(args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: string; input?: string} = {}): CliResult {
+	const result = spawnSync(process.execPath, [cliPath, ...args], {
+		cwd: options.cwd ?? root,
+		env: {...process.env, CI: '', FORCE_COLOR: '0', ...options.env},
+		encoding: 'utf8',
+		input: options.input ?? '',
+		maxBuffer: 256 * 1024 * 1024,
+	});
+	return {code: result.status, stdout: result.stdout, stderr: result.stderr};
+}
+
+/** Starts the CLI in the background (for cancellation and kill tests). */
+export function cliSpawn(args: string[], options: {env?: NodeJS.ProcessEnv} = {}) {
+	const child = spawn(process.execPath, [cliPath, ...args], {
+		cwd: root,
+		env: {...process.env, CI: '', FORCE_COLOR: '0', ...options.env},
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let stdout = '';
+	let stderr = '';
+	child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) =>
+		child.on('exit', (code, signal) => resolve({code, signal})),
+	);
+	return {child, exited, output: () => ({stdout, stderr})};
+}
+
+export function tempDir(prefix = 'sel4-llm-test-'): string {
+	return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function waitFor(predicate: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+	const start = Date.now();
+	while (!predicate()) {
+		if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 25));
+	}
+}
