@@ -88,7 +88,26 @@ const recipeCommands: CommandSpec[] = [
 	},
 ];
 
-export const commands: CommandSpec[] = [...recipeCommands];
+const setupCommand: CommandSpec = {
+	name: 'setup',
+	summary: 'The guided first-time setup: check the host, choose, review the plan, build, boot',
+	usage: 'sel4-llm setup [--yes] [--platform P] [--model FILE] [--guest-ram MIB] [--target qemu|usb] [--workspace DIR]',
+	description:
+		'On a terminal it asks a few questions (each with a default that works without KVM), shows the plan, then runs every step with a live log; on a failure it shows the known cause and can apply the fix and retry. Run it again to resume. Without a terminal, pass --yes and give the choices as flags.',
+	options: {
+		yes: {type: 'boolean', short: 'y', description: 'Do not ask: use the flags, saved choices and defaults, and run the plan'},
+		platform: {type: 'string', values: ['qemu-arm-virt', 'x86_64'], valueName: 'P', description: 'seL4 platform'},
+		model: {type: 'string', valueName: 'FILE', description: 'GGUF model for the guest ("" for the built-in demo model)'},
+		'guest-ram': {type: 'string', valueName: 'MIB', description: 'Guest RAM in MiB'},
+		target: {type: 'string', values: ['qemu', 'usb'], valueName: 'T', description: 'Boot in QEMU, or build a USB stick for a PC'},
+	},
+	usesRecipes: true,
+	positionals: {min: 0, max: 0, name: ''},
+	examples: ['sel4-llm setup', 'sel4-llm setup --yes --platform qemu-arm-virt --workspace ~/sel4-llm', 'sel4-llm setup --yes --platform x86_64 --target usb'],
+	load: () => import('./setup.js'),
+};
+
+export const commands: CommandSpec[] = [setupCommand, ...recipeCommands];
 
 export function findCommand(name: string): CommandSpec | undefined {
 	return commands.find((command) => command.name === name);

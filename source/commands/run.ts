@@ -74,9 +74,11 @@ export async function executePlan(
 	plan: PlannedStep[],
 	forced: ReadonlySet<string>,
 	reporter: Reporter,
+	onAbortable?: (abort: () => void) => void,
 ): Promise<{state: RunState; signal: NodeJS.Signals | undefined}> {
 	const journal = openJournal(context.workspace);
 	const controller = new AbortController();
+	onAbortable?.(() => controller.abort());
 	let received: NodeJS.Signals | undefined;
 	const onSignal = (signal: NodeJS.Signals) => {
 		if (received) process.exit(signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated);
