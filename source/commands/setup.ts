@@ -226,7 +226,7 @@ export async function run(context: CommandContext): Promise<number> {
 
 	for (;;) {
 		const {loaded, plan} = await planAll(context, choices);
-		await confirmDangerous({...runContext, options: {...runContext.options, yes: yes || context.interactive}}, plan);
+		await confirmDangerous({...runContext, options: {...runContext.options, yes: yes || context.interactive}}, plan, {waitIfSudoFails: context.interactive});
 		let stop: (() => void) | undefined;
 		let result: {state: RunState; signal: NodeJS.Signals | undefined};
 		if (runContext.mode === 'ink' && context.interactive) {
