@@ -44,7 +44,8 @@ type Context = {
 
 async function run(context: Context, argv: string[]): Promise<RunResult> {
 	const result = await runCommand(argv, {timeoutMs: context.timeoutMs, env: context.env});
-	const key = `command: ${argv.map((word) => (word.length > 40 ? `${word.slice(0, 37)}...` : word)).join(' ')}`;
+	const words = [argv[0]!.split('/').pop()!, ...argv.slice(1)];
+	const key = `command: ${words.map((word) => (word.length > 40 ? `${word.slice(0, 37)}...` : word)).join(' ')}`;
 	context.records[key] = {
 		status: result.timedOut ? 'timeout' : result.spawnError ? 'error' : 'ok',
 		ms: result.ms,
