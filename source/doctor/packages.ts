@@ -140,5 +140,4 @@ export const toolPackages: Record<string, string> = {
 	'qemu-system-aarch64': 'qemu-system-arm',
 	'qemu-system-x86_64': 'qemu-system-x86',
 	'aarch64-linux-gnu-gcc': 'gcc-aarch64-linux-gnu',
-	curl: 'curl',
 };

@@ -216,8 +216,15 @@ const environmentProbe: Probe = (facts) => {
 	const env = facts.environment;
 	if (!env) return {...base, status: 'warn', summary: 'unknown'};
 	if (env.wsl) return {...base, status: 'warn', summary: 'WSL2: KVM needs nested virtualization enabled in Windows; USB sticks need usbipd', hint: kvmHostHint(facts)};
-	if (env.container)
-		return {...base, status: 'warn', summary: `inside a ${env.container} container${env.vm ? ` on a ${env.vm} VM` : ''}: /dev/kvm and USB devices must be passed in`, hint: kvmHostHint(facts)};
+	if (env.container) {
+		const kvm = facts.kvm?.devicePresent ?? false;
+		return {
+			...base,
+			status: 'warn',
+			summary: `inside a ${env.container} container${env.vm ? ` on a ${env.vm} VM` : ''}: ${kvm ? '/dev/kvm is passed in; USB devices must be too' : '/dev/kvm and USB devices must be passed in'}`,
+			...(kvm ? {} : {hint: kvmHostHint(facts)}),
+		};
+	}
 	if (env.vm) return {...base, status: 'pass', summary: `a ${env.vm} VM${env.dmi ? ` (${env.dmi})` : ''}: x86 runs need nested virtualization from the outer hypervisor`};
 	return {...base, status: 'pass', summary: `bare metal${env.dmi ? ` (${env.dmi})` : ''}`};
 };

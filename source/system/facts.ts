@@ -31,8 +31,6 @@ export const toolNames = [
 	'qemu-system-aarch64',
 	'qemu-system-x86_64',
 	'aarch64-linux-gnu-gcc',
-	'gcc',
-	'curl',
 ] as const;
 export type ToolName = (typeof toolNames)[number];
 

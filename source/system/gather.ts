@@ -349,12 +349,15 @@ async function probePython(context: Context, path: string | null): Promise<Pytho
 async function gatherPython(context: Context): Promise<Pick<HostFacts, 'python' | 'venv' | 'pythonIsPython3'>> {
 	const venvPython = join(context.workspace, venvDirName, 'bin', 'python3');
 	const python = which('python', context.env.PATH);
+	// `python` linked to a python3 binary (python-is-python3) needs no process to tell.
+	const linked = python ? await fs.realpath(python).then((real) => /\/python3(\.\d+)?$/.test(real), () => false) : false;
 	const [main, venv, plain] = await Promise.all([
 		probePython(context, which('python3', context.env.PATH)),
 		(await exists(venvPython)) ? probePython(context, venvPython) : Promise.resolve(null),
-		python ? run(context, [python, '--version']) : Promise.resolve(null),
+		python && !linked ? run(context, [python, '--version']) : Promise.resolve(null),
 	]);
-	return {python: main, venv, pythonIsPython3: plain === null ? false : /Python 3\./.test(plain.stdout + plain.stderr)};
+	const isPython3 = linked || (plain !== null && /Python 3\./.test(plain.stdout + plain.stderr));
+	return {python: main, venv, pythonIsPython3: isPython3};
 }
 
 async function gatherTool(context: Context, tool: ToolName): Promise<ToolFact> {
@@ -422,7 +425,8 @@ const emptySection: Record<FactSection, Partial<HostFacts>> = {
 export async function gatherFacts(options: GatherOptions): Promise<HostFacts> {
 	const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
 	const context: Context = {workspace: resolve(options.workspace), timeoutMs, env: options.env ?? process.env, records: {}};
-	const sections = options.only ?? factSections;
+	// The python section runs the slowest command: start it first so the other spawns overlap with it.
+	const sections = [...(options.only ?? factSections)].sort((a, b) => Number(b === 'python') - Number(a === 'python'));
 	const results = await Promise.all(
 		sections.map(async (section) => {
 			const started = performance.now();
