@@ -43,7 +43,7 @@ export function formatReport(report: DoctorReport, options: {root?: boolean} = {
 			lines.push(`  ${marks[check.status]} ${check.title.padEnd(width)}${check.summary}${required}`);
 			if (check.status === 'fail' || check.status === 'warn') {
 				if (check.hint) lines.push(`      hint: ${check.hint}`);
-				for (const command of fixText(check, options.root ?? false)) lines.push(`      fix:  ${command}`);
+				for (const command of fixText(check, options.root ?? false)) lines.push(`      fix: ${command}`);
 			}
 		}
 		lines.push('');

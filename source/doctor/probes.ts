@@ -428,6 +428,8 @@ const toolsProbe: Probe = (facts) => {
 		};
 	}
 	results.splice(4, 0, repo);
+	const stack = results.find((check) => check.id === 'tool-stack')!;
+	if (stack.status === 'fail' && facts.tools?.ghc.path) stack.hint = `ghc ${facts.tools.ghc.version ?? ''} alone is not enough: capDL-tool is built with stack`.replace('  ', ' ');
 	return results;
 };
 

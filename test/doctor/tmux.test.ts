@@ -44,7 +44,7 @@ describe('doctor in a terminal', {skip: hasTmux ? false : 'tmux is not installed
 		const screen = await waitFor('view', /EXIT=\d+/);
 		assert.match(screen, /Virtualization \(x86_64 in QEMU needs Intel VT-x \+ KVM \+ nested\)/);
 		assert.match(screen, /✗ Nested virtualization \(kvm_intel nested\) +disabled/);
-		assert.match(screen, /fix: +sudo modprobe kvm_intel nested=1/);
+		assert.match(screen, /fix: sudo modprobe kvm_intel nested=1/);
 		assert.match(screen, /x86_64 +build: yes; run in QEMU: no \(kvm-nested\)/);
 		assert.match(screen, /1 failed \(1 required\)/);
 		assert.match(screen, /EXIT=1/);
