@@ -136,7 +136,7 @@ const cpuVirtProbe: Probe = (facts) => {
 	return {
 		...base,
 		status: 'fail',
-		summary: `${vendor === 'arm' ? 'Arm' : 'non-x86'} CPU: the x86 VMM needs an Intel x86_64 host with VT-x`,
+		summary: `${vendor === 'arm' ? `Arm CPU${facts.kvm?.devicePresent ? ' with hypervisor extensions (KVM available)' : ''}` : 'non-x86 CPU'}: the x86 VMM needs an Intel x86_64 host with VT-x`,
 		hint: 'qemu-arm-virt runs here under emulation',
 	};
 };

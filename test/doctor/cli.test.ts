@@ -1,9 +1,9 @@
 // doctor as a user runs it: dist/cli.js without a terminal, recorded facts, exit codes, --fix with fake tools.
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 import {after, describe, test} from 'node:test';
 import {evaluate} from '../../source/doctor/evaluate.js';
 import {cli, factsDir, fakeBin, fixture} from './helpers.js';
@@ -105,6 +105,40 @@ describe('doctor --fix with fake apt-get, python3, curl', () => {
 		};
 		return {state, home, env, workspace: join(root, 'workspace'), log: () => (existsSync(join(state, 'log')) ? readFileSync(join(state, 'log'), 'utf8') : '')};
 	}
+
+	// Root needs no sudo: run the sudo cases as an ordinary user (nobody) when the tests run as root.
+	const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+	function doctorAsUser(args: string[], env: NodeJS.ProcessEnv) {
+		const {CI: _ci, ...base} = process.env;
+		const argv = [...asUser, process.execPath, cli, 'doctor', ...args];
+		return spawnSync(argv[0]!, argv.slice(1), {encoding: 'utf8', env: {...base, ...env}, timeout: 60_000});
+	}
+	function openUp(fake: ReturnType<typeof setup>) {
+		for (const dir of [scratch, dirname(fake.state), fake.state, fake.home]) chmodSync(dir, 0o777);
+	}
+
+	test('not root, password-less sudo: root commands run as sudo -n', () => {
+		const fake = setup('sudo-ok');
+		openUp(fake);
+		const result = doctorAsUser(['--fix', '--yes', '--platform', 'qemu-arm-virt', '--workspace', fake.workspace], fake.env);
+		const log = fake.log();
+		assert.match(log, /^sudo -n true$/m, 'doctor asked sudo whether it works without a password');
+		assert.match(log, /^sudo -n apt-get install -y --no-install-recommends /m);
+		assert.match(log, /^apt-get install -y/m, 'and sudo ran it');
+		assert.doesNotMatch(log, /^sudo -n python3/m, 'pip runs without sudo');
+		assert.match(result.stderr, /\$ sudo -n apt-get update/);
+	});
+
+	test('not root, sudo wants a password: root commands are printed, never run', () => {
+		const fake = setup('sudo-password');
+		openUp(fake);
+		const env = {...fake.env, PATH: `${join(fakeBin, 'sudo-password')}:${fake.env.PATH}`};
+		const result = doctorAsUser(['--fix', '--yes', '--platform', 'qemu-arm-virt', '--workspace', fake.workspace], env);
+		assert.match(result.stderr, /These need root and sudo cannot run without a password here; run them yourself:\n(.*\n)*  sudo apt-get install -y --no-install-recommends /);
+		assert.doesNotMatch(fake.log(), /^apt-get install/m);
+		assert.match(fake.log(), /python3 -m pip install/, 'the steps without root still ran');
+		assert.match(result.stderr, /Still to run yourself \(as root\): sudo apt-get update; sudo apt-get install/);
+	});
 
 	test('without a terminal it needs --yes and changes nothing', () => {
 		const fake = setup('no-yes');
