@@ -107,7 +107,35 @@ const setupCommand: CommandSpec = {
 	load: () => import('./setup.js'),
 };
 
-export const commands: CommandSpec[] = [setupCommand, ...recipeCommands];
+const doctorCommand: CommandSpec = {
+	name: 'doctor',
+	summary: 'Check this host: virtualization, packages, Python, tools; a verdict per platform; fixes',
+	usage: 'sel4-llm doctor [--platform qemu-arm-virt|x86_64|all] [--target qemu|usb|any] [--json] [--facts FILE] [--fix [--yes]]',
+	description: [
+		'Gathers facts about this host once (CPU, /dev/kvm, nested KVM, VM/container/WSL, RAM, disk, OS, apt packages, python3 and its modules, repo, stack, cmake, ninja, dtc, QEMU, cross compiler, git), in parallel with a timeout per command, then checks them for the chosen platforms.',
+		'For each platform it says whether this host can build it, run it in QEMU (x86_64 needs Intel VT-x + KVM + nested virtualization; qemu-arm-virt runs under emulation anywhere) and prepare a USB stick, and recommends one.',
+		'Exit codes: 0 when no required check fails (warnings allowed), 1 when one does, 2 for a usage error, 3 for an unreadable --facts file.',
+		'Required checks: everything needed to build each chosen platform; running qemu-arm-virt in QEMU; for x86_64, the KVM checks only with --target qemu and the USB tools only with --target usb.',
+	].join('\n'),
+	options: {
+		platform: {type: 'string', values: ['qemu-arm-virt', 'x86_64', 'all'], valueName: 'PLATFORM', description: 'Platform(s) to check for (default: all, with a verdict each)'},
+		target: {type: 'string', values: ['qemu', 'usb', 'any'], valueName: 'TARGET', description: 'Where it should boot; makes the KVM (qemu) or USB tool (usb) checks required (default: any)'},
+		facts: {type: 'string', valueName: 'FILE', description: 'Evaluate a recorded facts document (the output of doctor --json) instead of this host'},
+		fix: {type: 'boolean', description: 'Show the commands that fix failed checks, ask once, run them, then check again'},
+		yes: {type: 'boolean', short: 'y', description: 'With --fix: do not ask (needed without a terminal)'},
+		timeout: {type: 'string', valueName: 'SECONDS', description: 'Time limit for each command doctor runs (default: 5)'},
+	},
+	positionals: {min: 0, max: 0, name: ''},
+	examples: [
+		'sel4-llm doctor',
+		'sel4-llm doctor --platform x86_64 --target qemu',
+		'sel4-llm doctor --json > facts.json && sel4-llm doctor --facts facts.json',
+		'sel4-llm doctor --fix --yes --platform qemu-arm-virt',
+	],
+	load: () => import('./doctor.js'),
+};
+
+export const commands: CommandSpec[] = [setupCommand, doctorCommand, ...recipeCommands];
 
 export function findCommand(name: string): CommandSpec | undefined {
 	return commands.find((command) => command.name === name);
