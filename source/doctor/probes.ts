@@ -427,6 +427,9 @@ const toolsProbe: Probe = (facts) => {
 			affects: ['tools'],
 		};
 	}
+	// The built-in sync fetches the manifest with plain git; repo is only needed with --set sync=repo.
+	repo.needs = [];
+	if (repo.status === 'fail') repo.summary = `${repo.summary} (needed only for --set sync=repo; the built-in sync uses git)`;
 	results.splice(4, 0, repo);
 	const stack = results.find((check) => check.id === 'tool-stack')!;
 	if (stack.status === 'fail' && facts.tools?.ghc.path) stack.hint = `ghc ${facts.tools.ghc.version ?? ''} alone is not enough: capDL-tool is built with stack`.replace('  ', ' ');

@@ -27,7 +27,7 @@ const table: Record<string, Row> = {
 	'amd-host': {ok: true, failing: ['cpu-virt', 'kvm-nested'], arm: ['yes', 'emulated', 'n/a'], x86: ['yes', 'no', 'yes'], recommended: 'qemu-arm-virt', statuses: {'kvm-device': 'pass'}},
 	'cloud-vm-no-kvm': {ok: true, failing: virtFailNoKvm, arm: ['yes', 'emulated', 'n/a'], x86: ['yes', 'no', 'yes'], recommended: 'qemu-arm-virt', statuses: {environment: 'pass', sudo: 'pass'}},
 	wsl2: {ok: true, failing: virtFailNoKvm, arm: ['yes', 'emulated', 'n/a'], x86: ['yes', 'no', 'yes'], recommended: 'qemu-arm-virt', statuses: {environment: 'warn', memory: 'warn'}},
-	container: {ok: false, failing: ['kvm-access', 'kvm-device', 'tool-repo'], arm: ['no', 'emulated', 'n/a'], x86: ['no', 'no', 'no'], recommended: 'qemu-arm-virt', statuses: {environment: 'warn', sudo: 'pass'}},
+	container: {ok: true, failing: ['kvm-access', 'kvm-device', 'tool-repo'], arm: ['yes', 'emulated', 'n/a'], x86: ['yes', 'no', 'yes'], recommended: 'qemu-arm-virt', statuses: {environment: 'warn', sudo: 'pass'}},
 	'aarch64-host': {ok: true, failing: ['cpu-virt', 'kvm-nested'], arm: ['yes', 'emulated', 'n/a'], x86: ['yes', 'no', 'yes'], recommended: 'qemu-arm-virt', statuses: {'host-arch': 'warn', 'tool-aarch64-linux-gnu-gcc': 'pass'}},
 	'ubuntu-2404-externally-managed': {ok: false, failing: ['python-modules'], arm: ['no', 'emulated', 'n/a'], x86: ['no', 'yes', 'no'], recommended: 'qemu-arm-virt', statuses: {os: 'warn'}},
 	'half-packages': {
