@@ -27,6 +27,11 @@ export function SetupApp({initial, resume, checkHost, makePlan, onDone}: Props) 
 	const [choices, setChoices] = useState(initial);
 	const [plan, setPlan] = useState<PlanSummary | undefined>();
 	const [error, setError] = useState<string | undefined>();
+	const [continueWhenChecked, setContinueWhenChecked] = useState(false);
+
+	useEffect(() => {
+		if (!checking && continueWhenChecked && screen === 'welcome') setScreen('choices');
+	}, [checking, continueWhenChecked, screen]);
 
 	useEffect(() => {
 		let live = true;
@@ -56,8 +61,9 @@ export function SetupApp({initial, resume, checkHost, makePlan, onDone}: Props) 
 	useInput(
 		(input, key) => {
 			if (key.ctrl && input === 'c') return finish({action: 'quit'});
-			if (screen === 'welcome' && !checking) {
-				if (key.return) setScreen('choices');
+			if (screen === 'welcome') {
+				// Enter during the host check continues as soon as it is done.
+				if (key.return) setContinueWhenChecked(true);
 				else if (input === 'q') finish({action: 'quit'});
 			}
 		},
@@ -84,7 +90,8 @@ export function SetupApp({initial, resume, checkHost, makePlan, onDone}: Props) 
 			{screen === 'welcome' ? (
 				<Box flexDirection="column">
 					<Welcome host={host} resume={resume} />
-					{checking ? <Text color="cyan">Checking this machine…</Text> : <Footer keys={[['enter', 'continue'], ['q', 'quit']]} />}
+					{checking ? <Text color="cyan">Checking this machine…</Text> : null}
+					<Footer keys={[['enter', 'continue'], ['q', 'quit']]} />
 				</Box>
 			) : null}
 			{screen === 'choices' ? <ChoiceForm initial={choices} onSubmit={toPlan} onBack={() => setScreen('welcome')} active={isRawModeSupported} /> : null}
