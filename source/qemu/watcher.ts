@@ -235,7 +235,10 @@ export type Diagnosis = {
 
 /** What went wrong (or right), from a finished timeline. */
 export function diagnose(timeline: Timeline, outcome: {kind: 'expected' | 'halted' | 'exited' | 'timeout' | 'stopped' | 'ended'; exitCode?: number | null; timeoutSeconds?: number}): Diagnosis {
-	const problems = timeline.signatures.filter((record) => !record.benign && !record.afterPoweroff);
+	const rank = {high: 0, medium: 1, low: 2} as const;
+	const problems = timeline.signatures
+		.filter((record) => !record.benign && !record.afterPoweroff)
+		.sort((a, b) => rank[a.compiled.entry.confidence] - rank[b.compiled.entry.confidence]);
 	const notes = timeline.signatures
 		.filter((record) => record.benign || record.afterPoweroff)
 		.map((record) => `${record.benign ? 'seen and harmless' : 'follows the power-off'}: ${record.title} ("${record.line.trim()}")`);
