@@ -15,7 +15,7 @@ export const stages: readonly StageSpec[] = [
 	{id: 'vmm', title: 'VMM loads the guest', markers: [/^Loading Kernel: '/, /^Loading Initrd: '/, /^Loading Generated DTB/]},
 	{id: 'linux', title: 'Linux', markers: [/Booting Linux on physical CPU/, /\] Linux version \d/, /^Linux version \d/]},
 	{id: 'init', title: 'init', markers: [/Run \S+ as init process/, /^SEL4LLM-STAGE init\b/, /Welcome to Buildroot/]},
-	{id: 'login', title: 'login prompt', markers: [/\blogin: ?$/]},
+	{id: 'login', title: 'login prompt', markers: [/^[\w.-]+ login:( |$)/, /\blogin: ?$/]},
 	{id: 'ready', title: 'inference ready', markers: [/^SEL4LLM-READY\b/]},
 ];
 
@@ -56,7 +56,7 @@ export function haltOf(line: string): {kind: HaltKind; description: string} | un
 
 // Escape sequences and control characters that terminals interpret: removed before matching and display.
 // eslint-disable-next-line no-control-regex
-const escapes = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[@-Z\\-_]|\x1b[()][A-Za-z0-9]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+const escapes = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[@-Z\\-_a-z=>78]|\x1b[()][A-Za-z0-9]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
 
 export function cleanLine(text: string): string {
 	return text.replace(escapes, '').replace(/\r/g, '');

@@ -16,7 +16,7 @@ export class ConsoleBuffer {
 	push(text: string): void {
 		// Escape sequences first (they may contain bytes that look like the controls handled below).
 		// eslint-disable-next-line no-control-regex
-		const plain = text.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[@-Z\\-_]/g, '');
+		const plain = text.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[@-Z\\-_a-z=>78]/g, '');
 		for (const char of plain) {
 			if (char === '\n') {
 				this.done.push(this.current);
