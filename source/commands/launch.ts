@@ -102,6 +102,10 @@ export async function run(context: CommandContext): Promise<number> {
 	const dryRun = Boolean(context.options['dry-run']);
 	const headless = Boolean(context.options.headless);
 	const extraArgs = context.positionals;
+	const stallSeconds = numberOption(context, 'stall', 1, 86_400) ?? 60;
+	const timeoutSeconds = numberOption(context, 'timeout', 1, 7 * 86_400) ?? (headless ? 600 : undefined);
+	const memoryOverride = numberOption(context, 'memory', 64, 1024 * 1024);
+	const expect = headless ? expectations(context, ['ready']) : expectations(context, []);
 
 	// x86_64: refuse early, before looking for images, when this host cannot run it at all.
 	let hostWarning: string[] = [];
@@ -122,7 +126,6 @@ export async function run(context: CommandContext): Promise<number> {
 	const socketDir = mkdtempSync(join(tmpdir(), 'sel4-llm-launch-'));
 	const cleanupSocketDir = () => rmSync(socketDir, {recursive: true, force: true});
 	try {
-		const memoryOverride = numberOption(context, 'memory', 64, 1024 * 1024);
 		let memoryMb: number;
 		let memoryRule: string;
 		if (memoryOverride !== undefined) {
@@ -213,10 +216,7 @@ export async function run(context: CommandContext): Promise<number> {
 
 		const catalogue = loadCatalogueFor(context);
 		const logFile = resolve(stringOption(context, 'log') ?? join(context.workspace, 'logs', `launch-${platform}-${timestamp()}.log`));
-		const stallSeconds = numberOption(context, 'stall', 1, 86_400) ?? 60;
 		const interactive = context.mode === 'ink' && !headless && context.io.stdin.isTTY === true;
-		const timeoutSeconds = numberOption(context, 'timeout', 1, 7 * 86_400) ?? (headless ? 600 : undefined);
-		const expect = headless ? expectations(context, ['ready']) : expectations(context, []);
 
 		if (interactive) {
 			const {runInteractive} = await import('../ui/launch/run-interactive.js');
