@@ -171,6 +171,10 @@ export class SerialWatcher {
 	/** Checks for a stall at time t; returns it when newly detected. */
 	tick(t: number): StallRecord | undefined {
 		if (this.stallReported || this.state.halt) return undefined;
+		// At a login prompt or after the readiness marker the system waits for its user: quiet is not a stall,
+		// unless something more is expected.
+		const waiting = this.state.current === 'login' || this.state.current === 'ready';
+		if (waiting && (this.expectations.length === 0 || this.expectationsDone)) return undefined;
 		if (t - this.quietSince < this.stallMs) return undefined;
 		this.stallReported = true;
 		const record: StallRecord = {
