@@ -59,9 +59,21 @@ async function connectConsole(path: string, child: ChildProcess, deadlineMs: num
 	}
 }
 
+// QEMU runs under a small shell watchdog in the same process group: if this Node process dies without cleaning
+// up (SIGKILL, a crash of the runtime), the watchdog notices within a second and stops QEMU.
+const watchdog = [
+	'parent=$1; shift',
+	'"$@" &',
+	'qemu=$!',
+	"trap 'kill -TERM $qemu 2>/dev/null' TERM INT HUP",
+	'while kill -0 "$parent" 2>/dev/null && kill -0 "$qemu" 2>/dev/null; do sleep 1 & wait $!; done',
+	'kill -TERM "$qemu" 2>/dev/null',
+	'wait "$qemu"',
+].join('\n');
+
 export function startQemu(command: QemuCommand, options: {env?: NodeJS.ProcessEnv; connectTimeoutMs?: number} = {}): QemuProcess {
 	installExitHook();
-	const child = spawn(command.program, command.args, {
+	const child = spawn('sh', ['-c', watchdog, 'sel4-llm-qemu', String(process.pid), command.program, ...command.args], {
 		detached: true,
 		stdio: ['ignore', 'pipe', 'pipe'],
 		env: options.env ?? process.env,

@@ -128,4 +128,31 @@ describe('launch boots real kernels', {timeout: 300_000}, () => {
 		assert.ok(Date.now() - started < 100_000);
 		assertNoQemuLeft();
 	});
+
+	for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+		it(`QEMU does not outlive launch stopped by ${signal}`, async () => {
+			const image = await initrd(`signal-${signal}`, 'arm64', [readyScript]);
+			const child = spawn(
+				process.execPath,
+				[cli, 'launch', '--platform', 'linux-test', '--arch', 'arm64', '--kernel', arm64.kernel, '--initrd', image, '--headless', '--expect', 'never printed', '--timeout', '120', '--log', join(work, `${signal}.log`)],
+				{stdio: ['ignore', 'ignore', 'pipe']},
+			);
+			let stderr = '';
+			child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+			const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+			const deadline = Date.now() + 60_000;
+			while (!/stage ready/.test(stderr) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+			assert.match(stderr, /stage ready/);
+			child.kill(signal);
+			const code = await closed;
+			if (signal === 'SIGINT') {
+				assert.equal(code, 130);
+				assert.match(stderr, /interrupted; QEMU stopped/);
+			} else {
+				// The watchdog beside QEMU notices that launch is gone within about a second.
+				await new Promise((resolve) => setTimeout(resolve, 2500));
+			}
+			assertNoQemuLeft();
+		});
+	}
 });
