@@ -13,3 +13,6 @@ export {cleanLine, haltMarkers, stageIds, stageOf, stages, stageTitle, splitHost
 export type {StageId} from './stages.js';
 export {benignSignatureIds, compileCatalogue, defaultCatalogueFile, readCatalogue} from './catalogue.js';
 export type {Catalogue, CompiledEntry} from './catalogue.js';
+export {artifactsFile, buildImagesDir, configuredQemuMemory, imageNames, resolveImages} from './artifacts.js';
+export type {ImageSet} from './artifacts.js';
+export {formatDiagnosis, formatEntry, formatTimeline, timelineJson} from './report.js';
