@@ -89,8 +89,13 @@ export function storeDir(workspace: string, path: string): string {
 const permanentNetworkError = /does not appear to be a git repository|repository .* not found|Repository not found|could not read Username|Authentication failed|not our ref|unadvertised object|couldn't find remote ref/i;
 
 function describeGitFailure(error: unknown): string {
-	if (error instanceof GitError) return lastLines(error.result.stderr || error.result.stdout, 3) || error.message;
-	return (error as Error).message;
+	if (!(error instanceof GitError)) return (error as Error).message;
+	const text = error.result.stderr || error.result.stdout;
+	const fatal = text
+		.split('\n')
+		.map((line) => line.trim())
+		.filter((line) => /^(fatal|error):/.test(line));
+	return (fatal.length > 0 ? fatal.slice(0, 2).join(' | ') : lastLines(text, 3)) || error.message;
 }
 
 async function withRetry<T>(
@@ -293,7 +298,9 @@ async function syncProject(
 			error instanceof ProjectError
 				? error.message
 				: error instanceof GitError
-					? `${describeGitFailure(error)}`
+					? ['fetch', 'ls-remote'].includes(error.args[0]!)
+						? `git ${error.args[0]} ${project.url} failed: ${describeGitFailure(error)}`
+						: `git ${error.args.join(' ')} in ${project.path} failed: ${describeGitFailure(error)}`
 					: (error as Error).message;
 		const hint =
 			error instanceof ProjectError
