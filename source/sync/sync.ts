@@ -367,16 +367,14 @@ async function readManifest(options: SyncOptions): Promise<{lock: LockFile; proj
 		rmSync(dir, {recursive: true, force: true});
 		mkdirSync(dir, {recursive: true});
 		await gitOk(['init', '-q', dir], {env});
-		await gitOk(['remote', 'add', 'origin', url], {cwd: dir, env});
-	} else {
-		await gitOk(['remote', 'set-url', 'origin', url], {cwd: dir, env});
 	}
+	// Fetch straight from the URL (a mirror given later just works), then check out only when it moved.
 	const branch = options.manifestBranch ?? 'HEAD';
 	let fetched: GitResult | undefined;
 	for (let attempt = 0; attempt <= (options.retries ?? 2); attempt++) {
-		fetched = await git(['fetch', '-q', '--depth', '1', 'origin', branch], {cwd: dir, env, ...(signal ? {signal} : {})});
-		if (fetched.code === 0 || permanentNetworkError.test(fetched.stderr)) break;
-		await new Promise((done) => setTimeout(done, (options.retryDelayMs ?? 1000) * 2 ** attempt));
+		fetched = await git(['fetch', '-q', '--depth', '1', url, branch], {cwd: dir, env, ...(signal ? {signal} : {})});
+		if (fetched.code === 0 || permanentNetworkError.test(fetched.stderr) || signal?.aborted) break;
+		if (attempt < (options.retries ?? 2)) await new Promise((done) => setTimeout(done, (options.retryDelayMs ?? 1000) * 2 ** attempt));
 	}
 	if (!fetched || fetched.code !== 0) {
 		throw new SyncError(
@@ -385,8 +383,14 @@ async function readManifest(options: SyncOptions): Promise<{lock: LockFile; proj
 			'network',
 		);
 	}
-	await gitOk(['checkout', '-q', '--force', '--detach', 'FETCH_HEAD'], {cwd: dir, env});
-	const commit = (await gitOk(['rev-parse', 'HEAD'], {cwd: dir, env})).stdout.trim();
+	const commit = readFileSync(join(dir, '.git', 'FETCH_HEAD'), 'utf8').slice(0, 40);
+	let current = '';
+	try {
+		current = readFileSync(join(dir, '.git', 'HEAD'), 'utf8').trim();
+	} catch {
+		// a fresh repository
+	}
+	if (current !== commit || !existsSync(join(dir, file))) await gitOk(['checkout', '-q', '--force', '--detach', commit], {cwd: dir, env});
 	const manifestPath = join(dir, file);
 	if (!existsSync(manifestPath)) {
 		const available = readdirSync(dir).filter((name) => name.endsWith('.xml'));

@@ -130,7 +130,7 @@ function examplesFiles(): Record<string, string> {
 	return files;
 }
 
-export function createMiniUpstream(options: {extraProjects?: number; filesPerProject?: number; root?: string} = {}): MiniUpstream {
+export function createMiniUpstream(options: {extraProjects?: number; filesPerProject?: number; history?: number; root?: string} = {}): MiniUpstream {
 	const root = options.root ?? mkdtempSync(join(tmpdir(), 'sel4-llm-mini-'));
 	const seL4 = join(root, 'seL4');
 	const ext = join(root, 'ext');
@@ -188,6 +188,11 @@ export function createMiniUpstream(options: {extraProjects?: number; filesPerPro
 		if (project.name === 'camkes-vm-examples.git') Object.assign(base, examplesFiles());
 		if (project.name === 'camkes-tool.git') base['docs/index.md'] = '# CAmkES\n';
 		commit(project.name, base, 'Initial import');
+		for (let round = 0; round < (options.history ?? 0); round++) {
+			const changes: Record<string, string> = {};
+			for (let index = 0; index < filesPerProject; index++) changes[`src/file_${index}.c`] = `/* ${project.name} ${index} round ${round} */\nint f${index}(void) { return ${index * round}; }\n`.repeat(20 + round);
+			commit(project.name, changes, `Change ${round + 1}`);
+		}
 		const pinned = commit(project.name, {'VERSION': '1\n'}, 'Version 1');
 		if (project.track === 'tag') gitIn(dir, ['tag', '-a', project.tag!, '-m', `Release ${project.tag}`]);
 		// One more commit after the pin, so the pin is not the branch tip (a shallow fetch must ask for it by id).
