@@ -98,7 +98,7 @@ function describeGitFailure(error: unknown): string {
 	return (fatal.length > 0 ? fatal.slice(0, 2).join(' | ') : lastLines(text, 3)) || error.message;
 }
 
-async function withRetry<T>(
+export async function withRetry<T>(
 	what: () => Promise<T>,
 	options: {retries: number; delayMs: number; signal?: AbortSignal; onRetry: (attempt: number, error: string) => void},
 ): Promise<T> {
@@ -485,6 +485,16 @@ export async function syncWorkspace(options: SyncOptions): Promise<SyncResult> {
 		});
 		const text = formatLock(lock);
 		const previous = existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : undefined;
+		if (previous !== undefined) {
+			try {
+				const kept = new Set(lock.projects.map((project) => project.path));
+				for (const old of readLock(lockFile).projects) {
+					if (!kept.has(old.path)) options.onEvent?.({type: 'note', message: `${old.path} is no longer in the manifest; it was left in place (remove it and .repo/projects/${old.path}.git by hand)`});
+				}
+			} catch {
+				// an unreadable old lock file is simply replaced
+			}
+		}
 		if (previous !== text) writeFileSync(lockFile, text);
 		lockWritten = true;
 	}

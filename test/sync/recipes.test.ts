@@ -39,7 +39,7 @@ const ran = (stderr: string) =>
 	stderr
 		.split('\n')
 		.filter((line) => line.startsWith('> run'))
-		.map((line) => /> run +([\w.-]+):/.exec(line)![1]);
+		.map((line) => /> run +([\w.-]+):/.exec(line)![1]!);
 
 test('the recipes load; every host step has a status check; sudo and network are declared', () => {
 	const set = loadRecipeSet([recipesDir]);

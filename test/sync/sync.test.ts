@@ -208,6 +208,13 @@ test('a lock file reproduces the exact revisions, even after the upstream branch
 	assert.equal(head(join(second, 'projects/vm')), vmAtLock);
 	assert.equal(readlinkSync(join(second, 'init-build.sh')), 'tools/seL4/cmake-tool/init-build.sh');
 	assert.equal(readFileSync(join(second, 'sel4-llm.lock.json'), 'utf8'), readFileSync(lockPath, 'utf8'));
+	// A project that left the manifest is reported and left in place.
+	const lock = readLock(join(second, 'sel4-llm.lock.json'));
+	lock.projects.push({...lock.projects[0]!, name: 'gone.git', path: 'projects/gone'});
+	writeFileSync(join(second, 'sel4-llm.lock.json'), JSON.stringify(lock));
+	const events: SyncEvent[] = [];
+	assert.equal((await syncWorkspace({workspace: second, manifestUrl: local.manifestUrl, retryDelayMs: 10, onEvent: (event) => events.push(event)})).ok, true);
+	assert.ok(events.some((event) => event.type === 'note' && /projects\/gone is no longer in the manifest; it was left in place/.test(event.message)));
 });
 
 test('master.xml follows branch tips; a missing manifest file names the ones there are', async () => {
@@ -243,4 +250,49 @@ test('a directory in the way is not overwritten', async () => {
 	assert.match(kernel.error!, /kernel is a git checkout that this sync does not manage/);
 	assert.match(kernel.hint!, /mv kernel kernel\.old/);
 	assert.ok(lstatSync(join(dir, 'kernel/.git')).isDirectory());
+});
+
+test('fetches are retried with a growing pause for network errors, not for permanent ones', async () => {
+	const {withRetry} = await import('../../source/sync/sync.js');
+	const {GitError} = await import('../../source/sync/git.js');
+	const transient = new GitError(['fetch'], {code: 128, stdout: '', stderr: "fatal: unable to access 'https://github.com/seL4/seL4.git/': Could not resolve host: github.com\n"});
+	const permanent = new GitError(['fetch'], {code: 128, stdout: '', stderr: "fatal: '/nowhere' does not appear to be a git repository\n"});
+	const retries: Array<[number, string]> = [];
+	let calls = 0;
+	const started = Date.now();
+	const value = await withRetry(
+		async () => {
+			calls++;
+			if (calls < 3) throw transient;
+			return 'fetched';
+		},
+		{retries: 2, delayMs: 20, onRetry: (attempt, error) => retries.push([attempt, error])},
+	);
+	assert.equal(value, 'fetched');
+	assert.deepEqual(retries.map(([attempt]) => attempt), [1, 2]);
+	assert.match(retries[0]![1], /Could not resolve host: github\.com/);
+	assert.ok(Date.now() - started >= 20 + 40, 'the pause doubles');
+	let permanentCalls = 0;
+	await assert.rejects(
+		withRetry(
+			async () => {
+				permanentCalls++;
+				throw permanent;
+			},
+			{retries: 2, delayMs: 1, onRetry: () => assert.fail('no retry for a permanent error')},
+		),
+		GitError,
+	);
+	assert.equal(permanentCalls, 1);
+	let exhausted = 0;
+	await assert.rejects(
+		withRetry(
+			async () => {
+				exhausted++;
+				throw transient;
+			},
+			{retries: 1, delayMs: 1, onRetry: () => {}},
+		),
+	);
+	assert.equal(exhausted, 2);
 });
