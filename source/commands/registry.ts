@@ -100,7 +100,7 @@ const sourceCommands: CommandSpec[] = [
 			'manifest-url': {type: 'string', valueName: 'URL', description: 'Manifest repository: a URL, a mirror, or a local path / file:// URL (default https://github.com/seL4/camkes-vm-examples-manifest.git)'},
 			manifest: {type: 'string', valueName: 'FILE', values: ['default.xml', 'master.xml'], default: 'default.xml', description: 'default.xml: pinned, CI-tested revisions; master.xml: branch tips'},
 			'manifest-branch': {type: 'string', valueName: 'BRANCH', description: 'Branch of the manifest repository (default: its default branch)'},
-			jobs: {type: 'string', short: 'j', valueName: 'N', default: '4', description: 'Projects fetched at the same time (1-64)'},
+			jobs: {type: 'string', short: 'j', valueName: 'N', default: '4', description: 'Projects fetched at the same time (1-256)'},
 			retries: {type: 'string', valueName: 'N', default: '2', description: 'Retries of a failed fetch, with a growing pause (0-10)'},
 			lock: {type: 'string', valueName: 'FILE', description: 'Reproduce exactly the projects and revisions of a lock file written by sync (no manifest needed)'},
 			full: {type: 'boolean', description: 'Fetch full history instead of a shallow fetch of the revision'},

@@ -55,7 +55,7 @@ export async function run(context: CommandContext): Promise<number> {
 	for (const name of ['platform', 'app', 'target']) {
 		if (context.options[name] !== undefined) throw new UserError(`--${name} only goes with --check-build`, {nextSteps: ['sel4-llm sync --help']});
 	}
-	const jobs = intOption(context, 'jobs', 4, 1, 64);
+	const jobs = intOption(context, 'jobs', 4, 1, 256);
 	const retries = intOption(context, 'retries', 2, 0, 10);
 	const fromLockRaw = stringOption(context, 'lock');
 	const manifestUrlRaw = stringOption(context, 'manifest-url');

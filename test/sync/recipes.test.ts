@@ -190,7 +190,7 @@ test('sel4-llm sync on the command line: progress lines, JSON, refusals and exit
 	assert.match(deprecated.stderr, /hint: use https:\/\/github\.com\/seL4\/camkes-vm-examples-manifest\.git/);
 	const badJobs = cli(['sync', '--jobs', 'many']);
 	assert.equal(badJobs.code, 2);
-	assert.match(badJobs.stderr, /--jobs must be a whole number from 1 to 64/);
+	assert.match(badJobs.stderr, /--jobs must be a whole number from 1 to 256/);
 	const badManifest = cli(['sync', '--manifest', 'other.xml']);
 	assert.equal(badManifest.code, 2);
 	assert.match(badManifest.stderr, /--manifest must be one of: default\.xml, master\.xml/);
