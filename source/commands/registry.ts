@@ -121,7 +121,54 @@ const sourceCommands: CommandSpec[] = [
 	},
 ];
 
-export const commands: CommandSpec[] = [...recipeCommands, ...sourceCommands];
+const setupCommand: CommandSpec = {
+	name: 'setup',
+	summary: 'The guided first-time setup: check the host, choose, review the plan, build, boot',
+	usage: 'sel4-llm setup [--yes] [--platform P] [--model FILE] [--guest-ram MIB] [--target qemu|usb] [--workspace DIR]',
+	description:
+		'On a terminal it asks a few questions (each with a default that works without KVM), shows the plan, then runs every step with a live log; on a failure it shows the known cause and can apply the fix and retry. Run it again to resume. Without a terminal, pass --yes and give the choices as flags.',
+	options: {
+		yes: {type: 'boolean', short: 'y', description: 'Do not ask: use the flags, saved choices and defaults, and run the plan'},
+		platform: {type: 'string', values: ['qemu-arm-virt', 'x86_64'], valueName: 'P', description: 'seL4 platform'},
+		model: {type: 'string', valueName: 'FILE', description: 'GGUF model for the guest ("" for the built-in demo model)'},
+		'guest-ram': {type: 'string', valueName: 'MIB', description: 'Guest RAM in MiB'},
+		target: {type: 'string', values: ['qemu', 'usb'], valueName: 'T', description: 'Boot in QEMU, or build a USB stick for a PC'},
+	},
+	usesRecipes: true,
+	positionals: {min: 0, max: 0, name: ''},
+	examples: ['sel4-llm setup', 'sel4-llm setup --yes --platform qemu-arm-virt --workspace ~/sel4-llm', 'sel4-llm setup --yes --platform x86_64 --target usb'],
+	load: () => import('./setup.js'),
+};
+
+const doctorCommand: CommandSpec = {
+	name: 'doctor',
+	summary: 'Check this host: virtualization, packages, Python, tools; a verdict per platform; fixes',
+	usage: 'sel4-llm doctor [--platform qemu-arm-virt|x86_64|all] [--target qemu|usb|any] [--json] [--facts FILE] [--fix [--yes]]',
+	description: [
+		'Gathers facts about this host once (CPU, /dev/kvm, nested KVM, VM/container/WSL, RAM, disk, OS, apt packages, python3 and its modules, repo, stack, cmake, ninja, dtc, QEMU, cross compiler, git), in parallel with a timeout per command, then checks them for the chosen platforms.',
+		'For each platform it says whether this host can build it, run it in QEMU (x86_64 needs Intel VT-x + KVM + nested virtualization; qemu-arm-virt runs under emulation anywhere) and prepare a USB stick, and recommends one.',
+		'Exit codes: 0 when no required check fails (warnings allowed), 1 when one does, 2 for a usage error, 3 for an unreadable --facts file.',
+		'Required checks: everything needed to build each chosen platform; running qemu-arm-virt in QEMU; for x86_64, the KVM checks only with --target qemu and the USB tools only with --target usb.',
+	].join('\n'),
+	options: {
+		platform: {type: 'string', values: ['qemu-arm-virt', 'x86_64', 'all'], valueName: 'PLATFORM', description: 'Platform(s) to check for (default: all, with a verdict each)'},
+		target: {type: 'string', values: ['qemu', 'usb', 'any'], valueName: 'TARGET', description: 'Where it should boot; makes the KVM (qemu) or USB tool (usb) checks required (default: any)'},
+		facts: {type: 'string', valueName: 'FILE', description: 'Evaluate a recorded facts document (the output of doctor --json) instead of this host'},
+		fix: {type: 'boolean', description: 'Show the commands that fix failed checks, ask once, run them, then check again'},
+		yes: {type: 'boolean', short: 'y', description: 'With --fix: do not ask (needed without a terminal)'},
+		timeout: {type: 'string', valueName: 'SECONDS', description: 'Time limit for each command doctor runs (default: 5)'},
+	},
+	positionals: {min: 0, max: 0, name: ''},
+	examples: [
+		'sel4-llm doctor',
+		'sel4-llm doctor --platform x86_64 --target qemu',
+		'sel4-llm doctor --json > facts.json && sel4-llm doctor --facts facts.json',
+		'sel4-llm doctor --fix --yes --platform qemu-arm-virt',
+	],
+	load: () => import('./doctor.js'),
+};
+
+export const commands: CommandSpec[] = [setupCommand, doctorCommand, ...recipeCommands, ...sourceCommands];
 
 export function findCommand(name: string): CommandSpec | undefined {
 	return commands.find((command) => command.name === name);
