@@ -27,8 +27,9 @@ function workspace(): string {
 
 const recipesDir = join(root, 'recipes');
 
+// The host steps install packages with sudo and reach PyPI: tests run on a prepared host (host_setup=skip).
 function run(dir: string, args: string[]) {
-	return cli([...args, '--workspace', dir, '--set', `manifest_url=${mini.manifestUrl}`]);
+	return cli([...args, '--workspace', dir, '--set', `manifest_url=${mini.manifestUrl}`, '--set', 'host_setup=skip']);
 }
 
 function journal(dir: string): Record<string, {state: string; artifacts?: Record<string, string>}> {
@@ -47,8 +48,12 @@ test('the recipes load; every host step has a status check; sudo and network are
 	assert.deepEqual(host.map((step) => step.name), ['apt', 'cross-compiler', 'python-deps', 'stack', 'repo-launcher']);
 	for (const step of host) assert.ok(step.spec.status, `${step.id} needs a status check`);
 	assert.deepEqual(set.steps.get('host.apt')!.spec.capabilities, ['sudo', 'network']);
-	assert.deepEqual(set.steps.get('host.cross-compiler')!.spec.if, {platform: 'qemu-arm-virt'});
-	assert.deepEqual(set.steps.get('host.repo-launcher')!.spec.if, {sync: 'repo'});
+	assert.deepEqual(set.steps.get('host.cross-compiler')!.spec.if, {host_setup: 'auto', platform: 'qemu-arm-virt'});
+	assert.deepEqual(set.steps.get('host.repo-launcher')!.spec.if, {host_setup: 'auto', sync: 'repo'});
+	// The host comes first: the sync needs git, the build the tools, the Python deps and stack.
+	assert.deepEqual(set.steps.get('sources.sync')!.needs, ['host.apt']);
+	assert.deepEqual(set.steps.get('build.check')!.needs, ['sources.sync', 'sources.sync-repo', 'host.apt', 'host.cross-compiler', 'host.python-deps', 'host.stack']);
+	assert.ok(set.order.indexOf('host.stack') < set.order.indexOf('build.configure-arm'));
 	// One apt-get install for the packages, run through sudo.
 	const installs = (set.steps.get('host.apt')!.spec.run as Array<{argv?: string[]; sudo?: boolean}>).filter((command) => command.argv?.[1] === 'install');
 	assert.equal(installs.length, 1);
@@ -82,7 +87,7 @@ test('plan prints exactly the upstream commands for each platform', () => {
 	const usb = commands(['--set', 'platform=x86_64', '--set', 'target=usb', '--set', 'app=minimal_64', '--set', 'manifest=master.xml']);
 	assert.ok(usb.includes('../init-build.sh -DCAMKES_VM_APP=minimal_64'), usb.join('\n'));
 	assert.ok(usb.some((line) => line.endsWith('--manifest master.xml --jobs 2')));
-	const host = run(dir, ['plan', 'host']);
+	const host = cli(['plan', 'host', '--workspace', dir]);
 	assert.match(host.stdout + host.stderr, /host\.apt: Install the host packages .*\[needs: sudo, network\]/);
 });
 
@@ -113,7 +118,7 @@ test('x86_64: both images under their real names; switching between QEMU and USB
 	const local = createMiniUpstream();
 	cleanup.push(local.root);
 	const dir = workspace();
-	const args = (target: string) => ['run', 'build', '--workspace', dir, '--set', `manifest_url=${local.manifestUrl}`, '--set', 'platform=x86_64', '--set', 'app=minimal_64', '--set', `target=${target}`];
+	const args = (target: string) => ['run', 'build', '--workspace', dir, '--set', `manifest_url=${local.manifestUrl}`, '--set', 'platform=x86_64', '--set', 'app=minimal_64', '--set', `target=${target}`, '--set', 'host_setup=skip'];
 	const qemu = cli(args('qemu'));
 	assert.equal(qemu.code, 0, qemu.stderr);
 	assert.deepEqual(ran(qemu.stderr), ['sources.sync', 'build.check', 'build.configure-x86-qemu', 'build.ninja-x86']);
@@ -140,7 +145,7 @@ test('x86_64: both images under their real names; switching between QEMU and USB
 	const resync = cli([...args('qemu'), '--force']);
 	assert.equal(resync.code, 0, resync.stderr);
 	assert.deepEqual(ran(cli(args('qemu')).stderr), []);
-	const forcedSources = cli(['run', 'sources', '--force', '--workspace', dir, '--set', `manifest_url=${local.manifestUrl}`]);
+	const forcedSources = cli(['run', 'sources.sync', '--force', '--workspace', dir, '--set', `manifest_url=${local.manifestUrl}`, '--set', 'host_setup=skip']);
 	assert.equal(forcedSources.code, 0, forcedSources.stderr);
 	assert.match(forcedSources.stderr, /kernel +updated/);
 	assert.deepEqual(ran(cli(args('qemu')).stderr), ['build.check', 'build.configure-x86-qemu', 'build.ninja-x86']);
@@ -162,7 +167,7 @@ test('an app the platform does not support is refused before cmake runs, naming 
 
 test('the repo back end without repo installed fails with the install hint', () => {
 	const dir = workspace();
-	const result = cli(['run', 'sources', '--workspace', dir, '--set', 'sync=repo', '--set', `manifest_url=${mini.manifestUrl}`], {env: {HOME: dir}});
+	const result = cli(['run', 'sources', '--workspace', dir, '--set', 'sync=repo', '--set', `manifest_url=${mini.manifestUrl}`, '--set', 'host_setup=skip'], {env: {HOME: dir}});
 	assert.equal(result.code, 1, result.stderr);
 	assert.match(result.stderr, /sources\.sync-repo/);
 	assert.match(result.stderr, /repo is not installed\. Install the launcher: mkdir -p ~\/\.local\/bin && curl -fsSL -o ~\/\.local\/bin\/repo\s+https:\/\/storage\.googleapis\.com\/git-repo-downloads\/repo/);
