@@ -7,12 +7,6 @@ import type {TroubleshootEntry} from '../engine/schema.js';
 export type CompiledEntry = {entry: TroubleshootEntry; pattern: RegExp; benign: boolean};
 export type Catalogue = {entries: CompiledEntry[]; file: string};
 
-/**
- * Signatures that are seen in healthy boots: reported as notes, never as the reason a boot failed. The catalogue
- * format has no severity field, so launch keeps this list itself.
- */
-export const benignSignatureIds: ReadonlySet<string> = new Set(['sel4-untyped-retype-insufficient-memory', 'vmm-guest-poweroff']);
-
 /** The step names whose catalogue entries apply to the console and QEMU output. */
 export const launchSteps: ReadonlySet<string> = new Set(['launch', 'qemu', 'boot']);
 
@@ -26,7 +20,7 @@ export function compileCatalogue(entries: TroubleshootEntry[], file = '(inline)'
 		if (entry.match.output === undefined) continue;
 		const step = entry.match.step;
 		if (step !== undefined && !launchSteps.has(step) && !launchSteps.has(step.split('.').pop() ?? '')) continue;
-		compiled.push({entry, pattern: new RegExp(entry.match.output, 'i'), benign: benignSignatureIds.has(entry.id)});
+		compiled.push({entry, pattern: new RegExp(entry.match.output, 'i'), benign: entry.severity === 'info'});
 	}
 	return {entries: compiled, file};
 }

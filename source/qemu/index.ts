@@ -11,7 +11,7 @@ export {diagnose, parseExpectation, SerialWatcher} from './watcher.js';
 export type {Diagnosis, Expectation, StageRecord, SignatureRecord, StallRecord, Timeline, WatchEvent, WatcherOptions} from './watcher.js';
 export {cleanLine, haltMarkers, stageIds, stageOf, stages, stageTitle, splitHostTime} from './stages.js';
 export type {StageId} from './stages.js';
-export {benignSignatureIds, compileCatalogue, defaultCatalogueFile, readCatalogue} from './catalogue.js';
+export {compileCatalogue, defaultCatalogueFile, readCatalogue} from './catalogue.js';
 export type {Catalogue, CompiledEntry} from './catalogue.js';
 export {artifactsFile, buildImagesDir, configuredQemuMemory, imageNames, resolveImages} from './artifacts.js';
 export type {ImageSet} from './artifacts.js';
