@@ -40,6 +40,11 @@ export type RecipeSet = {
 	catalogue: TroubleshootEntry[];
 };
 
+/** `${env.NAME}`: the value of NAME in the environment sel4-llm was started with ('' when unset). */
+export function isEnvReference(name: string): boolean {
+	return /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+}
+
 /** Variables every recipe can use without declaring them. */
 export const builtinVariables = ['workspace', 'home', 'package_dir', 'state_dir', 'nproc', 'user'] as const;
 
@@ -312,7 +317,7 @@ export function commandList(list: StepSpec['run'] | undefined): CommandSpec[] {
 
 function checkTemplates(set: RecipeSet, step: Step, errors: UserError[]): void {
 	const known = (name: string) =>
-		set.vars.has(name) || (builtinVariables as readonly string[]).includes(name) || name.startsWith('artifacts.');
+		set.vars.has(name) || (builtinVariables as readonly string[]).includes(name) || isEnvReference(name);
 	const check = (text: string, path: (string | number)[]) => {
 		for (const name of referencedNames(text)) {
 			if (!known(name)) {
@@ -387,7 +392,7 @@ function checkVariable(set: RecipeSet, variable: Variable, errors: UserError[]):
 		}
 	} else if (typeof def === 'string') {
 		for (const name of referencedNames(def)) {
-			if (!set.vars.has(name) && !(builtinVariables as readonly string[]).includes(name)) {
+			if (!set.vars.has(name) && !(builtinVariables as readonly string[]).includes(name) && !isEnvReference(name)) {
 				fail(`unknown variable \${${name}} in the default of "${variable.name}"`, ['default']);
 			}
 		}

@@ -9,11 +9,14 @@ import {resolveCommand, succeeds, type ResolvedCommand} from './exec.js';
 import {digestOf, glob, globsDigest} from './fingerprint.js';
 import type {Capability} from './schema.js';
 import {expand} from './vars.js';
+import {stableValues, withEnvReferences} from './values.js';
 
 export type Decision = {action: 'run' | 'skip'; reason: string; kind: 'condition' | 'status' | 'unchanged' | 'forced' | 'new' | 'changed' | 'upstream' | 'failed-before' | 'status-failed' | 'outputs-missing'};
 
 export type PreparedStep = {
 	step: Step;
+	/** The commands, env and cwd with `${env.NAME}` left as written, for the fingerprint. */
+	stable: {commands: string[]; env: Record<string, string>; cwd: string};
 	id: string;
 	title: string;
 	description?: string;
@@ -33,7 +36,10 @@ export type PreparedStep = {
 export type PlannedStep = PreparedStep & {decision: Decision; fingerprint: string};
 
 /** Expands a step's templates with the values. */
-export function prepareStep(step: Step, values: ReadonlyMap<string, string>): PreparedStep {
+export function prepareStep(step: Step, given: ReadonlyMap<string, string>): PreparedStep {
+	const templates = [JSON.stringify(step.spec)];
+	const values = withEnvReferences(given, templates, false);
+	const stableMap = withEnvReferences(stableValues(given), templates, true);
 	const spec = step.spec;
 	const workspace = values.get('workspace')!;
 	const cwdRaw = spec.cwd ? expand(spec.cwd, values) : workspace;
@@ -43,8 +49,15 @@ export function prepareStep(step: Step, values: ReadonlyMap<string, string>): Pr
 	const artifacts: Record<string, string> = {};
 	for (const [name, path] of Object.entries(spec.artifacts ?? {})) artifacts[name] = resolve(cwd, expand(path, values));
 	const resolveAll = (list: typeof spec.run | undefined) => commandList(list).map((command) => resolveCommand(command, values));
+	const stableEnv: Record<string, string> = {};
+	for (const [key, value] of Object.entries(spec.env ?? {})) stableEnv[key] = expand(String(value), stableMap);
 	return {
 		step,
+		stable: {
+			commands: commandList(spec.run).map((command) => resolveCommand(command, stableMap).display),
+			env: stableEnv,
+			cwd: spec.cwd ? expand(spec.cwd, stableMap) : workspace,
+		},
 		id: step.id,
 		title: spec.title,
 		...(spec.description ? {description: spec.description} : {}),
@@ -93,11 +106,12 @@ export function fingerprintOf(prepared: PreparedStep, journal: Journal, values: 
 		if (command.kind !== 'sh') continue;
 		for (const match of command.script.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) if (values.has(match[1]!)) shellNames.add(match[1]!);
 	}
+	const stable = stableValues(values);
 	return digestOf({
-		...(shellNames.size > 0 ? {values: [...shellNames].sort().map((name) => [name, values.get(name)])} : {}),
-		commands: prepared.commands.map((command) => command.display),
-		cwd: prepared.cwd,
-		env: prepared.env,
+		...(shellNames.size > 0 ? {values: [...shellNames].sort().map((name) => [name, stable.get(name)])} : {}),
+		commands: prepared.stable.commands,
+		cwd: prepared.stable.cwd,
+		env: prepared.stable.env,
 		sources: prepared.sources.length > 0 ? globsDigest(prepared.sources, prepared.cwd).digest : '',
 		upstream,
 	});

@@ -3,10 +3,29 @@
 import {availableParallelism, homedir, userInfo} from 'node:os';
 import {join, resolve} from 'node:path';
 import {ExitCode, UserError} from '../errors.js';
-import type {RecipeSet, Variable} from './load.js';
+import {isEnvReference, type RecipeSet, type Variable} from './load.js';
 import {expand, referencedNames} from './vars.js';
 
 export type ResolvedValues = Map<string, string>;
+
+/**
+ * The same values with every `${env.NAME}` left as written: what fingerprints use, so that a different PATH in
+ * another shell does not make finished steps look changed.
+ */
+const stableForms = new WeakMap<ReadonlyMap<string, string>, Map<string, string>>();
+
+export function stableValues(values: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
+	return stableForms.get(values) ?? values;
+}
+
+/** Adds `env.NAME` entries for the environment references in the templates. */
+export function withEnvReferences(values: ReadonlyMap<string, string>, templates: string[], stable: boolean, env: NodeJS.ProcessEnv = process.env): ReadonlyMap<string, string> {
+	const names = templates.flatMap((template) => referencedNames(template)).filter((name) => isEnvReference(name));
+	if (names.length === 0) return values;
+	const extended = new Map(values);
+	for (const name of names) extended.set(name, stable ? `\${${name}}` : (env[name.slice(4)] ?? ''));
+	return extended;
+}
 
 export function builtinValues(workspace: string, packageDir: string): ResolvedValues {
 	return new Map([
@@ -100,6 +119,7 @@ export function resolveValues(
 		given.set(name, checkValue(variable, raw, '--set'));
 	}
 	const resolving = new Set<string>();
+	const stable = new Map<string, string>();
 	const resolveOne = (name: string): string => {
 		const known = values.get(name);
 		if (known !== undefined) return known;
@@ -120,8 +140,13 @@ export function resolveValues(
 				const picked = def.values[resolveOne(def.by)];
 				value = picked === undefined ? '' : String(picked);
 			} else if (typeof def === 'string') {
-				const inner = new Map(referencedNames(def).map((ref) => [ref, resolveOne(ref)]));
-				value = expand(def, inner);
+				const refs = referencedNames(def);
+				const inner = new Map(refs.filter((ref) => !isEnvReference(ref)).map((ref) => [ref, resolveOne(ref)]));
+				value = expand(def, withEnvReferences(inner, [def], false));
+				if (refs.some((ref) => isEnvReference(ref) || stable.has(ref))) {
+					const innerStable = new Map(refs.filter((ref) => !isEnvReference(ref)).map((ref) => [ref, stable.get(ref) ?? values.get(ref)!]));
+					stable.set(name, expand(def, withEnvReferences(innerStable, [def], true)));
+				}
 			} else value = String(def);
 			if (value !== '' || variable.spec.type === 'enum') value = checkValue(variable, value, 'default of');
 		}
@@ -130,5 +155,6 @@ export function resolveValues(
 		return value;
 	};
 	for (const name of set.vars.keys()) resolveOne(name);
+	if (stable.size > 0) stableForms.set(values, new Map([...values].map(([name, value]) => [name, stable.get(name) ?? value])));
 	return values;
 }

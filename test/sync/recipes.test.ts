@@ -63,7 +63,7 @@ test('the recipes load; every host step has a status check; sudo and network are
 	for (const id of ['build.configure-arm', 'build.configure-x86-qemu', 'build.configure-x86-usb', 'build.ninja-arm', 'build.ninja-x86']) {
 		assert.equal(set.steps.get(id)!.spec.env?.PATH, '${build_path}', id);
 	}
-	assert.match(String(set.vars.get('build_path')!.spec.default), /^\$\{workspace\}\/venv\/bin:/);
+	assert.match(String(set.vars.get('build_path')!.spec.default), /^\$\{workspace\}\/python-venv\/bin:.*\$\{env\.PATH\}$/);
 	assert.equal(set.vars.get('manifest_url')!.spec.default, 'https://github.com/seL4/camkes-vm-examples-manifest.git');
 	assert.deepEqual(set.vars.get('manifest')!.spec.values, ['default.xml', 'master.xml']);
 	assert.deepEqual(set.vars.get('sync')!.spec.values, ['builtin', 'repo']);
