@@ -8,7 +8,8 @@ function optionLine(name: string, spec: OptionSpec): [string, string] {
 
 function table(rows: Array<[string, string]>): string {
 	const width = Math.min(34, Math.max(...rows.map(([left]) => left.length)) + 2);
-	return rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`).join('\n');
+	// A flag longer than the column gets its description on the next line.
+	return rows.map(([left, right]) => (left.length + 2 > width ? `  ${left}\n  ${''.padEnd(width)}${right}` : `  ${left.padEnd(width)}${right}`)).join('\n');
 }
 
 export function mainHelp(version: string): string {

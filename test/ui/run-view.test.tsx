@@ -79,7 +79,7 @@ test('a failure shows the error window, the log path and the matched cause with 
 					confidence: 'high',
 					fix: {description: 'Free space', commands: ['df -h /ws'], capabilities: []},
 					recheck: {commands: [], step: true},
-					entry: {id: 'disk-full', title: 'The disk is full', match: {output: 'x'}, cause: 'No free space in the workspace.', confidence: 'high'},
+					entry: {id: 'disk-full', title: 'The disk is full', match: {output: 'x'}, cause: 'No free space in the workspace.', confidence: 'high', severity: 'error'},
 				},
 			],
 		},

@@ -141,7 +141,7 @@ test('after a failure with a known fix, f chooses to apply it; Ctrl-C while runn
 				confidence: 'high',
 				fix: {description: 'Install it', commands: ['apt-get install tool'], capabilities: ['sudo']},
 				recheck: {commands: [], step: true},
-				entry: {id: 'tool', title: 'A tool is missing', match: {output: 'x'}, cause: 'It is not installed.', confidence: 'high'},
+				entry: {id: 'tool', title: 'A tool is missing', match: {output: 'x'}, cause: 'It is not installed.', confidence: 'high', severity: 'error'},
 			},
 		],
 	});
