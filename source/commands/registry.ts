@@ -88,7 +88,67 @@ const recipeCommands: CommandSpec[] = [
 	},
 ];
 
-export const commands: CommandSpec[] = [...recipeCommands];
+
+const guestCommands: CommandSpec[] = [
+	{
+		name: 'model-disk',
+		summary: 'Build an ext4 image holding GGUF models for the guest (no root, no mount)',
+		usage: 'sel4-llm model-disk <model.gguf|dir>... -o <image> [--label NAME] [--margin-mb N] [--force]',
+		description:
+			'Checks every model (readable, GGUF magic and version), then writes a sparse ext4 image with `mke2fs -d`, sized to the models plus a margin and labelled SEL4LLM-MODELS, which the guest\'s init script looks for. A directory contributes every .gguf file under it. The image is for a virtio/AHCI disk (plain QEMU, or the x86 VMM with a passed-through SATA controller); in the seL4 VM on qemu-arm-virt the model is baked into the initramfs instead (sel4-llm rootfs --model).',
+		options: {
+			output: {type: 'string', short: 'o', valueName: 'FILE', description: 'Image file to write (never a device)'},
+			label: {type: 'string', valueName: 'NAME', description: 'File system label (default SEL4LLM-MODELS, at most 16 characters)'},
+			'margin-mb': {type: 'string', valueName: 'N', description: 'Free space to leave in MiB (default: 2% of the models plus 8 MiB)'},
+			force: {type: 'boolean', description: 'Replace an existing image file'},
+		},
+		positionals: {min: 1, max: Infinity, name: 'model.gguf|dir'},
+		examples: ['sel4-llm model-disk tinyllama.Q4_K_M.gguf -o models.img', 'sel4-llm model-disk ~/models --json -o models.img'],
+		load: () => import('./model-disk.js'),
+	},
+	{
+		name: 'rootfs',
+		summary: 'Add our guest files (and optionally a model) to an initramfs without unpacking it',
+		usage: 'sel4-llm rootfs --base <rootfs.cpio[.gz]> [--overlay DIR]... [--model FILE.gguf] -o <out> [--compress auto|gzip|none]',
+		description:
+			'Copies the base initramfs and appends one cpio (newc) archive with the overlay trees (modes kept, owned by root) and the model under /models. Linux unpacks the archives in order, so added files win. Refuses overlays that would replace files the guest needs (/init, /sbin/init, /bin/busybox, /etc/inittab, libraries ...), change a path\'s type or write through a symlink, and models that are not GGUF.',
+		options: {
+			base: {type: 'string', valueName: 'FILE', description: 'The initramfs to start from (raw or gzip cpio)'},
+			overlay: {type: 'string', multiple: true, valueName: 'DIR', description: 'A directory laid over the guest root (repeatable)'},
+			model: {type: 'string', valueName: 'FILE', description: 'A GGUF model to bake in as /models/<name>'},
+			output: {type: 'string', short: 'o', valueName: 'FILE', description: 'The initramfs to write'},
+			compress: {type: 'string', values: ['auto', 'gzip', 'none'], description: 'Compression of the appended part (auto: like the base, none when a model is added)'},
+		},
+		positionals: {min: 0, max: 0, name: ''},
+		examples: ['sel4-llm rootfs --base rootfs.cpio.gz --overlay overlays/rootfs --model model.gguf -o llm-rootfs.cpio.gz'],
+		load: () => import('./rootfs.js'),
+	},
+	{
+		name: 'app',
+		summary: 'Generate (or only check) our CAmkES app llm_vm for a platform',
+		usage: 'sel4-llm app --tree <sel4 dir> [--platform qemu-arm-virt|x86_64] [--guest-ram-mb N] [--kernel FILE] [--initrd FILE] [--cmdline-extra ARGS] [--check]',
+		description:
+			'Validates the guest RAM against the platform, the kernel and initramfs against the memory layout (on qemu-arm-virt the initrd is placed so the DTB the VMM generates cannot overwrite it), derives untyped pools and CNode size from the RAM, checks the kernel command line, then writes projects/vm-examples/apps/<Arm|x86>/llm_vm/ (CMakeLists.txt, settings, the .camkes assembly and, on Arm, the devices file). Build it with init-build.sh -DCAMKES_VM_APP=llm_vm.',
+		options: {
+			tree: {type: 'string', valueName: 'DIR', description: 'The synced seL4 tree (holds projects/vm-examples)'},
+			platform: {type: 'string', values: ['qemu-arm-virt', 'x86_64'], description: 'Target platform (default qemu-arm-virt)'},
+			'guest-ram-mb': {type: 'string', valueName: 'N', description: 'Guest RAM in MiB (default 512; qemu-arm-virt 128-1024, x86_64 128-3072)'},
+			kernel: {type: 'string', valueName: 'FILE', description: 'Guest kernel (default: upstream\'s image for the platform in the tree)'},
+			initrd: {type: 'string', valueName: 'FILE', description: 'Guest initramfs (default: upstream\'s rootfs in the tree)'},
+			'cmdline-extra': {type: 'string', valueName: 'ARGS', description: 'Extra guest kernel arguments (printable ASCII, no quotes or backslashes)'},
+			'headroom-mb': {type: 'string', valueName: 'N', description: 'Guest RAM to keep free beyond kernel, initrd and rootfs (default 128)'},
+			check: {type: 'boolean', description: 'Validate and show the layout, write nothing'},
+		},
+		positionals: {min: 0, max: 0, name: ''},
+		examples: [
+			'sel4-llm app --tree ~/sel4-llm/sel4 --initrd llm-rootfs.cpio.gz --check',
+			'sel4-llm app --tree ~/sel4-llm/sel4 --platform x86_64 --guest-ram-mb 1024 --initrd llm-rootfs.cpio',
+		],
+		load: () => import('./app.js'),
+	},
+];
+
+export const commands: CommandSpec[] = [...recipeCommands, ...guestCommands];
 
 export function findCommand(name: string): CommandSpec | undefined {
 	return commands.find((command) => command.name === name);

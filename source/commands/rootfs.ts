@@ -1,0 +1,26 @@
+// `sel4-llm rootfs`: our overlay (and a model) appended to the guest's initramfs.
+import {UserError} from '../errors.js';
+import {buildRootfs} from '../guest/rootfs.js';
+import type {CommandContext} from './context.js';
+
+export async function run(context: CommandContext): Promise<number> {
+	const {base, output, model, compress} = context.options;
+	if (typeof base !== 'string') throw new UserError('rootfs needs --base FILE', {hint: 'The initramfs to start from, e.g. rootfs.cpio.gz.'});
+	if (typeof output !== 'string') throw new UserError('rootfs needs -o FILE', {hint: 'The initramfs to write.'});
+	const overlays = Array.isArray(context.options.overlay) ? context.options.overlay : typeof context.options.overlay === 'string' ? [context.options.overlay] : [];
+	const result = await buildRootfs({
+		base,
+		output,
+		overlays,
+		...(typeof model === 'string' ? {model} : {}),
+		...(compress === 'gzip' || compress === 'none' || compress === 'auto' ? {compress} : {}),
+	});
+	if (context.mode === 'json') {
+		context.io.stdout.write(`${JSON.stringify(result)}\n`);
+		return 0;
+	}
+	for (const path of result.replaced) context.io.stderr.write(`  replaced /${path}\n`);
+	context.io.stderr.write(`rootfs: ${result.added.length} entries appended, ${(result.bytes / 1024 / 1024).toFixed(1)} MiB written\n`);
+	context.io.stdout.write(`${result.output}\n`);
+	return 0;
+}
