@@ -54,8 +54,7 @@ const maxCmdline = 2047;
 
 /** The guest kernel command line, checked so it survives the C preprocessor and the .camkes string. */
 export function guestCmdline(platform: Platform, extra = ''): string {
-	const trimmed = extra.trim().replace(/\s+/g, ' ');
-	const bad = [...trimmed].filter((char) => char === '"' || char === '\\' || char < ' ' || char > '~');
+	const bad = [...extra].filter((char) => char === '"' || char === '\\' || char < ' ' || char > '~');
 	if (bad.length > 0) {
 		const shown = [...new Set(bad)].map((char) => (char >= ' ' && char <= '~' ? char : `U+${char.codePointAt(0)?.toString(16).padStart(4, '0')}`));
 		throw new UserError(`the kernel command line contains characters that would break the .camkes string: ${shown.join(' ')}`, {
@@ -63,6 +62,7 @@ export function guestCmdline(platform: Platform, extra = ''): string {
 			hint: 'Use printable ASCII without double quotes or backslashes (Linux needs neither: write key=value pairs separated by spaces).',
 		});
 	}
+	const trimmed = extra.trim().replace(/ +/g, ' ');
 	if (trimmed.includes('/*') || trimmed.includes('*/') || trimmed.includes('//')) {
 		throw new UserError('the kernel command line contains "/*", "*/" or "//", which the C preprocessor of the .camkes file would treat as a comment', {
 			exitCode: ExitCode.invalidInput,
