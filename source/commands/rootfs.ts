@@ -12,7 +12,7 @@ export async function run(context: CommandContext): Promise<number> {
 		base,
 		output,
 		overlays,
-		...(typeof model === 'string' ? {model} : {}),
+		...(typeof model === 'string' && model !== '' ? {model} : {}),
 		...(compress === 'gzip' || compress === 'none' || compress === 'auto' ? {compress} : {}),
 	});
 	if (context.mode === 'json') {
