@@ -140,7 +140,9 @@ export async function buildModelDisk(options: ModelDiskOptions): Promise<ModelDi
 			'-L', label,
 			'-m', '0',
 			'-N', String(inodes),
-			'-O', '^has_journal',
+			// A read-mostly disk needs no journal; without metadata checksums mke2fs -d copies about 3x faster
+			// (it recomputes bitmap checksums for every block it allocates), and old guest kernels read it too.
+			'-O', '^has_journal,^metadata_csum',
 			'-E', 'root_owner=0:0',
 			'-d', staging,
 			output,
