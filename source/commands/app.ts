@@ -1,6 +1,6 @@
 // `sel4-llm app`: validate and generate our CAmkES app llm_vm.
 import {ExitCode, UserError} from '../errors.js';
-import {appDir, prepareApp, writeApp} from '../guest/app/index.js';
+import {appDir, prepareApp, sataDefaults, writeApp} from '../guest/app/index.js';
 import {hex, type Platform} from '../guest/app/layout.js';
 import type {CommandContext} from './context.js';
 
@@ -23,7 +23,20 @@ export async function run(context: CommandContext): Promise<number> {
 	const kernel = string('kernel');
 	const initrd = string('initrd');
 	const cmdlineExtra = string('cmdline-extra');
+	const sata = context.options.sata
+		? {
+				...sataDefaults,
+				...(string('sata-pci-bdf') ? {pciBdf: string('sata-pci-bdf') as string} : {}),
+				...(string('sata-ioports') ? {ioports: string('sata-ioports') as string} : {}),
+				...(string('sata-iospaces') ? {iospaces: string('sata-iospaces') as string} : {}),
+				partition: intOption(context, 'sata-partition', sataDefaults.partition),
+			}
+		: undefined;
+	if (!sata && ['sata-pci-bdf', 'sata-ioports', 'sata-iospaces', 'sata-partition'].some((name) => context.options[name] !== undefined)) {
+		throw new UserError('the --sata-* options need --sata', {exitCode: ExitCode.usage, hint: 'Add --sata to serve the model disk through a passed-through SATA controller (x86_64).'});
+	}
 	const app = await prepareApp({
+		...(sata ? {sata} : {}),
 		tree,
 		platform,
 		guestRamMb: intOption(context, 'guest-ram-mb', 512),

@@ -26,6 +26,7 @@ export async function run(context: CommandContext): Promise<number> {
 		...(label ? {label} : {}),
 		...(marginMb !== undefined ? {marginMb} : {}),
 		force: Boolean(context.options.force),
+		mbr: Boolean(context.options.mbr),
 	});
 	if (context.mode === 'json') {
 		context.io.stdout.write(`${JSON.stringify(result)}\n`);

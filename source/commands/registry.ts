@@ -101,6 +101,7 @@ const guestCommands: CommandSpec[] = [
 			label: {type: 'string', valueName: 'NAME', description: 'File system label (default SEL4LLM-MODELS, at most 16 characters)'},
 			'margin-mb': {type: 'string', valueName: 'N', description: 'Free space to leave in MiB (default: 2% of the models plus 8 MiB)'},
 			force: {type: 'boolean', description: 'Replace an existing image file'},
+			mbr: {type: 'boolean', description: 'Put the file system in partition 1 of an MBR table (for a SATA disk the x86 VMM\'s Sataserver passes to the guest)'},
 		},
 		positionals: {min: 1, max: Infinity, name: 'model.gguf|dir'},
 		examples: ['sel4-llm model-disk tinyllama.Q4_K_M.gguf -o models.img', 'sel4-llm model-disk ~/models --json -o models.img'],
@@ -109,13 +110,14 @@ const guestCommands: CommandSpec[] = [
 	{
 		name: 'rootfs',
 		summary: 'Add our guest files (and optionally a model) to an initramfs without unpacking it',
-		usage: 'sel4-llm rootfs --base <rootfs.cpio[.gz]> [--overlay DIR]... [--model FILE.gguf] -o <out> [--compress auto|gzip|none]',
+		usage: 'sel4-llm rootfs --base <rootfs.cpio[.gz]> [--overlay DIR]... [--model FILE.gguf [--model-in initrd|disk]] -o <out> [--compress auto|gzip|none]',
 		description:
 			'Copies the base initramfs and appends one cpio (newc) archive with the overlay trees (modes kept, owned by root) and the model under /models. Linux unpacks the archives in order, so added files win. Refuses overlays that would replace files the guest needs (/init, /sbin/init, /bin/busybox, /etc/inittab, libraries ...), change a path\'s type or write through a symlink, and models that are not GGUF.',
 		options: {
 			base: {type: 'string', valueName: 'FILE', description: 'The initramfs to start from (raw or gzip cpio)'},
 			overlay: {type: 'string', multiple: true, valueName: 'DIR', description: 'A directory laid over the guest root (repeatable)'},
-			model: {type: 'string', valueName: 'FILE', description: 'A GGUF model to bake in as /models/<name>'},
+			model: {type: 'string', valueName: 'FILE', description: 'A GGUF model to bake in as /models/<name> (an empty value means none)'},
+			'model-in': {type: 'string', values: ['initrd', 'disk'], description: 'Where the model goes: initrd (default) bakes it in; disk only checks it and leaves it to the model disk'},
 			output: {type: 'string', short: 'o', valueName: 'FILE', description: 'The initramfs to write'},
 			compress: {type: 'string', values: ['auto', 'gzip', 'none'], description: 'Compression of the appended part (auto: like the base, none when a model is added)'},
 		},
@@ -138,6 +140,11 @@ const guestCommands: CommandSpec[] = [
 			'cmdline-extra': {type: 'string', valueName: 'ARGS', description: 'Extra guest kernel arguments (printable ASCII, no quotes or backslashes)'},
 			'headroom-mb': {type: 'string', valueName: 'N', description: 'Guest RAM to keep free beyond kernel, initrd and rootfs (default 128)'},
 			check: {type: 'boolean', description: 'Validate and show the layout, write nothing'},
+			sata: {type: 'boolean', description: 'x86_64: also serve a model disk (sel4-llm model-disk --mbr) through a passed-through AHCI controller (Sataserver, as upstream\'s virtio_blk_sample; not verified)'},
+			'sata-pci-bdf': {type: 'string', valueName: '0xB:0xD.F', description: 'PCI address of the AHCI controller (default 0x0:0x1f.2, QEMU q35)'},
+			'sata-ioports': {type: 'string', valueName: 'RANGES', description: 'Its I/O port ranges, 0xfirst:0xlast,... (default: virtio_blk_sample\'s)'},
+			'sata-iospaces': {type: 'string', valueName: 'SPEC', description: 'IOMMU space 0xID:0xBUS:0xDEV:FN (default 0x12:0x0:0x1f:2)'},
+			'sata-partition': {type: 'string', valueName: 'N', description: 'Partition of drive 0 given to the guest (default 1)'},
 		},
 		positionals: {min: 0, max: 0, name: ''},
 		examples: [

@@ -1,5 +1,6 @@
 // `sel4-llm rootfs`: our overlay (and a model) appended to the guest's initramfs.
 import {UserError} from '../errors.js';
+import {checkGguf} from '../guest/gguf-check.js';
 import {buildRootfs} from '../guest/rootfs.js';
 import type {CommandContext} from './context.js';
 
@@ -8,11 +9,13 @@ export async function run(context: CommandContext): Promise<number> {
 	if (typeof base !== 'string') throw new UserError('rootfs needs --base FILE', {hint: 'The initramfs to start from, e.g. rootfs.cpio.gz.'});
 	if (typeof output !== 'string') throw new UserError('rootfs needs -o FILE', {hint: 'The initramfs to write.'});
 	const overlays = Array.isArray(context.options.overlay) ? context.options.overlay : typeof context.options.overlay === 'string' ? [context.options.overlay] : [];
+	const modelIn = context.options['model-in'] ?? 'initrd';
+	if (modelIn === 'disk' && typeof model === 'string' && model !== '') await checkGguf(model);
 	const result = await buildRootfs({
 		base,
 		output,
 		overlays,
-		...(typeof model === 'string' && model !== '' ? {model} : {}),
+		...(typeof model === 'string' && model !== '' && modelIn === 'initrd' ? {model} : {}),
 		...(compress === 'gzip' || compress === 'none' || compress === 'auto' ? {compress} : {}),
 	});
 	if (context.mode === 'json') {

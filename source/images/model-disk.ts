@@ -1,7 +1,7 @@
 // The model disk: an ext4 image holding GGUF models, built with `mke2fs -d` from a staging directory. No root, no
 // loop device, no mount; the image is sparse and sized to its content plus a margin.
 import {execFile} from 'node:child_process';
-import {copyFile, link, lstat, mkdir, mkdtemp, readdir, rm, stat} from 'node:fs/promises';
+import {copyFile, link, lstat, mkdir, mkdtemp, open, readdir, rm, stat} from 'node:fs/promises';
 import {basename, dirname, join, resolve} from 'node:path';
 import {promisify} from 'node:util';
 import {ExitCode, UserError} from '../errors.js';
@@ -22,6 +22,11 @@ export type ModelDiskOptions = {
 	marginMb?: number;
 	/** Replace an existing output file. */
 	force?: boolean;
+	/**
+	 * Put the file system into partition 1 of an MBR partition table (starting at 1 MiB). The x86 VMM's Sataserver
+	 * hands a partition of a passed-through SATA disk to the guest (virtio_blk_sample uses partition 1).
+	 */
+	mbr?: boolean;
 };
 
 export type ModelDiskFile = {name: string; size: number; version: number};
@@ -34,8 +39,29 @@ export type ModelDiskResult = {
 	/** Bytes actually allocated on the host (the image is sparse). */
 	allocatedBytes: number;
 	contentBytes: number;
+	/** Where the file system starts in the image (0, or 1 MiB with an MBR). */
+	fsOffset: number;
 	files: ModelDiskFile[];
 };
+
+const mbrOffset = MiB;
+
+/** An MBR with one Linux partition (type 0x83) from `offset` for `length` bytes. */
+export function mbrSector(offset: number, length: number): Buffer {
+	const sector = Buffer.alloc(512);
+	sector.writeUInt32LE(0x5e14_11a1, 440);
+	const entry = 446;
+	sector[entry] = 0x00;
+	// CHS fields are unused by Linux; mark them as "use LBA".
+	sector.set([0xfe, 0xff, 0xff], entry + 1);
+	sector[entry + 4] = 0x83;
+	sector.set([0xfe, 0xff, 0xff], entry + 5);
+	sector.writeUInt32LE(offset / 512, entry + 8);
+	sector.writeUInt32LE(length / 512, entry + 12);
+	sector[510] = 0x55;
+	sector[511] = 0xaa;
+	return sector;
+}
 
 type Planned = {host: string; name: string; info: GgufInfo};
 
@@ -131,6 +157,16 @@ export async function buildModelDisk(options: ModelDiskOptions): Promise<ModelDi
 	try {
 		await stage(planned, staging);
 		if (existing) await rm(output);
+		const fsOffset = options.mbr ? mbrOffset : 0;
+		if (options.mbr) {
+			const handle = await open(output, 'w');
+			try {
+				await handle.truncate(fsOffset + sizeBytes);
+				await handle.write(mbrSector(fsOffset, sizeBytes), 0, 512, 0);
+			} finally {
+				await handle.close();
+			}
+		}
 		const inodes = Math.max(64, files.length * 2 + 32);
 		await run('mke2fs', [
 			'-q',
@@ -143,7 +179,7 @@ export async function buildModelDisk(options: ModelDiskOptions): Promise<ModelDi
 			// A read-mostly disk needs no journal; without metadata checksums mke2fs -d copies about 3x faster
 			// (it recomputes bitmap checksums for every block it allocates), and old guest kernels read it too.
 			'-O', '^has_journal,^metadata_csum',
-			'-E', 'root_owner=0:0',
+			'-E', options.mbr ? `root_owner=0:0,offset=${mbrOffset}` : 'root_owner=0:0',
 			'-d', staging,
 			output,
 			`${sizeBytes / 1024}k`,
@@ -157,5 +193,5 @@ export async function buildModelDisk(options: ModelDiskOptions): Promise<ModelDi
 		await rm(staging, {recursive: true, force: true});
 	}
 	const result = await stat(output);
-	return {output, label, sizeBytes: result.size, allocatedBytes: result.blocks * 512, contentBytes, files};
+	return {output, label, sizeBytes: result.size, allocatedBytes: result.blocks * 512, contentBytes, fsOffset: options.mbr ? mbrOffset : 0, files};
 }

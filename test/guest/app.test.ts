@@ -4,7 +4,7 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'n
 import {dirname, join, resolve} from 'node:path';
 import {test} from 'node:test';
 import {UserError} from '../../source/errors.js';
-import {appDir, generateApp, guestCmdline, writeApp, type AppOptions} from '../../source/guest/app/generate.js';
+import {appDir, generateApp, guestCmdline, sataDefaults, writeApp, type AppOptions} from '../../source/guest/app/generate.js';
 import {prepareApp} from '../../source/guest/app/index.js';
 import {armLayout, MiB, powerOfTwoBlocks} from '../../source/guest/app/layout.js';
 import {writeCpio} from '../../source/images/cpio.js';
@@ -38,6 +38,7 @@ const cases: Case[] = [
 	{name: 'x86-256', options: x86(256, 8, 10)},
 	{name: 'x86-1024-model', options: x86(1024, 200, 210)},
 	{name: 'x86-2048-model', options: {...x86(2048, 700, 710), cmdlineExtra: 'loglevel=4'}},
+	{name: 'x86-512-sata', options: {...x86(512, 8, 10), sata: sataDefaults}},
 ];
 
 /** Keys and constructs that upstream does not define (UPSTREAM.md, the old guide's audit). */
@@ -90,6 +91,8 @@ for (const {name, options} of cases) {
 			assert.match(camkes, /console=ttyS0,115200/);
 			assert.match(app.files.get('CMakeLists.txt') ?? '', /DecompressLinuxKernel\(/);
 			assert.ok(app.x86 && app.x86.poolMb > options.guestRamMb, 'the untyped pool covers the guest RAM');
+			assert.equal(/make_virtio_blk/.test(camkes), Boolean(options.sata));
+			assert.equal(/SataserverUseAHCI ON/.test(app.files.get('app_settings.cmake') ?? ''), Boolean(options.sata));
 		} else {
 			const devices = app.files.get('qemu-arm-virt/devices.camkes') ?? '';
 			assert.match(devices, /vm0\.vm_address_config = \{/);
@@ -139,6 +142,8 @@ test('bad parameters are refused with the limit and the fix', async () => {
 	await refuses({...x86(512, 8, 10), cmdlineExtra: 'root=/dev/vda'}, /already sets root/, /root=\/dev\/mem/);
 	await refuses({...x86(512, 8, 10), initrdFile: '/tmp/a"b.cpio'}, /cannot be written into CMakeLists.txt/, /absolute path/);
 	assert.equal(guestCmdline('qemu-arm-virt', '  loglevel=4   quiet '), 'loglevel=4 quiet');
+	await refuses({...arm(512, 8, 20), sata: sataDefaults}, /only for x86_64/, /baked into the initramfs/);
+	await refuses({...x86(512, 8, 10), sata: {...sataDefaults, pciBdf: '00:1f.2', partition: 7}}, /PCI address "00:1f.2"[\s\S]*partition 7/, /lspci/);
 });
 
 test('the kernel device tree overlay resizes the reserved guest RAM (checked with dtc)', async () => {

@@ -64,3 +64,24 @@ test('model-disk refuses bad models and outputs before writing anything', async 
 	await assert.rejects(buildModelDisk({inputs: [join(work, 'ok.gguf')], output}), /already exists/);
 	await buildModelDisk({inputs: [join(work, 'ok.gguf')], output, force: true, marginMb: 0});
 });
+
+test('sel4-llm model-disk --mbr puts the file system in partition 1 (for the x86 Sataserver path)', async () => {
+	const work = tempDir('disk');
+	const model = join(work, 'm.gguf');
+	writeGguf(model, 100_000);
+	const output = join(work, 'sata.img');
+	const cli = spawnSync(process.execPath, ['dist/cli.js', 'model-disk', model, '-o', output, '--mbr', '--json'], {encoding: 'utf8'});
+	assert.equal(cli.status, 0, cli.stderr);
+	const result = JSON.parse(cli.stdout) as {fsOffset: number; sizeBytes: number};
+	assert.equal(result.fsOffset, MiB);
+	const table = JSON.parse(execFileSync('sfdisk', ['--json', output]).toString()) as {partitiontable: {label: string; partitions: Array<{start: number; size: number; type: string}>}};
+	assert.equal(table.partitiontable.label, 'dos');
+	assert.deepEqual(table.partitiontable.partitions.map((part) => [part.start, part.size * 512 + MiB, part.type]), [[2048, result.sizeBytes, '83']]);
+	const probe = execFileSync('blkid', ['-p', '-O', String(MiB), output]).toString();
+	assert.match(probe, /LABEL="SEL4LLM-MODELS"/);
+	assert.match(debugfs(`${output}?offset=${MiB}`, 'ls -l /'), /100644 .* 100024 .* m\.gguf/);
+	// Without a file it is a usage error, not a stack.
+	const bad = spawnSync(process.execPath, ['dist/cli.js', 'model-disk', model], {encoding: 'utf8'});
+	assert.equal(bad.status, 2);
+	assert.match(bad.stderr, /needs an output file/);
+});

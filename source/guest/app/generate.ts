@@ -27,6 +27,45 @@ export function appDir(tree: string, platform: Platform): string {
 	return join(tree, 'projects', 'vm-examples', 'apps', platform === 'x86_64' ? 'x86' : 'Arm', appName);
 }
 
+/**
+ * The x86 model disk: a SATA controller passed through to the Sataserver component, which serves one partition of
+ * drive `drive` to the guest as virtio-blk (upstream's virtio_blk_sample). The defaults are that sample's values for
+ * QEMU q35's AHCI controller at 00:1f.2; real hardware needs its own.
+ */
+export type SataOptions = {
+	pciBdf: string;
+	ioports: string;
+	iospaces: string;
+	iospaceId: number;
+	drive: number;
+	partition: number;
+};
+
+export const sataDefaults: SataOptions = {
+	pciBdf: '0x0:0x1f.2',
+	ioports: '0xf090:0xf097,0xf080:0xf083,0xf070:0xf077,0xf060:0xf063,0xf020:0xf03f',
+	iospaces: '0x12:0x0:0x1f:2',
+	iospaceId: 0x12,
+	drive: 0,
+	partition: 1,
+};
+
+export function checkSata(sata: SataOptions): void {
+	const problems: string[] = [];
+	if (!/^0x[0-9a-f]{1,2}:0x[0-9a-f]{1,2}\.[0-7]$/i.test(sata.pciBdf)) problems.push(`PCI address "${sata.pciBdf}" is not of the form 0x<bus>:0x<device>.<function> (e.g. 0x0:0x1f.2)`);
+	if (!/^0x[0-9a-f]{1,4}:0x[0-9a-f]{1,4}(,0x[0-9a-f]{1,4}:0x[0-9a-f]{1,4})*$/i.test(sata.ioports)) problems.push(`I/O ports "${sata.ioports}" are not a list of 0x<first>:0x<last> ranges`);
+	if (!/^0x[0-9a-f]{1,2}:0x[0-9a-f]{1,2}:0x[0-9a-f]{1,2}:[0-7]$/i.test(sata.iospaces)) problems.push(`IOMMU space "${sata.iospaces}" is not of the form 0x<id>:0x<bus>:0x<device>:<function>`);
+	if (!Number.isInteger(sata.iospaceId) || sata.iospaceId < 1 || sata.iospaceId > 0xff) problems.push(`iospace id ${sata.iospaceId} is not 1-255`);
+	if (!Number.isInteger(sata.drive) || sata.drive < 0 || sata.drive > 31) problems.push(`drive ${sata.drive} is not 0-31`);
+	if (!Number.isInteger(sata.partition) || sata.partition < 1 || sata.partition > 4) problems.push(`partition ${sata.partition} is not 1-4 (an MBR primary partition)`);
+	if (problems.length > 0) {
+		throw new UserError(`the SATA passthrough settings are not usable:\n  ${problems.join('\n  ')}`, {
+			exitCode: ExitCode.invalidInput,
+			hint: 'Read them from the target PC (lspci -nn for the AHCI controller, /proc/ioports for its ports), or leave them out for QEMU q35.',
+		});
+	}
+}
+
 export type AppOptions = {
 	platform: Platform;
 	guestRamMb: number;
@@ -38,6 +77,8 @@ export type AppOptions = {
 	cmdlineExtra?: string;
 	/** Shown in the generated files' headers. */
 	generator?: string;
+	/** x86_64 only: also serve the model disk through a passed-through SATA controller. */
+	sata?: SataOptions;
 };
 
 export type GeneratedApp = {
@@ -140,6 +181,12 @@ export async function generateApp(options: AppOptions): Promise<GeneratedApp> {
 	let x86: X86Resources | undefined;
 	const skip = new Set<string>();
 	if (options.platform === 'qemu-arm-virt') {
+		if (options.sata) {
+			throw new UserError('a model disk over SATA exists only for x86_64', {
+				exitCode: ExitCode.invalidInput,
+				hint: 'On qemu-arm-virt the model is baked into the initramfs (the default).',
+			});
+		}
 		arm = armLayout(options.guestRamMb, options.sizes);
 		const resized = arm.ramSize !== 512 * MiB;
 		Object.assign(values, {
@@ -166,7 +213,39 @@ export async function generateApp(options: AppOptions): Promise<GeneratedApp> {
 		if (!arm.upstreamSlots) notes.push(`initrd placed at ${hex(arm.initrdAddr)} (vm_minimal's slot at 0x4D700000 holds only 25 MB before the DTB)`);
 	} else {
 		x86 = x86Resources(options.guestRamMb, options.sizes);
+		const sata = options.sata;
+		if (sata) {
+			checkSata(sata);
+			notes.push('model disk over a passed-through SATA controller (Sataserver, as in virtio_blk_sample): generated, not verified');
+		}
 		Object.assign(values, {
+			sata_include: sata ? '#include <configurations/sata.h>\n' : '',
+			sata_init: sata ? '    VM_INIT_SATA()\n' : '',
+			sata_composition: sata ? '        SATA_COMPOSITION_DEF()\n        VM_SATA_CONNECTIONS(0)\n' : '',
+			sata_config: sata
+				? [
+						'',
+						'        /* The model disk: partition ' + sata.partition + ' of drive ' + sata.drive + ' behind the AHCI controller at ' + sata.pciBdf + ', as virtio-blk. */',
+						'        VM_SATA_CONFIG()',
+						`        sataserver.ioports = "${sata.ioports}";`,
+						`        sataserver.iospaces = "${sata.iospaces}";`,
+						`        sataserver.pci_bdfs = "${sata.pciBdf}";`,
+						`        sataserver.iospace_id = 0x${sata.iospaceId.toString(16)};`,
+						'        sataserver.num_bdfs = 1;',
+						`        sataserver.drive = ${sata.drive};`,
+						'        vm0.sataserver_iface_attributes = "0";',
+						`        vm0.sataserver_iface_partitions = [${sata.partition}];`,
+						'        vm0.dma_pool = 0x20000;',
+						'        vm0.pci_devices_iospace = 1;',
+						'        vm0.init_cons = [',
+						'            {"init":"make_virtio_blk"},',
+						'        ];',
+						'',
+					].join('\n')
+				: '',
+			sata_settings: sata
+				? '\n# The Sataserver drives the passed-through controller in AHCI mode; the AHCI registers\' address comes from\n# the Sataserver\'s hardware header for this machine (upstream ships "optiplex", used by virtio_blk_sample on QEMU).\nset(SataserverUseAHCI ON CACHE STRING "")\nset(CAmkESVMDestHardware "optiplex" CACHE STRING "" FORCE)\n'
+				: '',
 			pool_bits: String(x86.poolBits),
 			pool_count: String(x86.poolCount),
 			pool_mb: String(x86.poolMb),

@@ -1,6 +1,6 @@
 // Everything the app command and recipes need: inspect the images, validate, render, write.
 import {resolve} from 'node:path';
-import {generateApp, writeApp, type GeneratedApp} from './generate.js';
+import {generateApp, writeApp, type GeneratedApp, type SataOptions} from './generate.js';
 import {initrdSizes, kernelLoadedBytes} from './images.js';
 import {type Platform} from './layout.js';
 import {upstreamGuestImages} from './upstream.js';
@@ -14,6 +14,7 @@ export type PrepareOptions = {
 	cmdlineExtra?: string;
 	headroomMb?: number;
 	generator?: string;
+	sata?: SataOptions;
 };
 
 /** Reads the image sizes and renders the app; throws a UserError for anything that does not fit. */
@@ -31,9 +32,10 @@ export async function prepareApp(options: PrepareOptions): Promise<GeneratedApp 
 		sizes: {kernelBytes, initrdBytes, unpackedBytes, ...(options.headroomMb !== undefined ? {headroomMb: options.headroomMb} : {})},
 		...(options.cmdlineExtra !== undefined ? {cmdlineExtra: options.cmdlineExtra} : {}),
 		...(options.generator ? {generator: options.generator} : {}),
+		...(options.sata ? {sata: options.sata} : {}),
 	});
 	return {...app, kernelFile, initrdFile};
 }
 
-export {appDir, appName, generateApp, guestCmdline, writeApp} from './generate.js';
+export {appDir, appName, generateApp, guestCmdline, sataDefaults, writeApp} from './generate.js';
 export {armLayout, checkGuestRam, ramLimits, x86Resources} from './layout.js';
