@@ -1,0 +1,57 @@
+// Real boots in plain QEMU (Debian's kernel, a busybox initramfs as the base rootfs): our rootfs step appends the
+// guest overlay (overlays/rootfs) and, for the initrd delivery, the model; the model disk is built by model-disk.
+// The guest's init script must find the model and print the readiness marker.
+import assert from 'node:assert/strict';
+import {existsSync} from 'node:fs';
+import {join, resolve} from 'node:path';
+import {test} from 'node:test';
+import {buildRootfs} from '../../source/guest/rootfs.js';
+import {buildInitramfs} from '../../source/images/initramfs.js';
+import {buildModelDisk} from '../../source/images/model-disk.js';
+import {debianBusybox, debianKernel, type DebianArch} from '../support/debian-kernel.js';
+import {bootQemu} from './boot.js';
+import {tempDir, writeGguf} from './helpers.js';
+
+const overlay = resolve('overlays/rootfs');
+const readyMarker = /SEL4LLM-READY/;
+const failures = [/Kernel panic/, /Initramfs unpacking failed/, /SEL4LLM-STAGE module-failed/];
+const diskModules = ['virtio_pci', 'virtio_blk', 'ext4'];
+
+async function baseInitramfs(arch: DebianArch, work: string): Promise<{kernel: string; base: string}> {
+	const kernel = await debianKernel(arch);
+	const base = join(work, 'base.cpio.gz');
+	await buildInitramfs({
+		out: base,
+		arch,
+		busybox: await debianBusybox(arch),
+		modules: {dir: kernel.modulesDir, version: kernel.version, names: diskModules},
+		console: arch === 'amd64' ? 'ttyS0' : 'ttyAMA0',
+	});
+	return {kernel: kernel.kernel, base};
+}
+
+const cases: Array<{arch: DebianArch; delivery: 'disk' | 'disk-mbr' | 'initrd'}> = [
+	{arch: 'amd64', delivery: 'disk-mbr'},
+	{arch: 'arm64', delivery: 'disk'},
+	{arch: 'arm64', delivery: 'initrd'},
+];
+
+for (const {arch, delivery} of cases) {
+	test(`${arch} guest with our overlay finds the model (${delivery}) and prints the readiness marker`, {timeout: 240_000}, async () => {
+		assert.ok(existsSync(join(overlay, 'etc', 'init.d')), 'overlays/rootfs holds the guest init scripts');
+		const work = tempDir(`boot-${arch}`);
+		const {kernel, base} = await baseInitramfs(arch, work);
+		const model = join(work, `tiny-${arch}.gguf`);
+		writeGguf(model, 64 * 1024);
+		const initrd = join(work, 'llm-rootfs.cpio.gz');
+		const rootfs = await buildRootfs({base, output: initrd, overlays: [overlay], ...(delivery === 'initrd' ? {model} : {})});
+		assert.ok(rootfs.added.some((path) => path.startsWith('etc/init.d/S')), 'the init script was appended');
+		const disks: string[] = [];
+		if (delivery !== 'initrd') {
+			const disk = await buildModelDisk({inputs: [model], output: join(work, 'models.img'), mbr: delivery === 'disk-mbr'});
+			disks.push(disk.output);
+		}
+		const boot = await bootQemu({arch, kernel, initrd, disks, memoryMb: 512, expect: [readyMarker, new RegExp(`tiny-${arch}\\.gguf`)], fail: failures, timeoutMs: 180_000});
+		assert.ok(boot.ok, `${boot.reason}\n${boot.output.slice(-3000)}`);
+	});
+}
