@@ -12,6 +12,8 @@ export type BootOptions = {
 	expect: RegExp[];
 	/** Fail at once when the console shows one of these. */
 	fail?: RegExp[];
+	/** The point after which the expected lines can no longer come (checked after `expect`). */
+	giveUpAt?: RegExp;
 	timeoutMs?: number;
 };
 
@@ -47,6 +49,7 @@ export function bootQemu(options: BootOptions): Promise<BootResult> {
 			const failed = (options.fail ?? []).find((pattern) => pattern.test(output));
 			if (failed) finish(false, `console matched ${failed}`);
 			else if (options.expect.every((pattern) => pattern.test(output))) finish(true, 'expected output seen');
+			else if (options.giveUpAt?.test(output)) finish(false, `console reached ${options.giveUpAt} without ${options.expect.filter((pattern) => !pattern.test(output)).join(', ')}`);
 		};
 		child.stdout.on('data', onData);
 		child.stderr.on('data', onData);

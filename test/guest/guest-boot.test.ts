@@ -51,7 +51,7 @@ for (const {arch, delivery} of cases) {
 			const disk = await buildModelDisk({inputs: [model], output: join(work, 'models.img'), mbr: delivery === 'disk-mbr'});
 			disks.push(disk.output);
 		}
-		const boot = await bootQemu({arch, kernel, initrd, disks, memoryMb: 512, expect: [readyMarker, new RegExp(`tiny-${arch}\\.gguf`)], fail: failures, timeoutMs: 180_000});
+		const boot = await bootQemu({arch, kernel, initrd, disks, memoryMb: 512, expect: [readyMarker, new RegExp(`tiny-${arch}\\.gguf`)], fail: failures, giveUpAt: /SEL4LLM-STAGE shell/, timeoutMs: 180_000});
 		assert.ok(boot.ok, `${boot.reason}\n${boot.output.slice(-3000)}`);
 	});
 }
