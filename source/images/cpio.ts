@@ -385,10 +385,10 @@ export function mergeOverlay(base: readonly CpioEntry[], overlay: readonly CpioE
 	const problems: string[] = [];
 	const replaced: string[] = [];
 	const entries: CpioEntry[] = [];
-	const seen = new Set<string>();
-	for (const entry of overlay) {
-		if (seen.has(entry.path)) continue;
-		seen.add(entry.path);
+	// Later overlays win over earlier ones; each path keeps the position where it first appeared (parents first).
+	const merged = new Map<string, CpioEntry>();
+	for (const entry of overlay) merged.set(entry.path, entry);
+	for (const entry of merged.values()) {
 		const parts = entry.path.split('/');
 		for (let index = 1; index < parts.length; index++) {
 			const parent = tree.get(parts.slice(0, index).join('/'));

@@ -118,3 +118,18 @@ test('symlinks and nested directories in an overlay tree keep their targets and 
 	await appendToCpio({base, output: out, entries, compress: 'none'});
 	assert.equal(finalTree(await listCpio(out)).get('opt/run')?.target, '/opt/llm/run');
 });
+
+test('with several overlays the later one wins for the same file', async () => {
+	const work = tempDir('cpio');
+	const base = join(work, 'base.cpio');
+	await baseRootfs(base, false);
+	const first = join(work, 'first');
+	const second = join(work, 'second');
+	for (const dir of [first, second]) mkdirSync(join(dir, 'usr', 'bin'), {recursive: true});
+	writeFileSync(join(first, 'usr', 'bin', 'llm-ask'), 'first\n');
+	writeFileSync(join(second, 'usr', 'bin', 'llm-ask'), 'second!\n');
+	const output = join(work, 'out.cpio');
+	await buildRootfs({base, output, overlays: [first, second]});
+	const entries = (await listCpio(output)).filter((entry) => entry.path === 'usr/bin/llm-ask');
+	assert.deepEqual(entries.map((entry) => entry.size), [8]);
+});
