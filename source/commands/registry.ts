@@ -128,7 +128,7 @@ const guestCommands: CommandSpec[] = [
 	{
 		name: 'app',
 		summary: 'Generate (or only check) our CAmkES app llm_vm for a platform',
-		usage: 'sel4-llm app --tree <sel4 dir> [--platform qemu-arm-virt|x86_64] [--guest-ram-mb N] [--kernel FILE] [--initrd FILE] [--cmdline-extra ARGS] [--check]',
+		usage: 'sel4-llm app --tree <sel4 dir> [--platform qemu-arm-virt|x86_64] [--guest-ram-mb N] [--kernel FILE] [--initrd FILE] [--cmdline-extra ARGS] [--headroom-mb N] [--sata [--sata-*]] [--check]',
 		description:
 			'Validates the guest RAM against the platform, the kernel and initramfs against the memory layout (on qemu-arm-virt the initrd is placed so the DTB the VMM generates cannot overwrite it), derives untyped pools and CNode size from the RAM, checks the kernel command line, then writes projects/vm-examples/apps/<Arm|x86>/llm_vm/ (CMakeLists.txt, settings, the .camkes assembly and, on Arm, the devices file). Build it with init-build.sh -DCAMKES_VM_APP=llm_vm.',
 		options: {
@@ -150,6 +150,7 @@ const guestCommands: CommandSpec[] = [
 		examples: [
 			'sel4-llm app --tree ~/sel4-llm/sel4 --initrd llm-rootfs.cpio.gz --check',
 			'sel4-llm app --tree ~/sel4-llm/sel4 --platform x86_64 --guest-ram-mb 1024 --initrd llm-rootfs.cpio',
+			'sel4-llm app --tree ~/sel4-llm/sel4 --platform x86_64 --sata --sata-pci-bdf 0x0:0x17.0 --initrd llm-rootfs.cpio',
 		],
 		load: () => import('./app.js'),
 	},
