@@ -18,6 +18,6 @@ const files = (only.length > 0 ? only : find('test')).sort();
 const result = spawnSync(
 	process.execPath,
 	['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-	{stdio: 'inherit', env: {...process.env, SEL4LLM_TEST: '1'}},
+	{stdio: 'inherit', env: {...process.env, SEL4LLM_TEST: '1', TSX_TSCONFIG_PATH: 'test/tsconfig.json'}},
 );
 process.exit(result.status ?? 1);

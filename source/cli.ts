@@ -112,8 +112,13 @@ export async function main(argv: string[], io = {stdout: process.stdout, stderr:
 		return ExitCode.ok;
 	}
 	if (!command) {
-		io.stdout.write(`${mainHelp(version())}\n`);
-		return ExitCode.ok;
+		// On a terminal, `sel4-llm` alone starts the setup wizard; otherwise it prints help.
+		const interactive = Boolean(io.stdin.isTTY && io.stdout.isTTY) && chooseMode({json: false, plain: Boolean(values.plain)}, io, process.env) === 'ink';
+		if (!interactive || values.help || positionals.length > 0) {
+			io.stdout.write(`${mainHelp(version())}\n`);
+			return ExitCode.ok;
+		}
+		return main(['setup', ...argv], io);
 	}
 	if (values.help) {
 		io.stdout.write(`${commandHelp(command)}\n`);

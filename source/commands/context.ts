@@ -33,8 +33,10 @@ export function defaultWorkspace(env: NodeJS.ProcessEnv): string {
 	return env.SEL4LLM_WORKSPACE ? resolve(env.SEL4LLM_WORKSPACE) : join(homedir(), 'sel4-llm');
 }
 
+/** The same test Ink applies (is-in-ci), so we never mount Ink where it would only print the last frame. */
 export function isCi(env: NodeJS.ProcessEnv): boolean {
-	return Boolean(env.CI && env.CI !== '0' && env.CI !== 'false') || Boolean(env.CONTINUOUS_INTEGRATION || env.BUILD_NUMBER || env.RUN_ID);
+	const set = (key: string) => key in env && env[key] !== '0' && env[key] !== 'false';
+	return set('CI') || set('CONTINUOUS_INTEGRATION');
 }
 
 export function chooseMode(options: {json: boolean; plain: boolean}, io: Io, env: NodeJS.ProcessEnv): CommandContext['mode'] {

@@ -38,7 +38,14 @@ export async function run(context: CommandContext): Promise<number> {
 	const journal = readJournal(context.workspace);
 	const {set, values} = loadForCommand(context, journal.choices());
 	const targets = resolveTargets(set, context.positionals);
-	const plan = await planSteps(set, targets, {journal, values, force: Boolean(context.options.force)});
+	// Status checks can take a moment: a spinner on the terminal while they run.
+	const spinner = context.mode === 'ink' ? (await import('ora')).default({text: 'Checking which steps are up to date', stream: context.io.stderr}).start() : undefined;
+	let plan;
+	try {
+		plan = await planSteps(set, targets, {journal, values, force: Boolean(context.options.force)});
+	} finally {
+		spinner?.stop();
+	}
 	if (context.json) context.io.stdout.write(`${JSON.stringify({workspace: context.workspace, steps: planJson(plan)}, null, 2)}\n`);
 	else context.io.stdout.write(`${planLines(plan).join('\n')}\n`);
 	return 0;

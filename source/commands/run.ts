@@ -25,12 +25,21 @@ async function ask(context: CommandContext, question: string): Promise<boolean> 
 }
 
 /** Steps that need sudo or write a device are shown first and confirmed (or need --yes without a terminal). */
-export async function confirmDangerous(context: CommandContext, plan: PlannedStep[]): Promise<void> {
+export async function confirmDangerous(context: CommandContext, plan: PlannedStep[], options: {waitIfSudoFails?: boolean} = {}): Promise<void> {
+	const prime = () => {
+		try {
+			primeSudo(context);
+		} catch (error) {
+			if (!options.waitIfSudoFails) throw error;
+			return waitForManualSudo(context, plan);
+		}
+		return undefined;
+	};
 	const dangerous = plan.filter(
 		(step) => step.decision.action === 'run' && step.capabilities.some((cap) => cap === 'device-write' || (cap === 'sudo' && !isRoot)),
 	);
 	if (dangerous.length === 0 || context.options.yes) {
-		if (dangerous.some((step) => step.capabilities.includes('sudo')) && !isRoot && context.interactive) primeSudo(context);
+		if (dangerous.some((step) => step.capabilities.includes('sudo')) && !isRoot && context.interactive) await prime();
 		return;
 	}
 	const lines = ['These steps need extra rights:'];
@@ -46,7 +55,22 @@ export async function confirmDangerous(context: CommandContext, plan: PlannedSte
 		});
 	}
 	if (!(await ask(context, 'Run them?'))) throw new UserError('not confirmed; nothing was run', {exitCode: ExitCode.refused});
-	if (dangerous.some((step) => step.capabilities.includes('sudo')) && !isRoot) primeSudo(context);
+	if (dangerous.some((step) => step.capabilities.includes('sudo')) && !isRoot) await prime();
+}
+
+/** When sudo cannot be used from here, show the exact commands to run in another terminal and wait. */
+async function waitForManualSudo(context: CommandContext, plan: PlannedStep[]): Promise<void> {
+	const lines = ['sudo is not available here. Run these in another terminal, then press Enter:'];
+	for (const step of plan.filter((each) => each.decision.action === 'run' && each.capabilities.includes('sudo'))) {
+		for (const command of step.commands) lines.push(`  ${command.display.replace(/^sudo -n /, 'sudo ')}`);
+	}
+	context.io.stderr.write(`${lines.join('\n')}\n`);
+	const rl = createInterface({input: context.io.stdin, output: context.io.stderr});
+	try {
+		await rl.question('Press Enter when they have finished: ');
+	} finally {
+		rl.close();
+	}
 }
 
 /** Asks for the sudo password once, before any UI, so steps can use `sudo -n`. */
@@ -74,9 +98,11 @@ export async function executePlan(
 	plan: PlannedStep[],
 	forced: ReadonlySet<string>,
 	reporter: Reporter,
+	onAbortable?: (abort: () => void) => void,
 ): Promise<{state: RunState; signal: NodeJS.Signals | undefined}> {
 	const journal = openJournal(context.workspace);
 	const controller = new AbortController();
+	onAbortable?.(() => controller.abort());
 	let received: NodeJS.Signals | undefined;
 	const onSignal = (signal: NodeJS.Signals) => {
 		if (received) process.exit(signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated);

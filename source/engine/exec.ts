@@ -129,7 +129,7 @@ export async function runProcess(command: ResolvedCommand, options: ExecOptions)
 		timedOut,
 		cancelled,
 		...(failedToStart ? {error: result.shortMessage ?? result.message} : {}),
-		...(result.exitCode === 127 || (result as {code?: string}).code === 'ENOENT' ? {error: `command not found: ${file}`} : {}),
+		...((result as {code?: string}).code === 'ENOENT' ? {error: `command not found: ${file}`} : {}),
 	};
 }
 

@@ -27,7 +27,6 @@ export class OutputCollector {
 	private ringCount = 0;
 	private lineCount = 0;
 	private first: ErrorWindow['first'];
-	private previous: string[] = [];
 	private pendingAfter = 0;
 	private readonly decoder = {stdout: new TextDecoder(), stderr: new TextDecoder()};
 
@@ -48,13 +47,15 @@ export class OutputCollector {
 		const parts = text.split('\n');
 		this.partial[stream] = parts.pop()!;
 		if (parts.length === 0) return;
-		for (let index = 0; index < parts.length; index++) {
-			let line = parts[index]!;
-			if (line.endsWith('\r')) line = line.slice(0, -1);
-			if (line.includes('\r')) line = line.slice(line.lastIndexOf('\r') + 1);
-			parts[index] = line;
-			this.track(line);
+		if (text.includes('\r')) {
+			for (let index = 0; index < parts.length; index++) {
+				let line = parts[index]!;
+				if (line.endsWith('\r')) line = line.slice(0, -1);
+				if (line.includes('\r')) line = line.slice(line.lastIndexOf('\r') + 1);
+				parts[index] = line;
+			}
 		}
+		this.track(parts, text);
 		this.onLines(parts);
 	}
 
@@ -64,29 +65,41 @@ export class OutputCollector {
 		for (const stream of ['stdout', 'stderr'] as const) {
 			const tail = this.partial[stream] + this.decoder[stream].decode();
 			this.partial[stream] = '';
-			if (tail !== '') {
-				this.track(tail);
-				rest.push(tail);
-			}
+			if (tail !== '') rest.push(tail);
 		}
-		if (rest.length > 0) this.onLines(rest);
+		if (rest.length > 0) {
+			this.track(rest, rest.join('\n'));
+			this.onLines(rest);
+		}
 	}
 
-	private track(line: string): void {
-		this.lineCount++;
-		this.ring[(this.ringStart + this.ringCount) % this.ringSize] = line;
-		if (this.ringCount < this.ringSize) this.ringCount++;
-		else this.ringStart = (this.ringStart + 1) % this.ringSize;
-		if (this.pendingAfter > 0 && this.first) {
-			this.first.after.push(line);
-			this.pendingAfter--;
+	private track(lines: string[], text: string): void {
+		// Lines after the first error, for its context.
+		let start = 0;
+		if (this.first && this.pendingAfter > 0) {
+			const take = lines.slice(0, this.pendingAfter);
+			this.first.after.push(...take);
+			this.pendingAfter -= take.length;
 		}
-		if (!this.first && errorPattern.test(line) && !notAnError.test(line)) {
-			this.first = {line: this.lineCount, text: line, before: [...this.previous], after: []};
-			this.pendingAfter = 3;
+		// The first error: one scan of the whole chunk, then only the lines of a chunk that matched.
+		if (!this.first && errorPattern.test(text)) {
+			for (let index = 0; index < lines.length; index++) {
+				const line = lines[index]!;
+				if (errorPattern.test(line) && !notAnError.test(line)) {
+					const before = [...this.tail(3), ...lines.slice(0, index)].slice(-3);
+					this.first = {line: this.lineCount + index + 1, text: line, before, after: lines.slice(index + 1, index + 4)};
+					this.pendingAfter = 3 - this.first.after.length;
+					break;
+				}
+			}
 		}
-		this.previous.push(line);
-		if (this.previous.length > 3) this.previous.shift();
+		start = lines.length > this.ringSize ? lines.length - this.ringSize : 0;
+		for (let index = start; index < lines.length; index++) {
+			this.ring[(this.ringStart + this.ringCount) % this.ringSize] = lines[index]!;
+			if (this.ringCount < this.ringSize) this.ringCount++;
+			else this.ringStart = (this.ringStart + 1) % this.ringSize;
+		}
+		this.lineCount += lines.length;
 	}
 
 	tail(count: number): string[] {

@@ -87,10 +87,14 @@ export function conditionHolds(step: Step, values: ReadonlyMap<string, string>):
 export function fingerprintOf(prepared: PreparedStep, journal: Journal, values: ReadonlyMap<string, string>): string {
 	const upstream: Record<string, string> = {};
 	for (const need of prepared.step.needs) upstream[need] = journal.get(need)?.outputs ?? 'none';
-	// Shell scripts see every variable through their environment, so every value is an input.
-	const usesShell = [...prepared.commands, ...prepared.status].some((command) => command.kind === 'sh');
+	// Shell scripts see the variables through their environment: the ones a script names are inputs.
+	const shellNames = new Set<string>();
+	for (const command of [...prepared.commands, ...prepared.status]) {
+		if (command.kind !== 'sh') continue;
+		for (const match of command.script.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) if (values.has(match[1]!)) shellNames.add(match[1]!);
+	}
 	return digestOf({
-		...(usesShell ? {values: [...values].filter(([name]) => name !== 'nproc')} : {}),
+		...(shellNames.size > 0 ? {values: [...shellNames].sort().map((name) => [name, values.get(name)])} : {}),
 		commands: prepared.commands.map((command) => command.display),
 		cwd: prepared.cwd,
 		env: prepared.env,

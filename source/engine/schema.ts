@@ -107,6 +107,10 @@ export const TroubleshootSchema = z
 			.strict()
 			.optional(),
 		confidence: z.enum(['high', 'medium', 'low']).default('high'),
+		severity: z
+			.enum(['info', 'warning', 'error'])
+			.default('error')
+			.describe('info: seen in healthy runs too, a note and never the cause of a failure.'),
 	})
 	.strict();
 export type TroubleshootEntry = z.infer<typeof TroubleshootSchema>;

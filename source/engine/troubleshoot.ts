@@ -50,7 +50,7 @@ export function diagnose(entries: readonly TroubleshootEntry[], failure: Failure
 	const seen = new Set<string>();
 	const diagnoses: Diagnosis[] = [];
 	for (const entry of entries) {
-		if (seen.has(entry.id)) continue;
+		if (seen.has(entry.id) || entry.severity === 'info') continue;
 		const {matched, evidence} = matchEntry(entry, failure);
 		if (!matched) continue;
 		seen.add(entry.id);

@@ -9,12 +9,19 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const cliPath = join(root, 'dist', 'cli.js');
 export const fixtures = join(root, 'test', 'fixtures');
 
+/** The environment without CI markers, so tests see what a user's shell would give. */
+export function withoutCi(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+	const copy = {...env};
+	for (const key of Object.keys(copy)) if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION') delete copy[key];
+	return copy;
+}
+
 export type CliResult = {code: number | null; stdout: string; stderr: string};
 
 export function cli(args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: string; input?: string} = {}): CliResult {
 	const result = spawnSync(process.execPath, [cliPath, ...args], {
 		cwd: options.cwd ?? root,
-		env: {...process.env, CI: '', FORCE_COLOR: '0', ...options.env},
+		env: {...withoutCi(process.env), FORCE_COLOR: '0', ...options.env},
 		encoding: 'utf8',
 		input: options.input ?? '',
 		maxBuffer: 256 * 1024 * 1024,
@@ -26,7 +33,7 @@ export function cli(args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: str
 export function cliSpawn(args: string[], options: {env?: NodeJS.ProcessEnv} = {}) {
 	const child = spawn(process.execPath, [cliPath, ...args], {
 		cwd: root,
-		env: {...process.env, CI: '', FORCE_COLOR: '0', ...options.env},
+		env: {...withoutCi(process.env), FORCE_COLOR: '0', ...options.env},
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	let stdout = '';

@@ -103,10 +103,11 @@ async function fetchPackage(kind: 'kernel' | 'busybox', arch: DebianArch): Promi
 }
 
 async function nativeKernelPackage(): Promise<{package: string; version: string}> {
-	const {stdout} = await run('apt-cache', ['depends', 'linux-image-amd64'], {env: {...process.env, LC_ALL: 'C'}});
+	// Under the same lock (shared): another test may have a foreign architecture added for a moment.
+	const {stdout} = await run('flock', ['-s', '-w', '900', lockFile, 'apt-cache', 'depends', 'linux-image-amd64'], {env: {...process.env, LC_ALL: 'C'}});
 	const name = /Depends: (linux-image-[0-9][^:\s]*)/.exec(stdout)?.[1];
 	if (!name) throw new Error(`cannot resolve the package behind linux-image-amd64:\n${stdout}`);
-	const policy = await run('apt-cache', ['policy', name], {env: {...process.env, LC_ALL: 'C'}});
+	const policy = await run('flock', ['-s', '-w', '900', lockFile, 'apt-cache', 'policy', name], {env: {...process.env, LC_ALL: 'C'}});
 	const version = /Candidate: (\S+)/.exec(policy.stdout)?.[1];
 	if (!version) throw new Error(`no candidate version of ${name}`);
 	return {package: name, version};

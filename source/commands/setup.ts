@@ -1,0 +1,282 @@
+// `sel4-llm setup` (and `sel4-llm` alone on a terminal): the guided path from a bare machine to a booted LLM VM.
+// Phases, each its own Ink mount so that sudo, a pager or `launch` can have the terminal in between:
+// welcome + choices + plan  ->  (sudo primed in plain mode)  ->  live run with fix/retry  ->  launch or flash.
+import {spawnSync} from 'node:child_process';
+import {ExitCode, UserError} from '../errors.js';
+import {openJournal} from '../engine/journal.js';
+import {conditionHolds, fingerprintOf, planSteps, prepareStep, type PlannedStep} from '../engine/plan.js';
+import {runProcess, resolveCommand, selfArgv} from '../engine/exec.js';
+import {commandList} from '../engine/load.js';
+import type {RunState} from '../engine/reducer.js';
+import {
+	choicesToVars,
+	defaultChoices,
+	platforms,
+	ramLimits,
+	targets,
+	validateChoices,
+	varsToChoices,
+	type Choices,
+	type Platform,
+	type Target,
+} from '../wizard/choices.js';
+import type {HostSummary} from '../wizard/host.js';
+import type {PlanSummary} from '../wizard/plan-screen.js';
+import type {ResumeInfo} from '../wizard/welcome.js';
+import type {RunAction} from '../wizard/run-app.js';
+import type {CommandContext} from './context.js';
+import {checkWorkspace, loadForCommand, readJournal, type Loaded} from './recipe-context.js';
+import {confirmDangerous, createReporter, executePlan} from './run.js';
+
+const flagNames: Record<keyof Choices, string> = {platform: '--platform', workspace: '--workspace', model: '--model', guestRamMb: '--guest-ram', target: '--target'};
+
+/** Choices from saved ones, then flags; every flag checked with the allowed values named. */
+export function choicesFromFlags(context: CommandContext, saved: Record<string, string>): Choices {
+	const base = varsToChoices(saved, context.workspace, defaultChoices('qemu-arm-virt', context.workspace));
+	const options = context.options;
+	const choices = {...base};
+	if (typeof options.platform === 'string') {
+		if (choices.platform !== options.platform) choices.guestRamMb = ramLimits[options.platform as Platform]?.default ?? choices.guestRamMb;
+		choices.platform = options.platform as Platform;
+	}
+	if (typeof options.target === 'string') choices.target = options.target as Target;
+	if (typeof options.model === 'string') choices.model = options.model === '' ? '' : resolvePath(options.model);
+	if (typeof options['guest-ram'] === 'string') {
+		const raw = options['guest-ram'];
+		if (!/^\d+$/.test(raw)) throw new UserError(`--guest-ram must be a whole number of MiB (got "${raw}")`);
+		choices.guestRamMb = Number(raw);
+	}
+	return choices;
+}
+
+function resolvePath(path: string): string {
+	return path.startsWith('/') ? path : `${process.cwd()}/${path}`;
+}
+
+function refuseProblems(choices: Choices): void {
+	const problems = validateChoices(choices);
+	const entries = Object.entries(problems) as Array<[keyof Choices, string]>;
+	if (entries.length === 0) return;
+	const [field, message] = entries[0]!;
+	throw new UserError(`${flagNames[field]}: ${message}`, {
+		hint:
+			field === 'platform'
+				? `allowed: ${platforms.join(', ')}`
+				: field === 'target'
+					? `allowed: ${targets.join(', ')}`
+					: field === 'guestRamMb'
+						? `qemu-arm-virt: ${ramLimits['qemu-arm-virt'].min}-${ramLimits['qemu-arm-virt'].max} MiB; x86_64: ${ramLimits.x86_64.min}-${ramLimits.x86_64.max} MiB`
+						: undefined,
+		exitCode: ExitCode.usage,
+	});
+}
+
+function contextFor(context: CommandContext, choices: Choices): CommandContext {
+	return {...context, workspace: choices.workspace};
+}
+
+function loadWith(context: CommandContext, choices: Choices): Loaded {
+	return loadForCommand(contextFor(context, choices), choicesToVars(choices));
+}
+
+async function planAll(context: CommandContext, choices: Choices): Promise<{loaded: Loaded; plan: PlannedStep[]}> {
+	const loaded = loadWith(context, choices);
+	const journal = readJournal(choices.workspace);
+	const plan = await planSteps(loaded.set, [...loaded.set.order], {journal, values: loaded.values, force: false});
+	return {loaded, plan};
+}
+
+function summarise(plan: PlannedStep[], freeDiskBytes?: number): PlanSummary {
+	return {
+		steps: plan.map((step) => ({
+			id: step.id,
+			title: step.title,
+			action: step.decision.action,
+			reason: step.decision.reason,
+			capabilities: step.capabilities,
+			...(step.estimate?.minutes !== undefined ? {minutes: step.estimate.minutes} : {}),
+			...(step.estimate?.disk_mb !== undefined ? {diskMb: step.estimate.disk_mb} : {}),
+		})),
+		...(freeDiskBytes !== undefined ? {freeDiskBytes} : {}),
+	};
+}
+
+/** Where an earlier run stopped, and which finished steps the current choices make stale. */
+export function resumeInfo(context: CommandContext, choices: Choices): ResumeInfo | undefined {
+	const journal = readJournal(choices.workspace);
+	const records = journal.all();
+	if (Object.keys(records).length === 0) return undefined;
+	const loaded = loadWith(context, choices);
+	let done = 0;
+	let total = 0;
+	const stale: string[] = [];
+	let failed: string | undefined;
+	for (const id of loaded.set.order) {
+		if (!conditionHolds(loaded.set.steps.get(id)!, loaded.values).holds) continue;
+		total++;
+		const record = records[id];
+		if (!record) continue;
+		if (record.state === 'done') {
+			if (fingerprintOf(prepareStep(loaded.set.steps.get(id)!, loaded.values), journal, loaded.values) === record.fingerprint) done++;
+			else stale.push(id);
+		} else failed ??= id;
+	}
+	return {done, total, stale, ...(failed ? {failed} : {})};
+}
+
+async function defaultHostCheck(workspace: string): Promise<HostSummary | undefined> {
+	try {
+		const {hostSummary} = await import('../wizard/host-check.js');
+		return await hostSummary(workspace);
+	} catch {
+		return undefined;
+	}
+}
+
+async function interactiveChoices(context: CommandContext, initial: Choices, checkHost: () => Promise<HostSummary | undefined>): Promise<Choices | undefined> {
+	const [{render}, {createElement}, {SetupApp}] = await Promise.all([import('ink'), import('react'), import('../wizard/setup-app.js')]);
+	const holder: {outcome: {action: 'run'; choices: Choices} | {action: 'quit'}} = {outcome: {action: 'quit'}};
+	const resume = resumeInfo(context, initial);
+	const instance = render(
+		createElement(SetupApp, {
+			initial,
+			...(resume ? {resume} : {}),
+			checkHost,
+			makePlan: async (choices: Choices) => {
+				const {plan} = await planAll(context, choices);
+				const host = await checkHost().catch(() => undefined);
+				return summarise(plan, host?.freeDiskBytes);
+			},
+			onDone: (result) => {
+				holder.outcome = result;
+			},
+		}),
+		{stdout: context.io.stderr, stdin: context.io.stdin, patchConsole: false, exitOnCtrlC: false},
+	);
+	await instance.waitUntilExit();
+	return holder.outcome.action === 'run' ? holder.outcome.choices : undefined;
+}
+
+/** Runs a diagnosis's fix commands with their output on the terminal, then its re-check. */
+async function applyFix(context: CommandContext, state: RunState, loaded: Loaded, choices: Choices): Promise<boolean> {
+	const diagnosis = state.failure?.diagnoses.find((each) => each.fix && each.fix.commands.length > 0);
+	if (!diagnosis?.entry.fix?.run) return false;
+	const write = (text: string) => context.io.stderr.write(text);
+	write(`\nApplying the fix for "${diagnosis.title}": ${diagnosis.fix!.description}\n`);
+	const env: Record<string, string> = {};
+	for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+	for (const [key, value] of loaded.values) env[key] = value;
+	const run = async (list: typeof diagnosis.entry.fix.run) => {
+		for (const spec of commandList(list)) {
+			const command = resolveCommand(spec, loaded.values);
+			write(`$ ${command.display}\n`);
+			const result = await runProcess(command, {cwd: choices.workspace, env, onChunk: (_stream, chunk) => write(chunk.toString())});
+			if (result.exitCode !== 0) {
+				write(`The fix command failed (${result.error ?? `exit code ${result.exitCode}`}).\n`);
+				return false;
+			}
+		}
+		return true;
+	};
+	if (!(await run(diagnosis.entry.fix.run))) return false;
+	if (diagnosis.entry.recheck?.run) {
+		write('Checking that the fix worked…\n');
+		if (!(await run(diagnosis.entry.recheck.run))) return false;
+	}
+	return true;
+}
+
+function openLog(context: CommandContext, state: RunState): void {
+	const path = state.failure?.window.logPath;
+	if (!path) return;
+	const pager = process.env.PAGER ?? 'less';
+	const result = spawnSync(pager, pager === 'less' ? ['-R', '+G', path] : [path], {stdio: 'inherit'});
+	if (result.error) context.io.stderr.write(`cannot open ${pager}: the log is ${path}\n`);
+}
+
+function handOver(context: CommandContext, choices: Choices, command: string[]): number {
+	const result = spawnSync(selfArgv[0]!, [...selfArgv.slice(1), ...command, '--workspace', choices.workspace], {stdio: 'inherit'});
+	return result.status ?? ExitCode.failed;
+}
+
+export async function run(context: CommandContext): Promise<number> {
+	const yes = Boolean(context.options.yes);
+	if (!context.interactive && !yes && !context.json) {
+		throw new UserError('setup asks questions, and there is no terminal to ask on', {
+			hint: 'run it unattended with --yes, giving the choices as flags: --platform, --model, --guest-ram, --target, --workspace',
+			nextSteps: ['sel4-llm setup --yes', 'sel4-llm setup --help'],
+			exitCode: ExitCode.usage,
+		});
+	}
+	const saved = readJournal(context.workspace).choices();
+	let choices = choicesFromFlags(context, saved);
+	if (!yes && context.interactive) {
+		const accepted = await interactiveChoices(context, choices, () => defaultHostCheck(choices.workspace));
+		if (!accepted) {
+			context.io.stderr.write('Nothing was run. Run `sel4-llm setup` again when you are ready.\n');
+			return ExitCode.ok;
+		}
+		choices = accepted;
+	} else refuseProblems(choices);
+	refuseProblems(choices);
+	checkWorkspace(choices.workspace);
+	const journal = openJournal(choices.workspace);
+	journal.setChoices(choicesToVars(choices));
+	const runContext = contextFor(context, choices);
+
+	for (;;) {
+		const {loaded, plan} = await planAll(context, choices);
+		await confirmDangerous({...runContext, options: {...runContext.options, yes: yes || context.interactive}}, plan, {waitIfSudoFails: context.interactive});
+		let stop: (() => void) | undefined;
+		let result: {state: RunState; signal: NodeJS.Signals | undefined};
+		if (runContext.mode === 'ink' && context.interactive) {
+			const [{render}, {createElement}, {RunApp}, {RunStore}] = await Promise.all([
+				import('ink'),
+				import('react'),
+				import('../wizard/run-app.js'),
+				import('../ui/run-store.js'),
+			]);
+			const store = new RunStore();
+			// The run view stays up after the run for the next action; after a pager it is mounted again with the same state.
+			const mount = () => {
+				const chosen: {action: RunAction} = {action: 'done'};
+				const instance = render(
+					createElement(RunApp, {store, target: choices.target, onStop: () => stop?.(), onAction: (action: RunAction) => (chosen.action = action)}),
+					{stdout: context.io.stderr, stdin: context.io.stdin, patchConsole: false, exitOnCtrlC: false},
+				);
+				return {instance, chosen};
+			};
+			let mounted = mount();
+			result = await executePlan(runContext, loaded, plan, new Set(), {handle: (event) => store.dispatch(event), finish: async () => store.flush()}, (abort) => (stop = abort));
+			await mounted.instance.waitUntilExit();
+			if (result.signal) return result.signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
+			while (mounted.chosen.action === 'log') {
+				openLog(context, result.state);
+				mounted = mount();
+				await mounted.instance.waitUntilExit();
+			}
+			const action = mounted.chosen.action;
+			if (action === 'retry') continue;
+			if (action === 'fix') {
+				await applyFix(context, result.state, loaded, choices);
+				continue;
+			}
+			if (action === 'launch') return handOver(context, choices, ['launch']);
+			if (action === 'flash') return handOver(context, choices, ['flash']);
+			if (action === 'quit') return result.state.finished?.interrupted ? ExitCode.interrupted : result.state.finished?.ok ? ExitCode.ok : ExitCode.failed;
+			return result.state.finished?.ok ? ExitCode.ok : ExitCode.failed;
+		}
+		const reporter = await createReporter(runContext);
+		result = await executePlan(runContext, loaded, plan, new Set(), reporter);
+		if (result.signal) return result.signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
+		if (!result.state.finished?.ok) return ExitCode.failed;
+		if (context.mode !== 'json') context.io.stderr.write(nextSteps(choices));
+		return ExitCode.ok;
+	}
+}
+
+export function nextSteps(choices: Choices): string {
+	return choices.target === 'qemu'
+		? `\nWhat next:\n  sel4-llm launch --workspace ${choices.workspace}            boot it in QEMU with the live console\n  sel4-llm ask "your prompt" --workspace ${choices.workspace}  ask the model in the guest\n`
+		: `\nWhat next:\n  sel4-llm flash --workspace ${choices.workspace}             write the bootable stick for your PC\n`;
+}

@@ -1,0 +1,120 @@
+// The wizard's choices: their defaults, one-line explanations and validation (pure, no UI).
+import {closeSync, openSync, readSync, statSync} from 'node:fs';
+import {homedir} from 'node:os';
+import {resolve} from 'node:path';
+
+export const platforms = ['qemu-arm-virt', 'x86_64'] as const;
+export type Platform = (typeof platforms)[number];
+export const targets = ['qemu', 'usb'] as const;
+export type Target = (typeof targets)[number];
+
+export type Choices = {
+	platform: Platform;
+	workspace: string;
+	/** A GGUF file, or '' for the built-in demo model. */
+	model: string;
+	guestRamMb: number;
+	target: Target;
+};
+
+export type ChoiceField = keyof Choices;
+
+export const explanations: Record<ChoiceField, string> = {
+	platform: 'qemu-arm-virt (AArch64) runs under QEMU emulation on any host; x86_64 boots on a PC, or in QEMU only with KVM and nested VT-x.',
+	workspace: 'Where sources, builds, logs and images go (about 15 GB).',
+	model: 'A GGUF model file for the guest; leave empty for the built-in demo model (tiny, generated, not a real language model).',
+	guestRamMb: 'Memory for the Linux guest; it must hold the model with room to spare.',
+	target: 'Boot in QEMU on this machine, or build a bootable USB stick for a PC (x86_64 only).',
+};
+
+/** Guest RAM limits per platform, in MiB (see the README: qemu-arm-virt's VM layout fixes the guest at 512 MiB). */
+export const ramLimits: Record<Platform, {min: number; max: number; default: number}> = {
+	'qemu-arm-virt': {min: 512, max: 512, default: 512},
+	x86_64: {min: 256, max: 3072, default: 1024},
+};
+
+export function defaultChoices(recommended: Platform = 'qemu-arm-virt', workspace = resolve(homedir(), 'sel4-llm')): Choices {
+	return {platform: recommended, workspace, model: '', guestRamMb: ramLimits[recommended].default, target: 'qemu'};
+}
+
+export type ModelInfo = {path: string; bytes: number};
+
+/** Reads a model file's header: it must exist, be readable and start with the GGUF magic. */
+export function checkModel(path: string): {ok: true; info: ModelInfo} | {ok: false; error: string} {
+	if (path === '') return {ok: true, info: {path: '', bytes: 0}};
+	let bytes: number;
+	try {
+		const stat = statSync(path);
+		if (!stat.isFile()) return {ok: false, error: `${path} is not a file`};
+		bytes = stat.size;
+	} catch {
+		return {ok: false, error: `${path} does not exist`};
+	}
+	let fd: number | undefined;
+	try {
+		fd = openSync(path, 'r');
+		const header = Buffer.alloc(8);
+		const read = readSync(fd, header, 0, 8, 0);
+		if (read < 8 || header.toString('latin1', 0, 4) !== 'GGUF') return {ok: false, error: `${path} is not a GGUF model (no GGUF header)`};
+		const version = header.readUInt32LE(4);
+		if (version < 2 || version > 3) return {ok: false, error: `${path} has GGUF version ${version}; versions 2 and 3 are supported`};
+	} catch (error) {
+		return {ok: false, error: `${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`};
+	} finally {
+		if (fd !== undefined) closeSync(fd);
+	}
+	return {ok: true, info: {path, bytes}};
+}
+
+/** RAM a model needs in the guest: its weights, plus the guest's own needs and working memory. */
+export function ramNeededMb(modelBytes: number): number {
+	return Math.ceil((modelBytes * 1.25) / 2 ** 20) + 192;
+}
+
+export type Problems = Partial<Record<ChoiceField, string>>;
+
+export function validateChoices(choices: Choices): Problems {
+	const problems: Problems = {};
+	if (!platforms.includes(choices.platform)) problems.platform = `choose one of: ${platforms.join(', ')}`;
+	if (!targets.includes(choices.target)) problems.target = `choose one of: ${targets.join(', ')}`;
+	else if (choices.target === 'usb' && choices.platform !== 'x86_64') problems.target = 'a USB stick boots a PC: choose platform x86_64, or target qemu';
+	if (choices.workspace.trim() === '') problems.workspace = 'a workspace directory is needed';
+	const limits = ramLimits[choices.platform] ?? ramLimits['qemu-arm-virt'];
+	if (!Number.isInteger(choices.guestRamMb) || choices.guestRamMb < limits.min || choices.guestRamMb > limits.max) {
+		problems.guestRamMb =
+			limits.min === limits.max ? `${choices.platform} guests have ${limits.min} MiB` : `between ${limits.min} and ${limits.max} MiB on ${choices.platform}`;
+	}
+	const model = checkModel(choices.model);
+	if (!model.ok) problems.model = model.error;
+	else if (model.info.bytes > 0 && !problems.guestRamMb) {
+		const needed = ramNeededMb(model.info.bytes);
+		if (needed > choices.guestRamMb) {
+			problems.model = `the model needs about ${needed} MiB of guest RAM (${formatBytes(model.info.bytes)} of weights plus headroom); ${choices.platform} allows ${limits.max} MiB`;
+		}
+	}
+	return problems;
+}
+
+export function formatBytes(bytes: number): string {
+	if (bytes < 1024) return `${bytes} B`;
+	const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+	let value = bytes / 1024;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit++;
+	}
+	return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** The recipe variables that carry the choices (workspace is the global option). */
+export function choicesToVars(choices: Choices): Record<string, string> {
+	return {platform: choices.platform, model: choices.model, guest_ram_mb: String(choices.guestRamMb), target: choices.target};
+}
+
+export function varsToChoices(vars: Record<string, string>, workspace: string, fallback: Choices): Choices {
+	const platform = (platforms as readonly string[]).includes(vars.platform ?? '') ? (vars.platform as Platform) : fallback.platform;
+	const target = (targets as readonly string[]).includes(vars.target ?? '') ? (vars.target as Target) : fallback.target;
+	const ram = Number(vars.guest_ram_mb);
+	return {platform, workspace, model: vars.model ?? fallback.model, guestRamMb: Number.isInteger(ram) && ram > 0 ? ram : fallback.guestRamMb, target};
+}

@@ -1,0 +1,76 @@
+// The setup wizard end to end over fixture recipes: in a real terminal, and unattended without one.
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {test} from 'node:test';
+import {cli, cliPath, fixtures, tempDir, waitFor} from '../support/cli.js';
+import {TmuxSession} from '../support/tmux.js';
+
+const recipes = join(fixtures, 'recipes', 'wizard');
+
+test('setup in a terminal: choices, plan, a failure fixed in place, resume, and a changed choice', async (t) => {
+	const workspace = join(tempDir(), 'ws');
+	const start = () => new TmuxSession(`${process.execPath} ${cliPath} setup --recipes ${recipes} --workspace ${workspace}`, {height: 50});
+	const session = start();
+	t.after(() => session.kill());
+	const welcome = await session.waitForText(/Recommended: qemu-arm-virt[\s\S]*enter continue/);
+	assert.match(welcome, /x86_64 +build .* QEMU ✗/, 'this machine has no usable KVM, so x86_64 cannot run in QEMU');
+	session.send('Enter');
+	await session.waitForText(/› Platform +‹ qemu-arm-virt ›/);
+	session.send('Enter');
+	await session.waitForText(/The plan[\s\S]*Nothing has run yet\./);
+	assert.match(session.screen(), /run +stages\.fetch +Fetch sources \[network\]/);
+	session.send('Enter');
+	let screen = await session.waitForText(/stopped at the failure[\s\S]*f apply the fix and retry/);
+	assert.match(screen, /Known cause: The fixture tool is missing/);
+	assert.match(screen, /\$ touch .*tool-installed/);
+	session.send('f');
+	screen = await session.waitForText(/5 of 5 steps · 1 ran · 4 skipped · .* · finished/);
+	assert.match(screen, /Checking that the fix worked/);
+	assert.match(screen, /Everything is built\./);
+	session.send('q');
+	await session.waitForText(/\[exit 0\]/);
+	session.kill();
+
+	// Again: it says how far it got; a different platform re-runs exactly the steps that use it.
+	const again = start();
+	t.after(() => again.kill());
+	screen = await again.waitForText(/This machine[\s\S]*Resuming: 4 of 4 steps done\./);
+	again.send('Enter');
+	await again.waitForText(/› Platform/);
+	again.send('Right');
+	await again.waitForText(/‹ x86_64 ›/);
+	again.send('Enter');
+	screen = await again.waitForText(/The plan[\s\S]*Nothing has run yet\./);
+	assert.match(screen, /skip stages\.fetch/);
+	assert.match(screen, /run +stages\.guest/);
+	assert.match(screen, /run +stages\.compile/);
+	again.send('Enter');
+	await again.waitForText(/· finished/);
+	assert.match(readFileSync(join(workspace, 'guest', 'config'), 'utf8'), /ram=1024 model= platform=x86_64/);
+	again.send('q');
+	await again.waitForText(/\[exit 0\]/);
+});
+
+test('setup without a terminal: --yes runs the same plan; without --yes it says what to pass', async () => {
+	const workspace = join(tempDir(), 'ws');
+	const refused = cli(['setup', '--recipes', recipes, '--workspace', workspace]);
+	assert.equal(refused.code, 2);
+	assert.match(refused.stderr, /there is no terminal to ask on[\s\S]*--yes/);
+	const bad = cli(['setup', '--yes', '--platform', 'riscv', '--recipes', recipes, '--workspace', workspace]);
+	assert.equal(bad.code, 2);
+	assert.match(bad.stderr, /--platform must be one of: qemu-arm-virt, x86_64 \(got "riscv"\)/);
+	const ram = cli(['setup', '--yes', '--guest-ram', '4096', '--recipes', recipes, '--workspace', workspace]);
+	assert.equal(ram.code, 2);
+	assert.match(ram.stderr, /--guest-ram: qemu-arm-virt guests have 512 MiB/);
+	const notGguf = cli(['setup', '--yes', '--model', cliPath, '--recipes', recipes, '--workspace', workspace]);
+	assert.equal(notGguf.code, 2);
+	assert.match(notGguf.stderr, /--model: .*is not a GGUF model/);
+	const first = cli(['setup', '--yes', '--recipes', recipes, '--workspace', workspace]);
+	assert.equal(first.code, 1, 'the fixture compile step fails until its fix is applied');
+	assert.match(first.stderr, /Known cause: The fixture tool is missing/);
+	const json = cli(['setup', '--yes', '--json', '--recipes', recipes, '--workspace', workspace]);
+	const events = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as {type: string; id?: string});
+	assert.ok(events.some((event) => event.type === 'step-fail' && event.id === 'stages.compile'));
+	await waitFor(() => true);
+});

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {render} from 'ink-testing-library';
+import type {RunEvent} from '../../source/engine/runner.js';
+import {RunStore} from '../../source/ui/run-store.js';
+import {RunView} from '../../source/ui/run-view.js';
+import {tick} from '../support/keys.js';
+
+const steps = [
+	{id: 'a.one', title: 'First', action: 'run' as const, reason: 'never run', capabilities: [], commands: ['echo one']},
+	{id: 'a.two', title: 'Second', action: 'skip' as const, reason: 'unchanged', capabilities: [], commands: []},
+	{id: 'a.three', title: 'Third', action: 'run' as const, reason: 'never run', capabilities: ['network' as const], commands: ['make']},
+];
+
+function feed(store: RunStore, events: RunEvent[]): void {
+	for (const event of events) store.dispatch(event);
+	store.flush();
+}
+
+test('the live region shows the running step and only its last lines; finished steps go to Static', async () => {
+	const store = new RunStore();
+	const clock = () => 10_000;
+	const view = render(<RunView store={store} clock={clock} />);
+	feed(store, [
+		{type: 'run-start', at: 1000, steps, workspace: '/ws'},
+		{type: 'step-start', at: 1000, id: 'a.one', title: 'First', logPath: '/ws/one.log', reason: 'never run'},
+		{type: 'step-done', at: 3500, id: 'a.one', durationMs: 2500, artifacts: {}},
+		{type: 'step-skip', at: 3500, id: 'a.two', reason: 'unchanged since yesterday'},
+		{type: 'step-start', at: 4000, id: 'a.three', title: 'Third', logPath: '/ws/three.log', reason: 'never run'},
+		{type: 'step-command', at: 4000, id: 'a.three', command: 'make -j2'},
+		{type: 'step-output', at: 4100, id: 'a.three', lines: Array.from({length: 50}, (_, index) => `line ${index + 1}`)},
+	]);
+	await tick(50);
+	const frame = view.lastFrame()!;
+	assert.match(frame, /✓ a\.one  First · 2\.5 s/);
+	assert.match(frame, /- a\.two  Second · unchanged since yesterday/);
+	assert.match(frame, /a\.three  Third · 6\.0 s/);
+	assert.match(frame, /\$ make -j2/);
+	assert.match(frame, /│ line 50/);
+	assert.match(frame, /│ line 45/);
+	assert.doesNotMatch(frame, /│ line 44\b/);
+	assert.match(frame, /2 of 3 steps · 1 ran · 1 skipped · 9\.0 s/);
+	view.unmount();
+});
+
+test('output is batched: many output events cause few renders', async () => {
+	const store = new RunStore(66);
+	let renders = 0;
+	store.subscribe(() => renders++);
+	store.dispatch({type: 'run-start', at: 0, steps, workspace: '/ws'});
+	store.dispatch({type: 'step-start', at: 0, id: 'a.one', title: 'First', logPath: '/x', reason: 'r'});
+	const before = renders;
+	for (let index = 0; index < 1000; index++) store.dispatch({type: 'step-output', at: 0, id: 'a.one', lines: [`l${index}`]});
+	await tick(100);
+	assert.ok(renders - before <= 2, `rendered ${renders - before} times for 1000 output events`);
+	assert.equal(store.getSnapshot().state.tail.at(-1), 'l999');
+});
+
+test('a failure shows the error window, the log path and the matched cause with its fix', async () => {
+	const store = new RunStore();
+	const view = render(<RunView store={store} clock={() => 5000} />);
+	feed(store, [
+		{type: 'run-start', at: 0, steps, workspace: '/ws'},
+		{type: 'step-start', at: 0, id: 'a.one', title: 'First', logPath: '/ws/one.log', reason: 'never run'},
+		{
+			type: 'step-fail',
+			at: 1200,
+			id: 'a.one',
+			durationMs: 1200,
+			error: 'ninja failed: exit code 1',
+			exitCode: 1,
+			interrupted: false,
+			window: {first: {line: 3, text: 'FAILED: kernel.elf', before: ['[1/9] CC a.o'], after: ['ld: cannot find -lfoo']}, tail: ['ninja: build stopped'], logPath: '/ws/one.log', totalLines: 9},
+			diagnoses: [
+				{
+					id: 'disk-full',
+					title: 'The disk is full',
+					cause: 'No free space in the workspace.',
+					confidence: 'high',
+					fix: {description: 'Free space', commands: ['df -h /ws'], capabilities: []},
+					recheck: {commands: [], step: true},
+					entry: {id: 'disk-full', title: 'The disk is full', match: {output: 'x'}, cause: 'No free space in the workspace.', confidence: 'high'},
+				},
+			],
+		},
+		{type: 'run-done', at: 1200, ok: false, interrupted: false, failed: 'a.one', durationMs: 1200},
+	]);
+	await tick(50);
+	const frame = view.lastFrame()!;
+	assert.match(frame, /✗ a\.one: ninja failed: exit code 1/);
+	assert.match(frame, /First error \(line 3\):/);
+	assert.match(frame, /› FAILED: kernel\.elf/);
+	assert.match(frame, /ninja: build stopped/);
+	assert.match(frame, /Full log \(9 lines\): \/ws\/one\.log/);
+	assert.match(frame, /Known cause: The disk is full/);
+	assert.match(frame, /\$ df -h \/ws/);
+	assert.match(frame, /stopped at the failure/);
+	view.unmount();
+});

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import {writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {test} from 'node:test';
+import {checkModel, defaultChoices, ramNeededMb, validateChoices} from '../../source/wizard/choices.js';
+import {tempDir} from '../support/cli.js';
+import {fakeGguf} from '../support/gguf.js';
+
+test('defaults are valid and run without KVM: qemu-arm-virt, the demo model', () => {
+	const choices = defaultChoices('qemu-arm-virt', '/tmp/ws');
+	assert.deepEqual(validateChoices(choices), {});
+	assert.equal(choices.model, '');
+	assert.equal(choices.target, 'qemu');
+});
+
+test('model checks: missing, not GGUF, unsupported version, too big for the guest RAM', () => {
+	const dir = tempDir();
+	const text = join(dir, 'notes.txt');
+	writeFileSync(text, 'hello, not a model');
+	const base = defaultChoices('x86_64', dir);
+	assert.match(validateChoices({...base, model: join(dir, 'missing.gguf')}).model!, /does not exist/);
+	assert.match(validateChoices({...base, model: text}).model!, /is not a GGUF model/);
+	assert.match(validateChoices({...base, model: fakeGguf(join(dir, 'v1.gguf'), 4096, 1)}).model!, /GGUF version 1/);
+	const small = fakeGguf(join(dir, 'small.gguf'), 64 * 2 ** 20);
+	assert.deepEqual(validateChoices({...base, model: small, guestRamMb: 1024}), {});
+	const big = fakeGguf(join(dir, 'big.gguf'), 3 * 2 ** 30);
+	assert.match(validateChoices({...base, model: big, guestRamMb: 3072}).model!, /needs about \d+ MiB of guest RAM .*x86_64 allows 3072 MiB/);
+	assert.equal(checkModel(small).ok, true);
+	assert.ok(ramNeededMb(64 * 2 ** 20) > 64);
+});
+
+test('guest RAM and target are bounded by the platform', () => {
+	const arm = defaultChoices('qemu-arm-virt', '/tmp/ws');
+	assert.match(validateChoices({...arm, guestRamMb: 1024}).guestRamMb!, /qemu-arm-virt guests have 512 MiB/);
+	assert.match(validateChoices({...arm, target: 'usb'}).target!, /choose platform x86_64/);
+	const x86 = defaultChoices('x86_64', '/tmp/ws');
+	assert.match(validateChoices({...x86, guestRamMb: 8192}).guestRamMb!, /between 256 and 3072 MiB on x86_64/);
+	assert.deepEqual(validateChoices({...x86, target: 'usb'}), {});
+});

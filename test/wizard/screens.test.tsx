@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import {join} from 'node:path';
+import {writeFileSync} from 'node:fs';
+import {test} from 'node:test';
+import {render} from 'ink-testing-library';
+import {defaultChoices, type Choices} from '../../source/wizard/choices.js';
+import type {HostSummary} from '../../source/wizard/host.js';
+import {SetupApp, type SetupOutcome} from '../../source/wizard/setup-app.js';
+import {RunApp, type RunAction} from '../../source/wizard/run-app.js';
+import {RunStore} from '../../source/ui/run-store.js';
+import {keys, press, tick} from '../support/keys.js';
+import {tempDir} from '../support/cli.js';
+import {fakeGguf} from '../support/gguf.js';
+
+const noKvmHost: HostSummary = {
+	platforms: {
+		'qemu-arm-virt': {build: {ok: true, note: ''}, run: {ok: true, note: 'under emulation (slow)'}, usb: {ok: false, note: 'simulation only'}},
+		x86_64: {build: {ok: true, note: ''}, run: {ok: false, note: 'no /dev/kvm: QEMU cannot provide VT-x'}, usb: {ok: true, note: ''}},
+	},
+	recommended: 'qemu-arm-virt',
+	problems: ['/dev/kvm is missing: x86_64 cannot run in QEMU here'],
+	freeDiskBytes: 50 * 2 ** 30,
+};
+
+const plan = {
+	steps: [
+		{id: 'host.packages', title: 'Install packages', action: 'run' as const, reason: 'status check failed', capabilities: ['sudo', 'network'], minutes: 3, diskMb: 800},
+		{id: 'build.ninja', title: 'Build', action: 'run' as const, reason: 'never run', capabilities: ['long'], minutes: 20, diskMb: 6000},
+		{id: 'usb.image', title: 'USB image', action: 'skip' as const, reason: 'not needed: target is "qemu"', capabilities: []},
+	],
+	freeDiskBytes: 50 * 2 ** 30,
+};
+
+test('welcome shows the host verdicts and the recommendation, then the choices validate as you type', async () => {
+	const dir = tempDir();
+	const outcomes: SetupOutcome[] = [];
+	const view = render(
+		<SetupApp initial={defaultChoices('qemu-arm-virt', dir)} checkHost={async () => noKvmHost} makePlan={async () => plan} onDone={(outcome) => outcomes.push(outcome)} />,
+	);
+	await tick(80);
+	let frame = view.lastFrame()!;
+	assert.match(frame, /qemu-arm-virt +build ✓ · QEMU ✓ · USB stick ✗/);
+	assert.match(frame, /x86_64 +build ✓ · QEMU ✗ · USB stick ✓ no \/dev\/kvm/);
+	assert.match(frame, /Recommended: qemu-arm-virt/);
+	assert.match(frame, /enter continue/);
+	await press(view.stdin, keys.enter);
+	frame = view.lastFrame()!;
+	assert.match(frame, /› Platform +‹ qemu-arm-virt ›/);
+	assert.match(frame, /runs under QEMU emulation on any host/);
+	// model: a text file is refused, with the reason on the line below
+	const text = join(dir, 'notes.txt');
+	writeFileSync(text, 'not a model');
+	await press(view.stdin, keys.down);
+	await press(view.stdin, keys.down);
+	await press(view.stdin, text);
+	frame = view.lastFrame()!;
+	assert.match(frame, /✗ .*notes\.txt is not a GGUF model/);
+	await press(view.stdin, keys.enter);
+	assert.match(view.lastFrame()!, /› Model/, 'enter with a problem stays on the field');
+	for (let index = 0; index < text.length; index++) await press(view.stdin, keys.backspace);
+	const model = fakeGguf(join(dir, 'm.gguf'), 2 * 2 ** 20);
+	await press(view.stdin, model);
+	assert.match(view.lastFrame()!, /m\.gguf  2\.0 MiB/);
+	// guest RAM on qemu-arm-virt is fixed
+	await press(view.stdin, keys.down);
+	await press(view.stdin, '0');
+	assert.match(view.lastFrame()!, /✗ qemu-arm-virt guests have 512 MiB/);
+	await press(view.stdin, keys.backspace);
+	// a USB stick needs x86_64
+	await press(view.stdin, keys.down);
+	await press(view.stdin, '\u001B[C');
+	assert.match(view.lastFrame()!, /✗ a USB stick boots a PC/);
+	await press(view.stdin, '\u001B[C');
+	await press(view.stdin, keys.enter);
+	await tick(80);
+	frame = view.lastFrame()!;
+	assert.match(frame, /The plan/);
+	assert.match(frame, /run +host\.packages +Install packages \[sudo, network\]/);
+	assert.match(frame, /skip usb\.image +USB image · not needed: target is "qemu"/);
+	assert.match(frame, /2 of 3 steps will run; they need: sudo, network, long\./);
+	assert.match(frame, /Estimate: about 23 min and 6\.6 GiB of disk \(50 GiB free\)\./);
+	assert.match(frame, /Nothing has run yet\./);
+	assert.equal(outcomes.length, 0, 'nothing is accepted before enter on the plan');
+	await press(view.stdin, keys.enter);
+	assert.equal(outcomes.length, 1);
+	const accepted = outcomes[0]!;
+	assert.equal(accepted.action, 'run');
+	assert.equal((accepted as {choices: Choices}).choices.model, model);
+	view.unmount();
+});
+
+test('the plan warns when the disk is too small, and q quits without running', async () => {
+	const outcomes: SetupOutcome[] = [];
+	const view = render(
+		<SetupApp
+			initial={defaultChoices('qemu-arm-virt', tempDir())}
+			checkHost={async () => undefined}
+			makePlan={async () => ({...plan, freeDiskBytes: 2 * 2 ** 30})}
+			onDone={(outcome) => outcomes.push(outcome)}
+		/>,
+	);
+	await tick(50);
+	await press(view.stdin, keys.enter);
+	await press(view.stdin, keys.enter);
+	await tick(50);
+	assert.match(view.lastFrame()!, /\(2\.0 GiB free: not enough\)/);
+	await press(view.stdin, 'q');
+	assert.deepEqual(outcomes, [{action: 'quit'}]);
+	view.unmount();
+});
+
+test('after a failure with a known fix, f chooses to apply it; Ctrl-C while running asks first', async () => {
+	const store = new RunStore();
+	const actions: RunAction[] = [];
+	let stopped = 0;
+	const view = render(<RunApp store={store} target="qemu" onStop={() => stopped++} onAction={(action) => actions.push(action)} />);
+	store.dispatch({type: 'run-start', at: 0, steps: [{id: 's.a', title: 'A', action: 'run', reason: 'r', capabilities: [], commands: []}], workspace: '/w'});
+	store.dispatch({type: 'step-start', at: 0, id: 's.a', title: 'A', logPath: '/w/a.log', reason: 'r'});
+	await tick(50);
+	await press(view.stdin, keys.ctrlC);
+	assert.match(view.lastFrame()!, /Stop the running step\?/);
+	await press(view.stdin, 'n');
+	assert.equal(stopped, 0);
+	await press(view.stdin, keys.ctrlC);
+	await press(view.stdin, 'y');
+	assert.equal(stopped, 1);
+	store.dispatch({
+		type: 'step-fail',
+		at: 10,
+		id: 's.a',
+		durationMs: 10,
+		error: 'failed: exit code 127',
+		exitCode: 127,
+		interrupted: false,
+		window: {tail: ['error: tool: command not found'], logPath: '/w/a.log', totalLines: 1},
+		diagnoses: [
+			{
+				id: 'tool',
+				title: 'A tool is missing',
+				cause: 'It is not installed.',
+				confidence: 'high',
+				fix: {description: 'Install it', commands: ['apt-get install tool'], capabilities: ['sudo']},
+				recheck: {commands: [], step: true},
+				entry: {id: 'tool', title: 'A tool is missing', match: {output: 'x'}, cause: 'It is not installed.', confidence: 'high'},
+			},
+		],
+	});
+	store.dispatch({type: 'run-done', at: 10, ok: false, interrupted: false, failed: 's.a', durationMs: 10});
+	await tick(50);
+	assert.match(view.lastFrame()!, /f apply the fix and retry {2}· {2}r retry {2}· {2}l open the log {2}· {2}q quit/);
+	await press(view.stdin, 'f');
+	assert.deepEqual(actions, ['fix']);
+	view.unmount();
+});
