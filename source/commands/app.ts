@@ -16,7 +16,7 @@ function intOption(context: CommandContext, name: string, fallback: number): num
 export async function run(context: CommandContext): Promise<number> {
 	const tree = context.options.tree;
 	if (typeof tree !== 'string') {
-		throw new UserError('app needs --tree DIR, the synced seL4 tree', {hint: 'The directory that holds projects/vm-examples, e.g. --tree ~/sel4-llm/sel4'});
+		throw new UserError('app needs --tree DIR, the synced seL4 tree', {hint: 'The directory that holds projects/vm-examples, e.g. --tree ~/sel4-llm (the workspace)'});
 	}
 	const platform = (typeof context.options.platform === 'string' ? context.options.platform : 'qemu-arm-virt') as Platform;
 	const string = (name: string): string | undefined => (typeof context.options[name] === 'string' ? (context.options[name] as string) : undefined);

@@ -148,9 +148,9 @@ const guestCommands: CommandSpec[] = [
 		},
 		positionals: {min: 0, max: 0, name: ''},
 		examples: [
-			'sel4-llm app --tree ~/sel4-llm/sel4 --initrd llm-rootfs.cpio.gz --check',
-			'sel4-llm app --tree ~/sel4-llm/sel4 --platform x86_64 --guest-ram-mb 1024 --initrd llm-rootfs.cpio',
-			'sel4-llm app --tree ~/sel4-llm/sel4 --platform x86_64 --sata --sata-pci-bdf 0x0:0x17.0 --initrd llm-rootfs.cpio',
+			'sel4-llm app --tree ~/sel4-llm --initrd llm-rootfs.cpio.gz --check',
+			'sel4-llm app --tree ~/sel4-llm --platform x86_64 --guest-ram-mb 1024 --initrd llm-rootfs.cpio',
+			'sel4-llm app --tree ~/sel4-llm --platform x86_64 --sata --sata-pci-bdf 0x0:0x17.0 --initrd llm-rootfs.cpio',
 		],
 		load: () => import('./app.js'),
 	},

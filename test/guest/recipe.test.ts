@@ -12,7 +12,7 @@ const MiB = 1024 * 1024;
 
 function workspace(): {ws: string; tree: string; model: string} {
 	const ws = tempDir('recipe');
-	const tree = fakeTree(join(ws, 'sel4'));
+	const tree = fakeTree(ws);
 	writeArm64Image(join(tree, 'projects/camkes-vm-images/qemu-arm-virt/linux'), 24 * MiB);
 	const payload = join(ws, 'payload', 'qemu-arm-virt', 'rootfs', 'usr', 'bin');
 	mkdirSync(payload, {recursive: true});
