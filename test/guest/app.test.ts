@@ -158,7 +158,7 @@ test('the kernel device tree overlay resizes the reserved guest RAM (checked wit
 	assert.match(back, /vm-memory@40000000 \{\s+reg = <0x00 0x40000000 0x00 0x40000000>;\s+no-map;/);
 	const settings = app.files.get('settings.cmake') ?? '';
 	assert.match(settings, /set\(KernelCustomDTSOverlay "\$\{CMAKE_CURRENT_LIST_DIR\}\/qemu-arm-virt\/reserve-guest-ram.dts" CACHE STRING "" FORCE\)/);
-	assert.match(settings, /set\(QEMU_MEMORY "2048"\)/);
+	assert.match(settings, /set\(QEMU_MEMORY "2048" CACHE STRING "[^"]*" FORCE\)/);
 	assert.match(app.files.get('qemu-arm-virt/devices.camkes') ?? '', /"0x40000000:30",/);
 });
 
