@@ -88,7 +88,65 @@ const recipeCommands: CommandSpec[] = [
 	},
 ];
 
-export const commands: CommandSpec[] = [...recipeCommands];
+const launchCommand: CommandSpec = {
+	name: 'launch',
+	summary: 'Boot the built system in QEMU with a live console, a boot timeline and diagnoses',
+	usage: 'sel4-llm launch [--platform P] [--headless --expect STAGE|REGEX --timeout S] [--dry-run] [--replay LOG] [-- QEMU-ARGS...]',
+	description: [
+		'Starts QEMU with upstream\'s command line for the platform, watches the serial console and turns it into a boot timeline:',
+		'elfloader, kernel, rootserver, vmm, linux, init, login, ready (the guest prints a line starting with SEL4LLM-READY).',
+		'It detects halts, stalls (no output for --stall seconds) and the known failure signatures of recipes/troubleshoot.yaml,',
+		'and always stops QEMU when it ends (the ARM VMM does not handle a guest power-off, so QEMU would keep running).',
+		'',
+		'On a terminal the console streams in a pane under the timeline and the keyboard goes to the guest; press Ctrl-] to leave.',
+		'Without a terminal the console is printed as plain lines. The full console log (lines prefixed with host seconds)',
+		'always goes to a file (--log, default <workspace>/logs/launch-<platform>-<time>.log).',
+		'',
+		'Images: --image/--kernel/--initrd, else <workspace>/.sel4-llm/artifacts.json, else <workspace>/build-<platform>-<app>/images/.',
+		'QEMU memory: max(2048, guest_ram_mb + 1024 rounded up to 256) MiB; on qemu-arm-virt the build\'s QEMU_MEMORY wins when',
+		'CMakeCache.txt records it. The console is a unix socket instead of upstream\'s -nographic stdio (see --dry-run).',
+		'',
+		'x86_64 needs KVM with Intel VT-x and nested virtualization (software emulation cannot provide VT-x); without them',
+		'launch refuses (exit code 4) and names the alternatives.',
+		'',
+		'Platform linux-test boots a plain Linux kernel + initramfs without seL4 (--kernel, --initrd, --arch, --append); it is',
+		'meant for testing launch itself.',
+		'',
+		'Exit codes: 0 expectation reached (or a clean stop), 1 boot failed / timed out / replay shows a failure,',
+		'2 usage, 3 unreadable catalogue or log, 4 refused (x86_64 without KVM + VT-x), 130 interrupted.',
+	].join('\n'),
+	options: {
+		platform: {type: 'string', values: ['qemu-arm-virt', 'x86_64', 'linux-test'], valueName: 'P', description: 'Platform to boot (default: --set platform, else qemu-arm-virt)'},
+		app: {type: 'string', valueName: 'NAME', description: 'CAmkES app whose build to boot (default: --set app, else llm_vm)'},
+		image: {type: 'string', valueName: 'FILE', description: 'qemu-arm-virt: the capdl-loader-image-arm-qemu-arm-virt to boot'},
+		kernel: {type: 'string', valueName: 'FILE', description: 'x86_64: kernel-x86_64-pc99; linux-test: a Linux kernel'},
+		initrd: {type: 'string', valueName: 'FILE', description: 'x86_64: capdl-loader-image-x86_64-pc99; linux-test: an initramfs'},
+		append: {type: 'string', valueName: 'TEXT', description: 'Kernel command line (x86_64: seL4 options such as disable_iommu; linux-test: Linux options)'},
+		arch: {type: 'string', values: ['amd64', 'arm64'], valueName: 'ARCH', description: 'linux-test only: the architecture of --kernel (default amd64)'},
+		cpu: {type: 'string', valueName: 'MODEL', description: 'x86_64: QEMU CPU model before ",+vmx" (default: upstream\'s Nehalem line)'},
+		memory: {type: 'string', valueName: 'MIB', description: 'QEMU memory in MiB instead of the derived value'},
+		'dry-run': {type: 'boolean', short: 'n', description: 'Print the exact QEMU command (and why it differs from upstream\'s) without starting it'},
+		headless: {type: 'boolean', description: 'No console: wait for --expect, exit 0 when reached, 1 with the timeline and diagnosis otherwise'},
+		expect: {type: 'string', multiple: true, valueName: 'STAGE|REGEX', description: 'What headless waits for: a stage (elfloader, kernel, rootserver, vmm, linux, init, login, ready) or a regular expression on a console line; repeatable (default: ready)'},
+		timeout: {type: 'string', valueName: 'SECONDS', description: 'Give up after this many seconds (default 600 headless, none interactive)'},
+		stall: {type: 'string', valueName: 'SECONDS', description: 'Report a stall after this many seconds without output (default 60)'},
+		log: {type: 'string', valueName: 'FILE', description: 'Where to write the console log'},
+		replay: {type: 'string', valueName: 'LOG', description: 'Read a recorded console log instead of booting: print its timeline and diagnosis'},
+	},
+	positionals: {min: 0, max: Infinity, name: 'QEMU argument (after --)'},
+	usesRecipes: true,
+	examples: [
+		'sel4-llm launch',
+		'sel4-llm launch --dry-run',
+		'sel4-llm launch --headless --expect ready --timeout 300',
+		'sel4-llm launch --replay ~/sel4-llm/logs/launch-qemu-arm-virt-20260101-120000.log',
+		'sel4-llm launch -- -smp 2',
+		'sel4-llm launch --platform linux-test --arch arm64 --kernel vmlinuz --initrd initrd.gz --headless --expect init',
+	],
+	load: () => import('./launch.js'),
+};
+
+export const commands: CommandSpec[] = [...recipeCommands, launchCommand];
 
 export function findCommand(name: string): CommandSpec | undefined {
 	return commands.find((command) => command.name === name);

@@ -1,0 +1,375 @@
+// `sel4-llm launch`: boot in QEMU with upstream's command line, watch the console, and explain what happened.
+import {execFileSync} from 'node:child_process';
+import {existsSync, mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join, resolve} from 'node:path';
+import {loadRecipeSet} from '../engine/load.js';
+import {ExitCode, UserError} from '../errors.js';
+import {configuredQemuMemory, resolveImages} from '../qemu/artifacts.js';
+import {startBoot, replayFile, type BootResult, type BootSession} from '../qemu/boot.js';
+import {readCatalogue, defaultCatalogueFile, type Catalogue} from '../qemu/catalogue.js';
+import {buildQemuCommand, platforms, qemuMemoryMb, type Platform, type QemuCommand, type TestArch} from '../qemu/command.js';
+import {judgeKvm, readKvmFacts} from '../qemu/host.js';
+import {formatDiagnosis, formatTimeline, timelineJson} from '../qemu/report.js';
+import {formatSeconds, stageIds, stageTitle} from '../qemu/stages.js';
+import {parseExpectation, type Expectation, type WatchEvent} from '../qemu/watcher.js';
+import {packageDir, type CommandContext} from './context.js';
+
+/** The key that leaves the interactive console: Ctrl-] (0x1d), as in telnet and virsh console. */
+export const leaveKey = {byte: 0x1d, label: 'Ctrl-]'} as const;
+
+function stringOption(context: CommandContext, name: string): string | undefined {
+	const value = context.options[name];
+	return typeof value === 'string' ? value : undefined;
+}
+
+function numberOption(context: CommandContext, name: string, min: number, max: number): number | undefined {
+	const text = stringOption(context, name);
+	if (text === undefined) return undefined;
+	const value = Number(text);
+	if (!Number.isFinite(value) || value < min || value > max) {
+		throw new UserError(`--${name} must be a number from ${min} to ${max} (got "${text}")`, {nextSteps: ['sel4-llm launch --help']});
+	}
+	return value;
+}
+
+function setting(context: CommandContext, name: string): string | undefined {
+	return context.sets.filter(([key]) => key === name).at(-1)?.[1];
+}
+
+/** guest_ram_mb: --set, else the recipes' default for the platform, else 512. */
+function guestRamMb(context: CommandContext, platform: Platform): number {
+	const fromSet = setting(context, 'guest_ram_mb');
+	if (fromSet !== undefined) {
+		const value = Number(fromSet);
+		if (!Number.isInteger(value) || value < 64) throw new UserError(`guest_ram_mb must be a whole number of MiB (got "${fromSet}")`);
+		return value;
+	}
+	try {
+		const set = loadRecipeSet([context.recipesDir ?? join(packageDir, 'recipes')]);
+		const def = set.vars.get('guest_ram_mb')?.spec.default;
+		if (typeof def === 'number') return def;
+		if (def && typeof def === 'object' && typeof def.values[platform] === 'number') return def.values[platform] as number;
+	} catch {
+		// recipes that do not load are reported by `plan`/`run`; launch falls back to the documented default
+	}
+	return 512;
+}
+
+function loadCatalogueFor(context: CommandContext): Catalogue {
+	const fromRecipes = context.recipesDir ? join(context.recipesDir, 'troubleshoot.yaml') : undefined;
+	const file = fromRecipes && existsSync(fromRecipes) ? fromRecipes : defaultCatalogueFile(packageDir);
+	return readCatalogue(file);
+}
+
+function expectations(context: CommandContext, fallback: string[]): Expectation[] {
+	const raw = context.options.expect;
+	const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : fallback;
+	return list.map((text) => {
+		try {
+			return parseExpectation(text);
+		} catch (error) {
+			throw new UserError((error as Error).message, {hint: `stages: ${stageIds.join(', ')}`});
+		}
+	});
+}
+
+function programExists(program: string): boolean {
+	try {
+		execFileSync('sh', ['-c', 'command -v "$1"', 'sh', program], {stdio: 'ignore'});
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+function timestamp(): string {
+	return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+export async function run(context: CommandContext): Promise<number> {
+	const err = context.io.stderr;
+	const out = context.io.stdout;
+	const replay = stringOption(context, 'replay');
+	if (replay !== undefined) return runReplay(context, replay);
+
+	const platformText = stringOption(context, 'platform') ?? setting(context, 'platform') ?? 'qemu-arm-virt';
+	if (!(platforms as readonly string[]).includes(platformText)) {
+		throw new UserError(`unknown platform "${platformText}"`, {hint: `platforms: ${platforms.join(', ')}`});
+	}
+	const platform = platformText as Platform;
+	const app = stringOption(context, 'app') ?? setting(context, 'app') ?? 'llm_vm';
+	const dryRun = Boolean(context.options['dry-run']);
+	const headless = Boolean(context.options.headless);
+	const extraArgs = context.positionals;
+	const stallSeconds = numberOption(context, 'stall', 1, 86_400) ?? 60;
+	const timeoutSeconds = numberOption(context, 'timeout', 1, 7 * 86_400) ?? (headless ? 600 : undefined);
+	const memoryOverride = numberOption(context, 'memory', 64, 1024 * 1024);
+	const expect = headless ? expectations(context, ['ready']) : expectations(context, []);
+
+	// x86_64: refuse early, before looking for images, when this host cannot run it at all.
+	let hostWarning: string[] = [];
+	if (platform === 'x86_64') {
+		const verdict = judgeKvm(readKvmFacts(context.env.SEL4LLM_HOST_ROOT ?? '/'));
+		if (!verdict.ok) {
+			if (!dryRun) {
+				throw new UserError(
+					`this host cannot run the x86_64 CAmkES VM under QEMU: ${verdict.reasons.join('; ')}. It needs KVM with Intel VT-x (nested when this host is a VM); software emulation cannot provide VT-x, and seL4 would stop at "vt-x: not supported".`,
+					{exitCode: ExitCode.refused, nextSteps: verdict.alternatives},
+				);
+			}
+			hostWarning = [`this host cannot run it: ${verdict.reasons.join('; ')}`];
+		}
+	}
+
+	let command: QemuCommand;
+	const socketDir = mkdtempSync(join(tmpdir(), 'sel4-llm-launch-'));
+	const cleanupSocketDir = () => rmSync(socketDir, {recursive: true, force: true});
+	try {
+		let memoryMb: number;
+		let memoryRule: string;
+		if (memoryOverride !== undefined) {
+			memoryMb = memoryOverride;
+			memoryRule = '--memory';
+		} else {
+			const configured = platform === 'linux-test' ? undefined : configuredQemuMemory(context.workspace, platform, app);
+			try {
+				({memoryMb, rule: memoryRule} = qemuMemoryMb({platform, guestRamMb: guestRamMb(context, platform), ...(configured ? {configuredMb: configured} : {})}));
+			} catch (error) {
+				throw new UserError((error as Error).message, {hint: 'lower guest_ram_mb (--set guest_ram_mb=...) or pass --memory'});
+			}
+		}
+		let images: {image?: string; kernel?: string; initrd?: string; source: string};
+		if (platform === 'linux-test') {
+			const kernel = stringOption(context, 'kernel');
+			const initrd = stringOption(context, 'initrd');
+			if (!kernel || !initrd) throw new UserError('platform linux-test needs --kernel and --initrd', {hint: 'linux-test boots a plain Linux kernel and initramfs (for testing launch)'});
+			images = {kernel: resolve(kernel), initrd: resolve(initrd), source: 'flags'};
+		} else {
+			const flags: {image?: string; kernel?: string; initrd?: string} = {};
+			for (const role of ['image', 'kernel', 'initrd'] as const) {
+				const value = stringOption(context, role);
+				if (value) flags[role] = value;
+			}
+			images = resolveImages({workspace: context.workspace, platform, app, flags});
+		}
+		const arch = (stringOption(context, 'arch') ?? 'amd64') as TestArch;
+		const append = stringOption(context, 'append');
+		const cpu = stringOption(context, 'cpu');
+		command = buildQemuCommand({
+			platform,
+			...(images.image ? {image: images.image} : {}),
+			...(images.kernel ? {kernel: images.kernel} : {}),
+			...(images.initrd ? {initrd: images.initrd} : {}),
+			...(append ? {append} : {}),
+			...(cpu ? {cpu} : {}),
+			arch,
+			memoryMb,
+			extraArgs,
+			serial: {socketPath: join(socketDir, 'console.sock')},
+		});
+		const missing = [images.image, images.kernel, images.initrd].filter((path): path is string => path !== undefined && !existsSync(path));
+
+		if (dryRun) {
+			const upstream = buildQemuCommand({
+				platform,
+				...(images.image ? {image: images.image} : {}),
+				...(images.kernel ? {kernel: images.kernel} : {}),
+				...(images.initrd ? {initrd: images.initrd} : {}),
+				...(append ? {append} : {}),
+				...(cpu ? {cpu} : {}),
+				arch,
+				memoryMb,
+				extraArgs,
+				serial: 'stdio',
+			});
+			if (context.json) {
+				out.write(`${JSON.stringify({command: [command.program, ...command.args], display: command.display, upstream: upstream.display, memoryMb, memoryRule, images, missing, notes: [...command.notes, ...hostWarning]})}\n`);
+			} else {
+				out.write(`${command.display}\n`);
+				err.write(
+					[
+						`# upstream's line (console on stdio): ${upstream.display}`,
+						...command.notes.map((note) => `# ${note}`),
+						`# memory: ${memoryMb} MiB (${memoryRule})`,
+						`# images from: ${images.source}`,
+						...missing.map((path) => `# missing: ${path} (build first)`),
+						...hostWarning.map((warning) => `# warning: ${warning}`),
+					].join('\n') + '\n',
+				);
+			}
+			return ExitCode.ok;
+		}
+		if (missing.length > 0) {
+			throw new UserError(`image not found: ${missing.join(', ')}`, {
+				exitCode: ExitCode.failed,
+				hint: `images are looked up from --image/--kernel/--initrd, <workspace>/.sel4-llm/artifacts.json, then ${images.source}`,
+				nextSteps: ['sel4-llm run build', 'sel4-llm launch --image FILE'],
+			});
+		}
+		if (!programExists(command.program)) {
+			throw new UserError(`${command.program} is not installed`, {
+				exitCode: ExitCode.failed,
+				nextSteps: [`sudo apt-get install -y --no-install-recommends ${command.program === 'qemu-system-aarch64' ? 'qemu-system-arm' : 'qemu-system-x86'}`],
+			});
+		}
+
+		const catalogue = loadCatalogueFor(context);
+		const logFile = resolve(stringOption(context, 'log') ?? join(context.workspace, 'logs', `launch-${platform}-${timestamp()}.log`));
+		const interactive = context.mode === 'ink' && !headless && context.io.stdin.isTTY === true;
+
+		if (interactive) {
+			const {runInteractive} = await import('../ui/launch/run-interactive.js');
+			const result = await runInteractive({
+				command,
+				logFile,
+				catalogue,
+				stallSeconds,
+				...(timeoutSeconds !== undefined ? {timeoutSeconds} : {}),
+				expect,
+				io: context.io,
+				leaveKey,
+			});
+			printResult(context, result, false);
+			return result.outcome === 'stopped' || result.ok ? ExitCode.ok : ExitCode.failed;
+		}
+
+		const result = await runPlain(context, {command, logFile, catalogue, stallSeconds, expect, headless, ...(timeoutSeconds !== undefined ? {timeoutSeconds} : {})});
+		if (result === 'interrupted') return ExitCode.interrupted;
+		printResult(context, result, headless);
+		if (headless) return result.outcome === 'expected' ? ExitCode.ok : ExitCode.failed;
+		return result.ok ? ExitCode.ok : ExitCode.failed;
+	} finally {
+		cleanupSocketDir();
+	}
+}
+
+async function runPlain(
+	context: CommandContext,
+	options: {command: QemuCommand; logFile: string; catalogue: Catalogue; stallSeconds: number; expect: Expectation[]; headless: boolean; timeoutSeconds?: number},
+): Promise<BootResult | 'interrupted'> {
+	const err = context.io.stderr;
+	const out = context.io.stdout;
+	const json = context.json;
+	const emit = (event: WatchEvent) => {
+		if (json) {
+			if (event.type === 'line' && options.headless) return;
+			out.write(`${JSON.stringify(eventJson(event))}\n`);
+			return;
+		}
+		switch (event.type) {
+			case 'line':
+				if (!options.headless && event.source === 'serial') out.write(`${event.text}\n`);
+				else if (event.source === 'qemu') err.write(`${event.text}\n`);
+				break;
+			case 'stage':
+				err.write(`[${formatSeconds(event.t).trim()}] stage ${event.stage}: ${stageTitle(event.stage)}\n`);
+				break;
+			case 'signature':
+				if (!event.record.benign) err.write(`[${formatSeconds(event.t).trim()}] known problem: ${event.record.title}\n`);
+				break;
+			case 'halt':
+				err.write(`[${formatSeconds(event.t).trim()}] halt: ${event.record.description}; stopping QEMU\n`);
+				break;
+			case 'stall':
+				err.write(`[${formatSeconds(event.t).trim()}] stall: no output for ${event.record.idleSeconds} s at stage ${event.record.stage}\n`);
+				break;
+			case 'expected':
+				err.write(`[${formatSeconds(event.t).trim()}] reached: ${event.expectation.text}\n`);
+				break;
+			default: {
+				const never: never = event;
+				throw new Error(`unknown event ${JSON.stringify(never)}`);
+			}
+		}
+	};
+	if (!json) err.write(`$ ${options.command.display}\nconsole log: ${options.logFile}\n`);
+	const session: BootSession = startBoot({
+		command: options.command,
+		logFile: options.logFile,
+		catalogue: options.catalogue,
+		expect: options.expect,
+		stallSeconds: options.stallSeconds,
+		...(options.timeoutSeconds !== undefined ? {timeoutSeconds: options.timeoutSeconds} : {}),
+		onEvent: emit,
+	});
+	let interrupted = false;
+	const onSignal = () => {
+		interrupted = true;
+		session.stop();
+	};
+	process.once('SIGINT', onSignal);
+	process.once('SIGTERM', onSignal);
+	process.once('SIGHUP', onSignal);
+	try {
+		const result = await session.done;
+		if (interrupted) {
+			err.write(`interrupted; QEMU stopped. console log: ${options.logFile}\n`);
+			return 'interrupted';
+		}
+		return result;
+	} finally {
+		process.removeListener('SIGINT', onSignal);
+		process.removeListener('SIGTERM', onSignal);
+		process.removeListener('SIGHUP', onSignal);
+	}
+}
+
+function eventJson(event: WatchEvent): unknown {
+	switch (event.type) {
+		case 'line':
+			return {type: 'line', seconds: secondsOf(event.t), source: event.source, text: event.text};
+		case 'stage':
+			return {type: 'stage', seconds: secondsOf(event.t), stage: event.stage, line: event.line};
+		case 'signature':
+			return {type: 'signature', seconds: secondsOf(event.t), id: event.record.id, title: event.record.title, benign: event.record.benign, line: event.record.line};
+		case 'halt':
+			return {type: 'halt', seconds: secondsOf(event.t), kind: event.record.kind, description: event.record.description, line: event.record.line};
+		case 'stall':
+			return {type: 'stall', seconds: secondsOf(event.t), stage: event.record.stage, idleSeconds: event.record.idleSeconds};
+		case 'expected':
+			return {type: 'expected', seconds: secondsOf(event.t), expectation: event.expectation.text, line: event.line};
+		default: {
+			const never: never = event;
+			return never;
+		}
+	}
+}
+
+function secondsOf(t: number | undefined): number | null {
+	return t === undefined ? null : t / 1000;
+}
+
+function printResult(context: CommandContext, result: BootResult, headless: boolean): void {
+	if (context.json) {
+		context.io.stdout.write(
+			`${JSON.stringify({type: 'result', outcome: result.outcome, ok: headless ? result.outcome === 'expected' : result.ok, seconds: result.durationMs / 1000, logFile: result.logFile ?? null, qemuExit: result.qemuExit ?? null, ...(timelineJson(result.timeline, result.diagnosis) as object)})}\n`,
+		);
+		return;
+	}
+	const lines = ['', 'Boot timeline:', ...formatTimeline(result.timeline), ...formatDiagnosis(result.diagnosis), `console log: ${result.logFile ?? '(none)'}`];
+	if (headless && result.outcome !== 'expected' && result.timeline.lastLine) lines.splice(lines.length - 1, 0, `last console line: ${result.timeline.lastLine.trim()}`);
+	context.io.stderr.write(`${lines.join('\n')}\n`);
+}
+
+function runReplay(context: CommandContext, file: string): number {
+	if (!existsSync(file)) throw new UserError(`cannot read the log ${file}: no such file`, {exitCode: ExitCode.invalidInput});
+	const catalogue = loadCatalogueFor(context);
+	const expect = expectations(context, []);
+	const stallSeconds = numberOption(context, 'stall', 1, 86_400) ?? 60;
+	const result = replayFile(file, {catalogue, expect, stallSeconds});
+	const failed = expect.length > 0 ? result.timeline.expectationsMet.length !== expect.length : result.diagnosis.causes.length > 0 || (result.timeline.halt !== undefined && result.timeline.halt.kind !== 'guest-poweroff');
+	if (context.json) {
+		context.io.stdout.write(`${JSON.stringify({type: 'replay', file, command: result.command ?? null, timed: result.timed, ok: !failed, ...(timelineJson(result.timeline, result.diagnosis) as object)})}\n`);
+	} else {
+		const lines = [
+			`Replay of ${file}${result.timed ? '' : ' (no host times in this log)'}`,
+			...(result.command ? [`command: ${result.command}`] : []),
+			'Boot timeline:',
+			...formatTimeline(result.timeline),
+			...formatDiagnosis(result.diagnosis),
+		];
+		context.io.stdout.write(`${lines.join('\n')}\n`);
+	}
+	return failed ? ExitCode.failed : ExitCode.ok;
+}

@@ -1,0 +1,84 @@
+// Where the images to boot are: explicit flags, the build's recorded artifacts, or the build directory.
+import {existsSync, readFileSync} from 'node:fs';
+import {basename, join, resolve} from 'node:path';
+import type {Platform} from './command.js';
+
+export type ImageSet = {image?: string; kernel?: string; initrd?: string; source: string};
+
+/** The upstream image names per platform (seL4_tools rootserver.cmake). */
+export const imageNames = {
+	'qemu-arm-virt': {image: 'capdl-loader-image-arm-qemu-arm-virt'},
+	x86_64: {kernel: 'kernel-x86_64-pc99', initrd: 'capdl-loader-image-x86_64-pc99'},
+} as const;
+
+export function artifactsFile(workspace: string): string {
+	return join(workspace, '.sel4-llm', 'artifacts.json');
+}
+
+export function buildImagesDir(workspace: string, platform: Platform, app: string): string {
+	return join(workspace, `build-${platform}-${app}`, 'images');
+}
+
+type Recorded = Record<string, Record<string, string>>;
+
+function readRecorded(workspace: string): Recorded | undefined {
+	const file = artifactsFile(workspace);
+	if (!existsSync(file)) return undefined;
+	try {
+		const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+		if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Recorded;
+	} catch {
+		// an unreadable record is treated as absent; the build directory is the fallback
+	}
+	return undefined;
+}
+
+/** A recorded artifact whose file name is `name` (or whose artifact name is one of `keys`), newest step last wins. */
+function findRecorded(recorded: Recorded, name: string, keys: string[]): string | undefined {
+	let found: string | undefined;
+	for (const artifacts of Object.values(recorded)) {
+		if (!artifacts || typeof artifacts !== 'object') continue;
+		for (const [key, path] of Object.entries(artifacts)) {
+			if (typeof path !== 'string') continue;
+			if (basename(path) === name || keys.includes(key)) found = path;
+		}
+	}
+	return found;
+}
+
+/**
+ * Resolves the images for a platform. Precedence: --image/--kernel/--initrd flags, then
+ * <workspace>/.sel4-llm/artifacts.json (written by the build steps), then <workspace>/build-<platform>-<app>/images/.
+ */
+export function resolveImages(options: {
+	workspace: string;
+	platform: Exclude<Platform, 'linux-test'>;
+	app: string;
+	flags: {image?: string; kernel?: string; initrd?: string};
+}): ImageSet {
+	const {workspace, platform, app, flags} = options;
+	const recorded = readRecorded(workspace);
+	const imagesDir = buildImagesDir(workspace, platform, app);
+	const pick = (role: 'image' | 'kernel' | 'initrd', name: string): {path: string; source: string} => {
+		const flag = flags[role];
+		if (flag) return {path: resolve(flag), source: `--${role}`};
+		const fromRecord = recorded ? findRecorded(recorded, name, [name]) : undefined;
+		if (fromRecord) return {path: fromRecord, source: artifactsFile(workspace)};
+		return {path: join(imagesDir, name), source: imagesDir};
+	};
+	if (platform === 'qemu-arm-virt') {
+		const image = pick('image', imageNames['qemu-arm-virt'].image);
+		return {image: image.path, source: image.source};
+	}
+	const kernel = pick('kernel', imageNames.x86_64.kernel);
+	const initrd = pick('initrd', imageNames.x86_64.initrd);
+	return {kernel: kernel.path, initrd: initrd.path, source: kernel.source === initrd.source ? kernel.source : `${kernel.source}, ${initrd.source}`};
+}
+
+/** QEMU_MEMORY from the build's CMake cache (qemu-arm-virt's kernel is configured for it), if known. */
+export function configuredQemuMemory(workspace: string, platform: Platform, app: string): number | undefined {
+	const cache = join(workspace, `build-${platform}-${app}`, 'CMakeCache.txt');
+	if (!existsSync(cache)) return undefined;
+	const match = /^QEMU_MEMORY(?::[A-Z]+)?=(\d+)\s*$/m.exec(readFileSync(cache, 'utf8'));
+	return match ? Number(match[1]) : undefined;
+}

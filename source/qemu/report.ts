@@ -1,0 +1,85 @@
+// Plain-text and JSON renderings of a timeline and its diagnosis (the Ink view has its own components).
+import type {CommandSpec, TroubleshootEntry} from '../engine/schema.js';
+import {formatSeconds, stageIds, stageTitle} from './stages.js';
+import type {Diagnosis, Timeline} from './watcher.js';
+
+function describeCommand(command: CommandSpec): string {
+	if (typeof command === 'string') return command;
+	if (Array.isArray(command)) return command.join(' ');
+	if ('argv' in command) return `${command.sudo ? 'sudo ' : ''}${command.argv.join(' ')}`;
+	return `${command.sudo ? 'sudo ' : ''}sh -c ${JSON.stringify(command.sh)}`;
+}
+
+function commands(list: string | CommandSpec[] | undefined): string[] {
+	if (list === undefined) return [];
+	return (typeof list === 'string' ? [list] : list).map(describeCommand);
+}
+
+export function formatTimeline(timeline: Timeline): string[] {
+	const lines: string[] = [];
+	const reached = new Map(timeline.stages.map((record) => [record.stage, record]));
+	const furthest = timeline.current ? stageIds.indexOf(timeline.current) : -1;
+	stageIds.forEach((stage, index) => {
+		const record = reached.get(stage);
+		const title = stageTitle(stage).padEnd(20);
+		if (record) lines.push(`  ✓ ${formatSeconds(record.t)}  ${title} ${truncate(record.line.trim(), 90)}`);
+		else if (index < furthest) lines.push(`  · ${formatSeconds(undefined)}  ${title} (no marker seen)`);
+		else lines.push(`  - ${formatSeconds(undefined)}  ${title} not reached`);
+	});
+	if (timeline.halt) lines.push(`  ✗ ${formatSeconds(timeline.halt.t)}  ${'halt'.padEnd(20)} ${timeline.halt.description}: ${truncate(timeline.halt.line.trim(), 70)}`);
+	for (const stall of timeline.stalls) {
+		lines.push(`  ! ${formatSeconds(stall.t)}  ${'stall'.padEnd(20)} no output for ${stall.idleSeconds} s at ${stall.stage}`);
+	}
+	return lines;
+}
+
+export function formatEntry(entry: TroubleshootEntry, indent = '    '): string[] {
+	const lines = [`${indent}cause: ${entry.cause}`];
+	if (entry.explanation) lines.push(`${indent}why: ${entry.explanation.trim()}`);
+	if (entry.fix) {
+		lines.push(`${indent}fix: ${entry.fix.description.trim()}`);
+		for (const command of commands(entry.fix.run)) lines.push(`${indent}  $ ${command}`);
+		if (entry.fix.capabilities?.length) lines.push(`${indent}  (needs: ${entry.fix.capabilities.join(', ')}; shown here, run only with your consent)`);
+	}
+	const recheck = commands(entry.recheck?.run);
+	if (recheck.length > 0) lines.push(`${indent}re-check: ${recheck.join(' && ')}`);
+	else if (entry.recheck?.step !== false) lines.push(`${indent}re-check: launch again`);
+	return lines;
+}
+
+export function formatDiagnosis(diagnosis: Diagnosis): string[] {
+	const lines = [`Result: ${diagnosis.summary}`];
+	for (const cause of diagnosis.causes) {
+		lines.push(`  ✗ ${cause.title}${cause.count > 1 ? ` (${cause.count} times)` : ''} [${cause.id}, confidence ${cause.compiled.entry.confidence}]`);
+		lines.push(`    line: ${truncate(cause.line.trim(), 100)}`);
+		lines.push(...formatEntry(cause.compiled.entry));
+	}
+	for (const note of diagnosis.notes) lines.push(`  note: ${truncate(note, 140)}`);
+	return lines;
+}
+
+export function timelineJson(timeline: Timeline, diagnosis: Diagnosis): unknown {
+	return {
+		stages: timeline.stages.map((record) => ({stage: record.stage, seconds: record.t === undefined ? null : record.t / 1000, line: record.line})),
+		current: timeline.current ?? null,
+		halt: timeline.halt ? {kind: timeline.halt.kind, description: timeline.halt.description, seconds: timeline.halt.t === undefined ? null : timeline.halt.t / 1000, line: timeline.halt.line} : null,
+		stalls: timeline.stalls.map((stall) => ({stage: stall.stage, idleSeconds: stall.idleSeconds, seconds: stall.t / 1000, lastLine: stall.lastLine ?? null})),
+		expectationsMet: timeline.expectationsMet,
+		summary: diagnosis.summary,
+		causes: diagnosis.causes.map((cause) => ({
+			id: cause.id,
+			title: cause.title,
+			line: cause.line,
+			count: cause.count,
+			seconds: cause.t === undefined ? null : cause.t / 1000,
+			cause: cause.compiled.entry.cause,
+			fix: cause.compiled.entry.fix ?? null,
+			recheck: cause.compiled.entry.recheck ?? null,
+		})),
+		notes: diagnosis.notes,
+	};
+}
+
+function truncate(text: string, width: number): string {
+	return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}

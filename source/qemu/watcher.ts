@@ -1,0 +1,280 @@
+// The serial watcher: console bytes in, boot timeline out (stages with times, halts, stalls, signature matches).
+// Pure apart from the clock, which callers pass in, so replays and tests drive it with recorded times.
+import {StringDecoder} from 'node:string_decoder';
+import {matchLine, type Catalogue, type CompiledEntry} from './catalogue.js';
+import {cleanLine, haltOf, isStageId, stageIndex, stageOf, stageTitle, type HaltKind, type StageId} from './stages.js';
+
+export type LineSource = 'serial' | 'qemu';
+
+export type Expectation = {kind: 'stage'; stage: StageId; text: string} | {kind: 'regex'; pattern: RegExp; text: string};
+
+export function parseExpectation(text: string): Expectation {
+	if (isStageId(text)) return {kind: 'stage', stage: text, text};
+	try {
+		return {kind: 'regex', pattern: new RegExp(text), text};
+	} catch (error) {
+		throw new SyntaxError(`"${text}" is neither a stage nor a valid regular expression: ${(error as Error).message}`);
+	}
+}
+
+export type StageRecord = {stage: StageId; t: number | undefined; line: string};
+export type SignatureRecord = {
+	id: string;
+	title: string;
+	t: number | undefined;
+	line: string;
+	count: number;
+	benign: boolean;
+	/** Seen after a guest power-off: a consequence of it, not a cause. */
+	afterPoweroff: boolean;
+	compiled: CompiledEntry;
+};
+export type HaltRecord = {kind: HaltKind; description: string; t: number | undefined; line: string};
+export type StallRecord = {stage: StageId | 'start'; since: number; t: number; idleSeconds: number; lastLine: string | undefined};
+
+export type WatchEvent =
+	| {type: 'line'; t: number | undefined; text: string; source: LineSource}
+	| {type: 'stage'; t: number | undefined; stage: StageId; line: string}
+	| {type: 'signature'; t: number | undefined; record: SignatureRecord}
+	| {type: 'halt'; t: number | undefined; record: HaltRecord}
+	| {type: 'stall'; t: number; record: StallRecord}
+	| {type: 'expected'; t: number | undefined; expectation: Expectation; line: string};
+
+export type Timeline = {
+	stages: StageRecord[];
+	/** The furthest stage reached. */
+	current: StageId | undefined;
+	signatures: SignatureRecord[];
+	halt: HaltRecord | undefined;
+	stalls: StallRecord[];
+	expectationsMet: string[];
+	lastOutputAt: number | undefined;
+	lastLine: string | undefined;
+	lines: number;
+};
+
+export type WatcherOptions = {
+	catalogue?: Catalogue;
+	/** Seconds without output at one stage before a stall is reported (default 60). */
+	stallSeconds?: number;
+	expect?: Expectation[];
+	onEvent?: (event: WatchEvent) => void;
+};
+
+export class SerialWatcher {
+	private readonly decoders = new Map<LineSource, StringDecoder>();
+	private readonly partial = new Map<LineSource, string>();
+	private readonly stageSet = new Set<StageId>();
+	private readonly state: Timeline = {
+		stages: [],
+		current: undefined,
+		signatures: [],
+		halt: undefined,
+		stalls: [],
+		expectationsMet: [],
+		lastOutputAt: undefined,
+		lastLine: undefined,
+		lines: 0,
+	};
+	private readonly stallMs: number;
+	private quietSince = 0;
+	private stallReported = false;
+
+	constructor(private readonly options: WatcherOptions = {}) {
+		this.stallMs = (options.stallSeconds ?? 60) * 1000;
+	}
+
+	get timeline(): Timeline {
+		return this.state;
+	}
+
+	get expectations(): Expectation[] {
+		return this.options.expect ?? [];
+	}
+
+	/** True when every expectation has been met (false when there are none). */
+	get expectationsDone(): boolean {
+		const expect = this.options.expect ?? [];
+		return expect.length > 0 && this.state.expectationsMet.length === expect.length;
+	}
+
+	/** Feeds console bytes (or text) received at time t (ms since start). */
+	push(chunk: Buffer | string, t: number | undefined, source: LineSource = 'serial'): void {
+		let decoder = this.decoders.get(source);
+		if (!decoder) {
+			decoder = new StringDecoder('utf8');
+			this.decoders.set(source, decoder);
+		}
+		const text = (this.partial.get(source) ?? '') + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+		if (t !== undefined) {
+			this.state.lastOutputAt = t;
+			this.quietSince = t;
+			this.stallReported = false;
+		}
+		const parts = text.split(/\r\n|\n|\r(?!$)/);
+		const rest = parts.pop() ?? '';
+		for (const part of parts) this.line(part, t, source);
+		this.partial.set(source, rest);
+		// A prompt waits without a newline ("buildroot login: "): look at the unfinished line for stages.
+		const pending = cleanLine(rest);
+		if (pending.trim() !== '') this.stage(pending, t);
+	}
+
+	/** One complete line (e.g. from a recorded log). */
+	line(raw: string, t: number | undefined, source: LineSource = 'serial'): void {
+		const text = cleanLine(raw);
+		this.state.lines++;
+		if (text.trim() !== '') this.state.lastLine = text;
+		this.emit({type: 'line', t, text, source});
+		if (text.trim() === '') return;
+		if (t !== undefined) {
+			this.state.lastOutputAt = t;
+			this.quietSince = t;
+			this.stallReported = false;
+		}
+		this.stage(text, t);
+		for (const compiled of this.options.catalogue ? matchLine(this.options.catalogue, text) : []) {
+			const existing = this.state.signatures.find((record) => record.id === compiled.entry.id);
+			if (existing) {
+				existing.count++;
+				continue;
+			}
+			const record: SignatureRecord = {
+				id: compiled.entry.id,
+				title: compiled.entry.title,
+				t,
+				line: text,
+				count: 1,
+				benign: compiled.benign,
+				afterPoweroff: this.state.halt?.kind === 'guest-poweroff',
+				compiled,
+			};
+			this.state.signatures.push(record);
+			this.emit({type: 'signature', t, record});
+		}
+		const halt = haltOf(text);
+		if (halt && !this.state.halt) {
+			this.state.halt = {...halt, t, line: text};
+			this.emit({type: 'halt', t, record: this.state.halt});
+		}
+		this.expectLine(text, t);
+	}
+
+	/** Flushes an unfinished last line (end of a log, or QEMU exited). */
+	end(t?: number): void {
+		for (const [source, rest] of this.partial) {
+			if (rest !== '') this.line(rest, t, source);
+			this.partial.set(source, '');
+		}
+	}
+
+	/** Checks for a stall at time t; returns it when newly detected. */
+	tick(t: number): StallRecord | undefined {
+		if (this.stallReported || this.state.halt) return undefined;
+		// At a login prompt or after the readiness marker the system waits for its user: quiet is not a stall,
+		// unless something more is expected.
+		const waiting = this.state.current === 'login' || this.state.current === 'ready';
+		if (waiting && (this.expectations.length === 0 || this.expectationsDone)) return undefined;
+		if (t - this.quietSince < this.stallMs) return undefined;
+		this.stallReported = true;
+		const record: StallRecord = {
+			stage: this.state.current ?? 'start',
+			since: this.quietSince,
+			t,
+			idleSeconds: Math.round((t - this.quietSince) / 1000),
+			lastLine: this.state.lastLine,
+		};
+		this.state.stalls.push(record);
+		this.emit({type: 'stall', t, record});
+		return record;
+	}
+
+	/** Starts the stall clock (call when QEMU starts). */
+	start(t: number): void {
+		this.quietSince = t;
+	}
+
+	private stage(text: string, t: number | undefined): void {
+		const stage = stageOf(text);
+		if (!stage || this.stageSet.has(stage)) return;
+		this.stageSet.add(stage);
+		this.state.stages.push({stage, t, line: text});
+		if (this.state.current === undefined || stageIndex(stage) > stageIndex(this.state.current)) this.state.current = stage;
+		this.emit({type: 'stage', t, stage, line: text});
+		this.expectStages(t, text);
+	}
+
+	private expectStages(t: number | undefined, line: string): void {
+		for (const expectation of this.options.expect ?? []) {
+			if (expectation.kind !== 'stage' || this.state.expectationsMet.includes(expectation.text)) continue;
+			if (this.state.current !== undefined && stageIndex(this.state.current) >= stageIndex(expectation.stage)) {
+				this.state.expectationsMet.push(expectation.text);
+				this.emit({type: 'expected', t, expectation, line});
+			}
+		}
+	}
+
+	private expectLine(text: string, t: number | undefined): void {
+		for (const expectation of this.options.expect ?? []) {
+			if (expectation.kind !== 'regex' || this.state.expectationsMet.includes(expectation.text)) continue;
+			if (expectation.pattern.test(text)) {
+				this.state.expectationsMet.push(expectation.text);
+				this.emit({type: 'expected', t, expectation, line: text});
+			}
+		}
+	}
+
+	private emit(event: WatchEvent): void {
+		this.options.onEvent?.(event);
+	}
+}
+
+export type Diagnosis = {
+	/** One line: what happened. */
+	summary: string;
+	/** Catalogue matches that explain it, most relevant first. */
+	causes: SignatureRecord[];
+	notes: string[];
+};
+
+/** What went wrong (or right), from a finished timeline. */
+export function diagnose(timeline: Timeline, outcome: {kind: 'expected' | 'halted' | 'exited' | 'timeout' | 'stopped' | 'ended'; exitCode?: number | null; timeoutSeconds?: number}): Diagnosis {
+	const rank = {high: 0, medium: 1, low: 2} as const;
+	const problems = timeline.signatures
+		.filter((record) => !record.benign && !record.afterPoweroff)
+		.sort((a, b) => rank[a.compiled.entry.confidence] - rank[b.compiled.entry.confidence]);
+	const notes = timeline.signatures
+		.filter((record) => record.benign || record.afterPoweroff)
+		.map((record) => `${record.benign ? 'seen and harmless' : 'follows the power-off'}: ${record.title} ("${record.line.trim()}")`);
+	const where = timeline.current ? `after stage "${timeline.current}" (${stageTitle(timeline.current)})` : 'before the first boot stage';
+	let summary: string;
+	switch (outcome.kind) {
+		case 'expected':
+			summary = `reached ${timeline.expectationsMet.join(', ')}`;
+			break;
+		case 'halted':
+			summary = `${timeline.halt?.description ?? 'the system halted'} ${where}: "${timeline.halt?.line.trim() ?? ''}"`;
+			break;
+		case 'exited':
+			summary = `QEMU exited${outcome.exitCode === undefined || outcome.exitCode === null ? '' : ` with code ${outcome.exitCode}`} ${where}`;
+			break;
+		case 'timeout': {
+			const stall = timeline.stalls.at(-1);
+			summary = stall
+				? `stalled ${where}: no output for ${stall.idleSeconds} s${stall.lastLine ? ` after "${stall.lastLine.trim()}"` : ''}; gave up after ${outcome.timeoutSeconds ?? '?'} s`
+				: `timed out after ${outcome.timeoutSeconds ?? '?'} s ${where}`;
+			break;
+		}
+		case 'stopped':
+			summary = `stopped ${where}`;
+			break;
+		case 'ended':
+			summary = timeline.halt ? `${timeline.halt.description} ${where}: "${timeline.halt.line.trim()}"` : `log ends ${where}`;
+			break;
+		default: {
+			const never: never = outcome.kind;
+			throw new Error(`unknown outcome ${String(never)}`);
+		}
+	}
+	return {summary, causes: problems, notes};
+}

@@ -1,0 +1,112 @@
+// Runs a watched boot in a terminal: Ink draws the timeline and console on stderr, the raw keyboard goes to the
+// guest, the leave key ends it, and the terminal is restored whatever happens.
+import {PassThrough} from 'node:stream';
+import {render} from 'ink';
+import type {Io} from '../../commands/context.js';
+import {startBoot, type BootResult} from '../../qemu/boot.js';
+import type {Catalogue} from '../../qemu/catalogue.js';
+import type {QemuCommand} from '../../qemu/command.js';
+import type {Expectation} from '../../qemu/watcher.js';
+import {ConsoleBuffer} from './console-buffer.js';
+import {LaunchView} from './launch-view.js';
+
+export type InteractiveOptions = {
+	command: QemuCommand;
+	logFile: string;
+	catalogue: Catalogue;
+	stallSeconds: number;
+	timeoutSeconds?: number;
+	expect: Expectation[];
+	io: Io;
+	leaveKey: {byte: number; label: string};
+};
+
+const frameMs = 80; // at most ~12 frames per second
+
+export async function runInteractive(options: InteractiveOptions): Promise<BootResult> {
+	const {io} = options;
+	const stdin = io.stdin;
+	const buffer = new ConsoleBuffer();
+	const started = Date.now();
+	let status: string | undefined;
+	const session = startBoot({
+		command: options.command,
+		logFile: options.logFile,
+		catalogue: options.catalogue,
+		stallSeconds: options.stallSeconds,
+		...(options.timeoutSeconds !== undefined ? {timeoutSeconds: options.timeoutSeconds} : {}),
+		expect: options.expect,
+		stopWhenExpected: false,
+		onOutput: (chunk) => buffer.push(chunk.toString('utf8')),
+		onEvent: (event) => {
+			if (event.type === 'halt') status = `${event.record.description}; stopping QEMU`;
+		},
+	});
+	// Ink must not touch the real stdin (we read it raw and pass it on), so it gets an idle stream.
+	const inkInput = new PassThrough() as unknown as NodeJS.ReadStream;
+	const view = () => {
+		const rows = io.stderr.rows ?? 24;
+		const columns = io.stderr.columns ?? 80;
+		const timeline = session.watcher.timeline;
+		const fixed = 5 + (timeline.halt ? 1 : 0) + (timeline.stalls.length ? 1 : 0) + (columns < 120 ? 1 : 0);
+		return (
+			<LaunchView
+				timeline={{...timeline, stages: [...timeline.stages], stalls: [...timeline.stalls]}}
+				lines={buffer.tail(Math.max(3, rows - fixed))}
+				elapsedMs={Date.now() - started}
+				leaveLabel={options.leaveKey.label}
+				logFile={options.logFile}
+				columns={columns}
+				{...(status ? {status} : {})}
+			/>
+		);
+	};
+	const instance = render(view(), {stdout: io.stderr, stdin: inkInput, patchConsole: false, exitOnCtrlC: false});
+	const restore = () => {
+		if (stdin.isTTY && typeof stdin.setRawMode === 'function') stdin.setRawMode(false);
+		io.stderr.write('\x1b[?25h');
+	};
+	process.once('exit', restore);
+	const onKeys = (data: Buffer) => {
+		const leave = data.indexOf(options.leaveKey.byte);
+		if (leave >= 0) {
+			if (leave > 0) session.write(data.subarray(0, leave));
+			status = 'leaving; stopping QEMU';
+			session.stop();
+			return;
+		}
+		session.write(data);
+	};
+	const onSignal = () => session.stop();
+	process.once('SIGTERM', onSignal);
+	process.once('SIGHUP', onSignal);
+	let timer: NodeJS.Timeout | undefined;
+	try {
+		if (stdin.isTTY && typeof stdin.setRawMode === 'function') stdin.setRawMode(true);
+		stdin.on('data', onKeys);
+		stdin.resume();
+		let lastVersion = -1;
+		let lastSecond = -1;
+		timer = setInterval(() => {
+			const second = Math.floor((Date.now() - started) / 1000);
+			if (buffer.changes !== lastVersion || second !== lastSecond) {
+				lastVersion = buffer.changes;
+				lastSecond = second;
+				instance.rerender(view());
+			}
+		}, frameMs);
+		const result = await session.done;
+		status = 'QEMU stopped';
+		instance.rerender(view());
+		return result;
+	} finally {
+		if (timer) clearInterval(timer);
+		stdin.removeListener('data', onKeys);
+		stdin.pause();
+		process.removeListener('SIGTERM', onSignal);
+		process.removeListener('SIGHUP', onSignal);
+		instance.unmount();
+		restore();
+		process.removeListener('exit', restore);
+	}
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import React from 'react';
+import {describe, it} from 'node:test';
+import {render} from 'ink-testing-library';
+import {ConsoleBuffer} from '../../source/ui/launch/console-buffer.js';
+import {LaunchView} from '../../source/ui/launch/launch-view.js';
+
+describe('console buffer', () => {
+	it('folds output into lines like a terminal', () => {
+		const buffer = new ConsoleBuffer(3);
+		buffer.push('one\r\ntwo\r\n\x1b[1mthree\x1b[0m\r\n/ # ech');
+		buffer.push('o hix\b\r\n');
+		buffer.push('hi\r\n/ # ');
+		assert.deepEqual(buffer.tail(10), ['three', '/ # echo hi', 'hi', '/ # ']);
+		assert.deepEqual(buffer.tail(2), ['hi', '/ # ']);
+	});
+});
+
+describe('LaunchView', () => {
+	it('shows the timeline, the console, the leave key and the log', () => {
+		const {lastFrame} = render(
+			<LaunchView
+				timeline={{
+					stages: [
+						{stage: 'elfloader', t: 210, line: 'ELF-loader started'},
+						{stage: 'linux', t: 6800, line: 'Booting Linux'},
+					],
+					current: 'linux',
+					halt: undefined,
+					stalls: [],
+				}}
+				lines={['[    0.000000] Booting Linux on physical CPU 0x0', '/ # ']}
+				elapsedMs={7300}
+				leaveLabel="Ctrl-]"
+				logFile="/tmp/x.log"
+				columns={160}
+			/>,
+		);
+		const frame = lastFrame() ?? '';
+		assert.match(frame, /✓ ELF loader 0\.2s/);
+		assert.match(frame, /· seL4 kernel/);
+		assert.match(frame, /✓ Linux 6\.8s/);
+		assert.match(frame, /○ init/);
+		assert.match(frame, /○ inference ready/);
+		assert.match(frame, /Booting Linux on physical CPU/);
+		assert.match(frame, /7\.3s · keys go to the guest · Ctrl-\] leaves · log \/tmp\/x\.log/);
+	});
+
+	it('shows a halt and a stall', () => {
+		const {lastFrame, rerender} = render(
+			<LaunchView
+				timeline={{stages: [], current: undefined, halt: undefined, stalls: [{stage: 'start', since: 0, t: 60_000, idleSeconds: 60, lastLine: undefined}]}}
+				lines={[]}
+				elapsedMs={60_000}
+				leaveLabel="Ctrl-]"
+				logFile="/tmp/x.log"
+				columns={100}
+			/>,
+		);
+		assert.match(lastFrame() ?? '', /! no output for 60 s at start/);
+		rerender(
+			<LaunchView
+				timeline={{stages: [], current: 'kernel', halt: {kind: 'sel4-halt', description: 'the seL4 kernel halted', t: 7800, line: 'halting...'}, stalls: []}}
+				lines={['vt-x: not supported', 'halting...']}
+				elapsedMs={8000}
+				leaveLabel="Ctrl-]"
+				logFile="/tmp/x.log"
+				columns={100}
+				status="the seL4 kernel halted; stopping QEMU"
+			/>,
+		);
+		const frame = lastFrame() ?? '';
+		assert.match(frame, /✗ the seL4 kernel halted: halting\.\.\./);
+		assert.match(frame, /the seL4 kernel halted; stopping QEMU/);
+		assert.doesNotMatch(frame, /keys go to the guest/);
+	});
+});
