@@ -1,6 +1,6 @@
 // `sel4-llm rootfs`: our overlay (and a model) appended to the guest's initramfs.
 import {UserError} from '../errors.js';
-import {checkGguf} from '../guest/gguf-check.js';
+import {readGgufHeader} from '../guest/gguf.js';
 import {buildRootfs} from '../guest/rootfs.js';
 import type {CommandContext} from './context.js';
 
@@ -10,7 +10,7 @@ export async function run(context: CommandContext): Promise<number> {
 	if (typeof output !== 'string') throw new UserError('rootfs needs -o FILE', {hint: 'The initramfs to write.'});
 	const overlays = Array.isArray(context.options.overlay) ? context.options.overlay : typeof context.options.overlay === 'string' ? [context.options.overlay] : [];
 	const modelIn = context.options['model-in'] ?? 'initrd';
-	if (modelIn === 'disk' && typeof model === 'string' && model !== '') await checkGguf(model);
+	if (modelIn === 'disk' && typeof model === 'string' && model !== '') readGgufHeader(model);
 	const result = await buildRootfs({
 		base,
 		output,

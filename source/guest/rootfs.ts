@@ -3,7 +3,7 @@ import {stat} from 'node:fs/promises';
 import {basename, resolve} from 'node:path';
 import {ExitCode, UserError} from '../errors.js';
 import {appendToCpio, entriesFromTree, entryForFile, listCpio, mergeOverlay, type CpioEntry} from '../images/cpio.js';
-import {checkGguf} from './gguf-check.js';
+import {readGgufHeader} from './gguf.js';
 
 export type RootfsOptions = {
 	base: string;
@@ -41,7 +41,7 @@ export async function buildRootfs(options: RootfsOptions): Promise<RootfsResult>
 	}
 	let modelPath: string | undefined;
 	if (options.model) {
-		await checkGguf(options.model);
+		readGgufHeader(options.model);
 		modelPath = options.modelPath ?? `models/${basename(options.model)}`;
 		overlay.push(...(await entryForFile(resolve(options.model), modelPath, {mode: 0o644})));
 	}

@@ -5,7 +5,7 @@ import {copyFile, link, lstat, mkdir, mkdtemp, open, readdir, rm, stat} from 'no
 import {basename, dirname, join, resolve} from 'node:path';
 import {promisify} from 'node:util';
 import {ExitCode, UserError} from '../errors.js';
-import {checkGguf, type GgufInfo} from '../guest/gguf-check.js';
+import {readGgufHeader, type GgufHeader} from '../guest/gguf.js';
 
 const run = promisify(execFile);
 
@@ -63,7 +63,7 @@ export function mbrSector(offset: number, length: number): Buffer {
 	return sector;
 }
 
-type Planned = {host: string; name: string; info: GgufInfo};
+type Planned = {host: string; name: string; info: GgufHeader};
 
 async function findGguf(dir: string, relative = ''): Promise<Array<{host: string; name: string}>> {
 	const found: Array<{host: string; name: string}> = [];
@@ -94,7 +94,7 @@ export async function planModelDisk(inputs: readonly string[]): Promise<Planned[
 		if (candidates.length === 0) {
 			throw new UserError(`${input} holds no .gguf file`, {exitCode: ExitCode.invalidInput, hint: 'Put the GGUF models in the directory, or name the files.'});
 		}
-		for (const candidate of candidates) planned.push({...candidate, info: await checkGguf(candidate.host)});
+		for (const candidate of candidates) planned.push({...candidate, info: readGgufHeader(candidate.host)});
 	}
 	const names = new Set<string>();
 	for (const each of planned) {
@@ -148,7 +148,7 @@ export async function buildModelDisk(options: ModelDiskOptions): Promise<ModelDi
 		throw new UserError(`${options.output} already exists`, {exitCode: ExitCode.refused, hint: 'Pass --force to replace it, or choose another name.'});
 	}
 	const planned = await planModelDisk(options.inputs);
-	const files = planned.map((each) => ({name: each.name, size: each.info.size, version: each.info.version}));
+	const files = planned.map((each) => ({name: each.name, size: each.info.fileSize, version: each.info.version}));
 	const contentBytes = files.reduce((sum, file) => sum + file.size, 0);
 	const sizeBytes = modelDiskSize(files, options.marginMb);
 	await mkdir(dirname(output), {recursive: true});

@@ -91,9 +91,9 @@ test('overlays that would break the guest are refused before anything is written
 	mkdirSync(join(overlay, 'sbin'), {recursive: true});
 	writeFileSync(join(overlay, 'init'), 'evil');
 	await assert.rejects(buildRootfs({base, output: join(work, 'out.gz'), overlays: [overlay]}), /would break the guest/);
-	await assert.rejects(buildRootfs({base, output: join(work, 'out.gz'), model: join(work, 'missing.gguf')}), /does not exist/);
+	await assert.rejects(buildRootfs({base, output: join(work, 'out.gz'), model: join(work, 'missing.gguf')}), /missing\.gguf: no such file/);
 	writeFileSync(join(work, 'notgguf.bin'), Buffer.alloc(100, 1));
-	await assert.rejects(buildRootfs({base, output: join(work, 'out.gz'), model: join(work, 'notgguf.bin')}), /not a usable GGUF file/);
+	await assert.rejects(buildRootfs({base, output: join(work, 'out.gz'), model: join(work, 'notgguf.bin')}), /not a GGUF file/);
 	assert.throws(() => readFileSync(join(work, 'out.gz')), /ENOENT/);
 });
 
