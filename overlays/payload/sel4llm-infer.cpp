@@ -14,6 +14,7 @@
 //                   "SEL4LLM-END <id> tokens=<n> prompt_tokens=<n> tps=<x> ttft_ms=<x> total_ms=<x> stop=<eog|length>"
 //                   "SEL4LLM-ERROR <id> <escaped message>"
 //                   "SEL4LLM-PONG <id>"
+//                   "SEL4LLM-PART <bytes>"    after each continuation line (the host sends the next one then)
 // Escaping: "\\" for a backslash, "\n", "\r", "\t", and "\xHH" for every other byte outside 0x20..0x7e.
 // The host may send UTF-8 bytes unescaped; the guest accepts both.
 
@@ -303,6 +304,8 @@ int serve(Engine &engine, const Options &options) {
 				continue;
 			}
 			pending += chunk;
+			// Acknowledge each piece so that the host never has more than one line in the tty's buffer.
+			emit("SEL4LLM-PART " + std::to_string(pending.size()));
 			continue;
 		}
 		std::string rest = line;

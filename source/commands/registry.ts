@@ -293,7 +293,78 @@ const launchCommand: CommandSpec = {
 	load: () => import('./launch.js'),
 };
 
-export const commands: CommandSpec[] = [setupCommand, doctorCommand, ...recipeCommands, launchCommand, ...sourceCommands, ...guestCommands];
+const payloadCommands: CommandSpec[] = [
+	{
+		name: 'ask',
+		summary: 'Ask the model in the running guest a question; streams the answer and prints its stats',
+		usage: 'sel4-llm ask "prompt" [--max-tokens N] [--socket PATH] [--wait S] [--timeout S] [--raw] [--ignore-eos] [--json]',
+		description: [
+			'Talks to the guest that `sel4-llm launch` started, over QEMU\'s serial console socket (from',
+			'<workspace>/.sel4-llm/launch.json, or --socket). It waits for the guest\'s SEL4LLM-READY line (or, when the',
+			'console is quiet because the guest was ready before, for an answer to a ping), sends the prompt, streams the',
+			'answer to stdout and prints tokens, tokens/s and the time to the first token on stderr.',
+			'The prompt "-" reads it from stdin (for long or multi-line prompts).',
+			'',
+			'Exit codes: 0 answered, 1 the guest failed or stopped answering, 2 usage, 4 no guest running or not ready.',
+		].join('\n'),
+		options: {
+			'max-tokens': {type: 'string', valueName: 'N', description: 'Most tokens to generate (1-100000, default 128)'},
+			socket: {type: 'string', valueName: 'PATH', description: 'The guest console\'s unix socket instead of the one launch recorded'},
+			wait: {type: 'string', valueName: 'SECONDS', description: 'How long to wait for the guest to be ready (default 10)'},
+			timeout: {type: 'string', valueName: 'SECONDS', description: 'Give up when the guest prints nothing for this long (default 120)'},
+			raw: {type: 'boolean', description: 'Send the prompt as it is, without the model\'s chat template'},
+			'ignore-eos': {type: 'boolean', description: 'Keep generating past the end-of-text token (for benchmarks)'},
+		},
+		positionals: {min: 1, max: Infinity, name: 'prompt'},
+		examples: [
+			'sel4-llm ask "What is a microkernel?"',
+			'sel4-llm ask --max-tokens 32 --json "Say hello"',
+			'cat question.txt | sel4-llm ask -',
+			'sel4-llm ask --socket /tmp/sel4-llm/serial.sock "Hi"',
+		],
+		load: () => import('./ask.js'),
+	},
+	{
+		name: 'payload',
+		summary: 'Fetch and build the guest\'s llama.cpp program, write the demo model, check a GGUF model',
+		usage: 'sel4-llm payload fetch|build|demo-model|check-model [options]',
+		description: [
+			'fetch        bring the pinned llama.cpp source into the cache: the release bundled in node-llama-cpp 3.22.1',
+			'             (npm pack, checked against its registry integrity and the bundle\'s sha256), or --tag from git;',
+			'             records it in <workspace>/.sel4-llm/payload.lock.json',
+			'build        a static sel4llm-infer (our program over libllama) for --arch aarch64|x86_64 (or --platform',
+			'             qemu-arm-virt|x86_64), written to <out>/<arch>/sel4llm-infer; cached by source hash and flags.',
+			'             x86_64 builds leave out SSE4.2/AVX/AVX2/BMI2/FMA/F16C (the seL4 x86 VMM hides them);',
+			'             aarch64 builds are generic armv8-a with the aarch64-linux-gnu cross compiler.',
+			'demo-model   write a reproducible random-weight llama GGUF (gguf-py from the same source, Debian python3-numpy)',
+			'check-model  validate a GGUF file: header, architecture, tensors, and the guest RAM it needs',
+		].join('\n'),
+		options: {
+			arch: {type: 'string', values: ['aarch64', 'x86_64'], valueName: 'ARCH', description: 'build: the guest architecture (default aarch64)'},
+			platform: {type: 'string', values: ['qemu-arm-virt', 'x86_64'], valueName: 'P', description: 'build: the seL4 platform, instead of --arch'},
+			out: {type: 'string', valueName: 'PATH', description: 'build: output folder (default <workspace>/payload); demo-model: the .gguf file'},
+			cache: {type: 'string', valueName: 'DIR', description: 'Source and build cache (default <workspace>/cache/payload)'},
+			tag: {type: 'string', valueName: 'TAG', description: 'Use this upstream llama.cpp git tag instead of the bundled release'},
+			'git-url': {type: 'string', valueName: 'URL', description: 'With --tag: the repository (default github.com/ggml-org/llama.cpp)'},
+			jobs: {type: 'string', valueName: 'N', description: 'build: parallel compile jobs (default 2)'},
+			size: {type: 'string', values: ['tiny', 'bench'], valueName: 'SIZE', description: 'demo-model: tiny (~0.1M params, 140 KB) or bench (~27M params)'},
+			seed: {type: 'string', valueName: 'N', description: 'demo-model: random seed (default 42)'},
+			'guest-ram-mb': {type: 'string', valueName: 'MIB', description: 'check-model: the guest\'s RAM (default 512)'},
+			layout: {type: 'string', values: ['initrd', 'disk'], valueName: 'L', description: 'check-model: model in the initrd (needs twice its size while unpacking) or on a disk'},
+			'initrd-max-mb': {type: 'string', valueName: 'MIB', description: 'check-model: the VM app\'s initrd limit (vm_minimal: 25)'},
+		},
+		positionals: {min: 1, max: 2, name: 'action'},
+		examples: [
+			'sel4-llm payload build --arch aarch64',
+			'sel4-llm payload build --platform x86_64 --out dist-payload',
+			'sel4-llm payload demo-model --out demo.gguf --seed 7',
+			'sel4-llm payload check-model qwen2.5-0.5b-instruct-q4_k_m.gguf --guest-ram-mb 1024',
+		],
+		load: () => import('./payload.js'),
+	},
+];
+
+export const commands: CommandSpec[] = [setupCommand, doctorCommand, ...recipeCommands, launchCommand, ...sourceCommands, ...guestCommands, ...payloadCommands];
 
 export function findCommand(name: string): CommandSpec | undefined {
 	return commands.find((command) => command.name === name);
