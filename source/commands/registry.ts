@@ -110,19 +110,22 @@ const guestCommands: CommandSpec[] = [
 	{
 		name: 'rootfs',
 		summary: 'Add our guest files (and optionally a model) to an initramfs without unpacking it',
-		usage: 'sel4-llm rootfs --base <rootfs.cpio[.gz]> [--overlay DIR]... [--model FILE.gguf [--model-in initrd|disk]] -o <out> [--compress auto|gzip|none]',
+		usage: 'sel4-llm rootfs --base <rootfs.cpio[.gz]> [--overlay DIR]... [--add HOST=GUEST]... [--model FILE.gguf [--model-in initrd|disk]] -o <out> [--compress auto|gzip|none]',
 		description:
 			'Copies the base initramfs and appends one cpio (newc) archive with the overlay trees (modes kept, owned by root) and the model under /models. Linux unpacks the archives in order, so added files win. Refuses overlays that would replace files the guest needs (/init, /sbin/init, /bin/busybox, /etc/inittab, libraries ...), change a path\'s type or write through a symlink, and models that are not GGUF.',
 		options: {
 			base: {type: 'string', valueName: 'FILE', description: 'The initramfs to start from (raw or gzip cpio)'},
 			overlay: {type: 'string', multiple: true, valueName: 'DIR', description: 'A directory laid over the guest root (repeatable)'},
+			add: {type: 'string', multiple: true, valueName: 'HOST=GUEST', description: 'One host file placed at a guest path, mode kept (repeatable), e.g. the inference program'},
 			model: {type: 'string', valueName: 'FILE', description: 'A GGUF model to bake in as /models/<name> (an empty value means none)'},
 			'model-in': {type: 'string', values: ['initrd', 'disk'], description: 'Where the model goes: initrd (default) bakes it in; disk only checks it and leaves it to the model disk'},
 			output: {type: 'string', short: 'o', valueName: 'FILE', description: 'The initramfs to write'},
 			compress: {type: 'string', values: ['auto', 'gzip', 'none'], description: 'Compression of the appended part (auto: like the base, none when a model is added)'},
 		},
 		positionals: {min: 0, max: 0, name: ''},
-		examples: ['sel4-llm rootfs --base rootfs.cpio.gz --overlay overlays/rootfs --model model.gguf -o llm-rootfs.cpio.gz'],
+		examples: [
+			'sel4-llm rootfs --base rootfs.cpio.gz --overlay overlays/rootfs --add payload/aarch64/sel4llm-infer=usr/bin/sel4llm-infer --model model.gguf -o llm-rootfs.cpio.gz',
+		],
 		load: () => import('./rootfs.js'),
 	},
 	{

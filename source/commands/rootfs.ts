@@ -11,7 +11,16 @@ export async function run(context: CommandContext): Promise<number> {
 	const overlays = Array.isArray(context.options.overlay) ? context.options.overlay : typeof context.options.overlay === 'string' ? [context.options.overlay] : [];
 	const modelIn = context.options['model-in'] ?? 'initrd';
 	if (modelIn === 'disk' && typeof model === 'string' && model !== '') readGgufHeader(model);
+	const adds = Array.isArray(context.options.add) ? context.options.add : typeof context.options.add === 'string' ? [context.options.add] : [];
+	const files = adds.map((spec) => {
+		const at = spec.lastIndexOf('=');
+		if (at <= 0 || at === spec.length - 1) {
+			throw new UserError(`--add ${spec}: expected HOST=GUEST`, {hint: 'For example --add build/sel4llm-infer=usr/bin/sel4llm-infer'});
+		}
+		return {host: spec.slice(0, at), guest: spec.slice(at + 1)};
+	});
 	const result = await buildRootfs({
+		files,
 		base,
 		output,
 		overlays,

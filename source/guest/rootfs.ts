@@ -9,6 +9,8 @@ export type RootfsOptions = {
 	base: string;
 	output: string;
 	overlays?: string[];
+	/** Single host files placed at a guest path (modes kept), after the overlays. */
+	files?: Array<{host: string; guest: string}>;
 	model?: string;
 	/** Where the model goes in the guest (default models/<file name>). */
 	modelPath?: string;
@@ -39,6 +41,13 @@ export async function buildRootfs(options: RootfsOptions): Promise<RootfsResult>
 		}
 		overlay.push(...(await entriesFromTree(dir)));
 	}
+	for (const file of options.files ?? []) {
+		const info = await stat(file.host).catch(() => undefined);
+		if (!info?.isFile()) {
+			throw new UserError(`${file.host} is not a file`, {exitCode: ExitCode.invalidInput, hint: 'Build it first, or fix the path (HOST=GUEST).'});
+		}
+		overlay.push(...(await entryForFile(resolve(file.host), file.guest)));
+	}
 	let modelPath: string | undefined;
 	if (options.model) {
 		readGgufHeader(options.model);
@@ -46,7 +55,7 @@ export async function buildRootfs(options: RootfsOptions): Promise<RootfsResult>
 		overlay.push(...(await entryForFile(resolve(options.model), modelPath, {mode: 0o644})));
 	}
 	if (overlay.length === 0) {
-		throw new UserError('nothing to add', {hint: 'Give --overlay DIR and/or --model FILE.'});
+		throw new UserError('nothing to add', {hint: 'Give --overlay DIR, --add HOST=GUEST and/or --model FILE.'});
 	}
 	const {entries, replaced} = mergeOverlay(baseEntries, overlay);
 	const compress = options.compress === undefined || options.compress === 'auto' ? (options.model ? 'none' : 'auto') : options.compress;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {execFileSync} from 'node:child_process';
+import {execFileSync, spawnSync} from 'node:child_process';
 import {chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
@@ -132,4 +132,22 @@ test('with several overlays the later one wins for the same file', async () => {
 	await buildRootfs({base, output, overlays: [first, second]});
 	const entries = (await listCpio(output)).filter((entry) => entry.path === 'usr/bin/llm-ask');
 	assert.deepEqual(entries.map((entry) => entry.size), [8]);
+});
+
+test('sel4-llm rootfs --add places one host file at a guest path with its mode; bad specs are usage errors', async () => {
+	const work = tempDir('cpio');
+	const base = join(work, 'base.cpio');
+	await baseRootfs(base, false);
+	writeFileSync(join(work, 'prog'), '#!/bin/sh\n');
+	chmodSync(join(work, 'prog'), 0o750);
+	const out = join(work, 'out.cpio');
+	const ok = spawnSync(process.execPath, ['dist/cli.js', 'rootfs', '--base', base, '--add', `${join(work, 'prog')}=usr/bin/sel4llm-infer`, '-o', out, '--json'], {encoding: 'utf8'});
+	assert.equal(ok.status, 0, ok.stderr);
+	assert.equal(finalTree(await listCpio(out)).get('usr/bin/sel4llm-infer')?.mode, 0o750);
+	const bad = spawnSync(process.execPath, ['dist/cli.js', 'rootfs', '--base', base, '--add', 'no-equals-sign', '-o', out], {encoding: 'utf8'});
+	assert.equal(bad.status, 2);
+	assert.match(bad.stderr, /expected HOST=GUEST/);
+	const evil = spawnSync(process.execPath, ['dist/cli.js', 'rootfs', '--base', base, '--add', `${join(work, 'prog')}=../etc/x`, '-o', out], {encoding: 'utf8'});
+	assert.equal(evil.status, 3);
+	assert.match(evil.stderr, /not a valid path inside the guest/);
 });

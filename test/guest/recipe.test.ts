@@ -14,9 +14,10 @@ function workspace(): {ws: string; tree: string; model: string} {
 	const ws = tempDir('recipe');
 	const tree = fakeTree(ws);
 	writeArm64Image(join(tree, 'projects/camkes-vm-images/qemu-arm-virt/linux'), 24 * MiB);
-	const payload = join(ws, 'payload', 'qemu-arm-virt', 'rootfs', 'usr', 'bin');
+	// Stands in for `sel4-llm payload build` output (a static program in the real flow).
+	const payload = join(ws, 'payload', 'aarch64');
 	mkdirSync(payload, {recursive: true});
-	writeFileSync(join(payload, 'llama-stand-in'), '#!/bin/sh\n', {mode: 0o755});
+	writeFileSync(join(payload, 'sel4llm-infer'), '#!/bin/sh\n', {mode: 0o755});
 	const model = join(ws, 'model.gguf');
 	writeGguf(model, 3 * MiB);
 	return {ws, tree, model};
@@ -34,7 +35,8 @@ test('sel4-llm run guest lays our files and the model into upstream\'s rootfs an
 	const initrd = join(ws, '.sel4-llm', 'guest', 'llm-rootfs.cpio.gz');
 	const tree2 = finalTree(await listCpio(initrd));
 	assert.equal(tree2.get('models/model.gguf')?.size, 3 * MiB + 24);
-	assert.equal(tree2.get('usr/bin/llama-stand-in')?.mode, 0o755);
+	assert.equal(tree2.get('usr/bin/sel4llm-infer')?.mode, 0o755);
+	assert.equal(tree2.get('etc/init.d/S90sel4llm')?.mode, 0o755);
 	assert.ok([...tree2.keys()].some((path) => /^etc\/init\.d\/S\d\d/.test(path)), 'the guest init script is in the initramfs');
 	const app = join(tree, 'projects/vm-examples/apps/Arm/llm_vm');
 	assert.ok(existsSync(join(app, 'qemu-arm-virt', 'devices.camkes')));
