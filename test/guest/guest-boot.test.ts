@@ -78,6 +78,7 @@ for (const {arch, delivery} of cases) {
 		});
 		const boot = await session.done;
 		const found = output.includes(`SEL4LLM-READY model=${basename(model)}`);
+		if (process.env.SEL4LLM_SHOW_CONSOLE) console.log(output);
 		assert.ok(found, `${boot.outcome}\n${output.slice(-3000)}`);
 	});
 }
