@@ -89,6 +89,76 @@ const recipeCommands: CommandSpec[] = [
 ];
 
 
+const guestCommands: CommandSpec[] = [
+	{
+		name: 'model-disk',
+		summary: 'Build an ext4 image holding GGUF models for the guest (no root, no mount)',
+		usage: 'sel4-llm model-disk <model.gguf|dir>... -o <image> [--label NAME] [--margin-mb N] [--force]',
+		description:
+			'Checks every model (readable, GGUF magic and version), then writes a sparse ext4 image with `mke2fs -d`, sized to the models plus a margin and labelled SEL4LLM-MODELS, which the guest\'s init script looks for. A directory contributes every .gguf file under it. The image is for a virtio/AHCI disk (plain QEMU, or the x86 VMM with a passed-through SATA controller); in the seL4 VM on qemu-arm-virt the model is baked into the initramfs instead (sel4-llm rootfs --model).',
+		options: {
+			output: {type: 'string', short: 'o', valueName: 'FILE', description: 'Image file to write (never a device)'},
+			label: {type: 'string', valueName: 'NAME', description: 'File system label (default SEL4LLM-MODELS, at most 16 characters)'},
+			'margin-mb': {type: 'string', valueName: 'N', description: 'Free space to leave in MiB (default: 2% of the models plus 8 MiB)'},
+			force: {type: 'boolean', description: 'Replace an existing image file'},
+			mbr: {type: 'boolean', description: 'Put the file system in partition 1 of an MBR table (for a SATA disk the x86 VMM\'s Sataserver passes to the guest)'},
+		},
+		positionals: {min: 1, max: Infinity, name: 'model.gguf|dir'},
+		examples: ['sel4-llm model-disk tinyllama.Q4_K_M.gguf -o models.img', 'sel4-llm model-disk ~/models --json -o models.img'],
+		load: () => import('./model-disk.js'),
+	},
+	{
+		name: 'rootfs',
+		summary: 'Add our guest files (and optionally a model) to an initramfs without unpacking it',
+		usage: 'sel4-llm rootfs --base <rootfs.cpio[.gz]> [--overlay DIR]... [--add HOST=GUEST]... [--model FILE.gguf [--model-in initrd|disk]] -o <out> [--compress auto|gzip|none]',
+		description:
+			'Copies the base initramfs and appends one cpio (newc) archive with the overlay trees (modes kept, owned by root) and the model under /models. Linux unpacks the archives in order, so added files win. Refuses overlays that would replace files the guest needs (/init, /sbin/init, /bin/busybox, /etc/inittab, libraries ...), change a path\'s type or write through a symlink, and models that are not GGUF.',
+		options: {
+			base: {type: 'string', valueName: 'FILE', description: 'The initramfs to start from (raw or gzip cpio)'},
+			overlay: {type: 'string', multiple: true, valueName: 'DIR', description: 'A directory laid over the guest root (repeatable)'},
+			add: {type: 'string', multiple: true, valueName: 'HOST=GUEST', description: 'One host file placed at a guest path, mode kept (repeatable), e.g. the inference program'},
+			model: {type: 'string', valueName: 'FILE', description: 'A GGUF model to bake in as /models/<name> (an empty value means none)'},
+			'model-in': {type: 'string', values: ['initrd', 'disk'], description: 'Where the model goes: initrd (default) bakes it in; disk only checks it and leaves it to the model disk'},
+			output: {type: 'string', short: 'o', valueName: 'FILE', description: 'The initramfs to write'},
+			compress: {type: 'string', values: ['auto', 'gzip', 'none'], description: 'Compression of the appended part (auto: like the base, none when a model is added)'},
+		},
+		positionals: {min: 0, max: 0, name: ''},
+		examples: [
+			'sel4-llm rootfs --base rootfs.cpio.gz --overlay overlays/rootfs --add payload/aarch64/sel4llm-infer=usr/bin/sel4llm-infer --model model.gguf -o llm-rootfs.cpio.gz',
+		],
+		load: () => import('./rootfs.js'),
+	},
+	{
+		name: 'app',
+		summary: 'Generate (or only check) our CAmkES app llm_vm for a platform',
+		usage: 'sel4-llm app --tree <sel4 dir> [--platform qemu-arm-virt|x86_64] [--guest-ram-mb N] [--kernel FILE] [--initrd FILE] [--cmdline-extra ARGS] [--headroom-mb N] [--sata [--sata-*]] [--check]',
+		description:
+			'Validates the guest RAM against the platform, the kernel and initramfs against the memory layout (on qemu-arm-virt the initrd is placed so the DTB the VMM generates cannot overwrite it), derives untyped pools and CNode size from the RAM, checks the kernel command line, then writes projects/vm-examples/apps/<Arm|x86>/llm_vm/ (CMakeLists.txt, settings, the .camkes assembly and, on Arm, the devices file). Build it with init-build.sh -DCAMKES_VM_APP=llm_vm.',
+		options: {
+			tree: {type: 'string', valueName: 'DIR', description: 'The synced seL4 tree (holds projects/vm-examples)'},
+			platform: {type: 'string', values: ['qemu-arm-virt', 'x86_64'], description: 'Target platform (default qemu-arm-virt)'},
+			'guest-ram-mb': {type: 'string', valueName: 'N', description: 'Guest RAM in MiB (default 512; qemu-arm-virt 128-1024, x86_64 128-3072)'},
+			kernel: {type: 'string', valueName: 'FILE', description: 'Guest kernel (default: upstream\'s image for the platform in the tree)'},
+			initrd: {type: 'string', valueName: 'FILE', description: 'Guest initramfs (default: upstream\'s rootfs in the tree)'},
+			'cmdline-extra': {type: 'string', valueName: 'ARGS', description: 'Extra guest kernel arguments (printable ASCII, no quotes or backslashes)'},
+			'headroom-mb': {type: 'string', valueName: 'N', description: 'Guest RAM to keep free beyond kernel, initrd and rootfs (default 128)'},
+			check: {type: 'boolean', description: 'Validate and show the layout, write nothing'},
+			sata: {type: 'boolean', description: 'x86_64: also serve a model disk (sel4-llm model-disk --mbr) through a passed-through AHCI controller (Sataserver, as upstream\'s virtio_blk_sample; not verified)'},
+			'sata-pci-bdf': {type: 'string', valueName: '0xB:0xD.F', description: 'PCI address of the AHCI controller (default 0x0:0x1f.2, QEMU q35)'},
+			'sata-ioports': {type: 'string', valueName: 'RANGES', description: 'Its I/O port ranges, 0xfirst:0xlast,... (default: virtio_blk_sample\'s)'},
+			'sata-iospaces': {type: 'string', valueName: 'SPEC', description: 'IOMMU space 0xID:0xBUS:0xDEV:FN (default 0x12:0x0:0x1f:2)'},
+			'sata-partition': {type: 'string', valueName: 'N', description: 'Partition of drive 0 given to the guest (default 1)'},
+		},
+		positionals: {min: 0, max: 0, name: ''},
+		examples: [
+			'sel4-llm app --tree ~/sel4-llm --initrd llm-rootfs.cpio.gz --check',
+			'sel4-llm app --tree ~/sel4-llm --platform x86_64 --guest-ram-mb 1024 --initrd llm-rootfs.cpio',
+			'sel4-llm app --tree ~/sel4-llm --platform x86_64 --sata --sata-pci-bdf 0x0:0x17.0 --initrd llm-rootfs.cpio',
+		],
+		load: () => import('./app.js'),
+	},
+];
+
 const sourceCommands: CommandSpec[] = [
 	{
 		name: 'sync',
@@ -226,7 +296,78 @@ const launchCommand: CommandSpec = {
 	load: () => import('./launch.js'),
 };
 
-export const commands: CommandSpec[] = [setupCommand, doctorCommand, ...recipeCommands, launchCommand, ...sourceCommands];
+const payloadCommands: CommandSpec[] = [
+	{
+		name: 'ask',
+		summary: 'Ask the model in the running guest a question; streams the answer and prints its stats',
+		usage: 'sel4-llm ask "prompt" [--max-tokens N] [--socket PATH] [--wait S] [--timeout S] [--raw] [--ignore-eos] [--json]',
+		description: [
+			'Talks to the guest that `sel4-llm launch` started, over QEMU\'s serial console socket (from',
+			'<workspace>/.sel4-llm/launch.json, or --socket). It waits for the guest\'s SEL4LLM-READY line (or, when the',
+			'console is quiet because the guest was ready before, for an answer to a ping), sends the prompt, streams the',
+			'answer to stdout and prints tokens, tokens/s and the time to the first token on stderr.',
+			'The prompt "-" reads it from stdin (for long or multi-line prompts).',
+			'',
+			'Exit codes: 0 answered, 1 the guest failed or stopped answering, 2 usage, 4 no guest running or not ready.',
+		].join('\n'),
+		options: {
+			'max-tokens': {type: 'string', valueName: 'N', description: 'Most tokens to generate (1-100000, default 128)'},
+			socket: {type: 'string', valueName: 'PATH', description: 'The guest console\'s unix socket instead of the one launch recorded'},
+			wait: {type: 'string', valueName: 'SECONDS', description: 'How long to wait for the guest to be ready (default 10)'},
+			timeout: {type: 'string', valueName: 'SECONDS', description: 'Give up when the guest prints nothing for this long (default 120)'},
+			raw: {type: 'boolean', description: 'Send the prompt as it is, without the model\'s chat template'},
+			'ignore-eos': {type: 'boolean', description: 'Keep generating past the end-of-text token (for benchmarks)'},
+		},
+		positionals: {min: 1, max: Infinity, name: 'prompt'},
+		examples: [
+			'sel4-llm ask "What is a microkernel?"',
+			'sel4-llm ask --max-tokens 32 --json "Say hello"',
+			'cat question.txt | sel4-llm ask -',
+			'sel4-llm ask --socket /tmp/sel4-llm/serial.sock "Hi"',
+		],
+		load: () => import('./ask.js'),
+	},
+	{
+		name: 'payload',
+		summary: 'Fetch and build the guest\'s llama.cpp program, write the demo model, check a GGUF model',
+		usage: 'sel4-llm payload fetch|build|demo-model|check-model [options]',
+		description: [
+			'fetch        bring the pinned llama.cpp source into the cache: the release bundled in node-llama-cpp 3.22.1',
+			'             (npm pack, checked against its registry integrity and the bundle\'s sha256), or --tag from git;',
+			'             records it in <workspace>/.sel4-llm/payload.lock.json',
+			'build        a static sel4llm-infer (our program over libllama) for --arch aarch64|x86_64 (or --platform',
+			'             qemu-arm-virt|x86_64), written to <out>/<arch>/sel4llm-infer; cached by source hash and flags.',
+			'             x86_64 builds leave out SSE4.2/AVX/AVX2/BMI2/FMA/F16C (the seL4 x86 VMM hides them);',
+			'             aarch64 builds are generic armv8-a with the aarch64-linux-gnu cross compiler.',
+			'demo-model   write a reproducible random-weight llama GGUF (gguf-py from the same source, Debian python3-numpy)',
+			'check-model  validate a GGUF file: header, architecture, tensors, and the guest RAM it needs',
+		].join('\n'),
+		options: {
+			arch: {type: 'string', values: ['aarch64', 'x86_64'], valueName: 'ARCH', description: 'build: the guest architecture (default aarch64)'},
+			platform: {type: 'string', values: ['qemu-arm-virt', 'x86_64'], valueName: 'P', description: 'build: the seL4 platform, instead of --arch'},
+			out: {type: 'string', valueName: 'PATH', description: 'build: output folder (default <workspace>/payload); demo-model: the .gguf file'},
+			cache: {type: 'string', valueName: 'DIR', description: 'Source and build cache (default <workspace>/cache/payload)'},
+			tag: {type: 'string', valueName: 'TAG', description: 'Use this upstream llama.cpp git tag instead of the bundled release'},
+			'git-url': {type: 'string', valueName: 'URL', description: 'With --tag: the repository (default github.com/ggml-org/llama.cpp)'},
+			jobs: {type: 'string', valueName: 'N', description: 'build: parallel compile jobs (default 2)'},
+			size: {type: 'string', values: ['tiny', 'bench'], valueName: 'SIZE', description: 'demo-model: tiny (~0.1M params, 140 KB) or bench (~27M params)'},
+			seed: {type: 'string', valueName: 'N', description: 'demo-model: random seed (default 42)'},
+			'guest-ram-mb': {type: 'string', valueName: 'MIB', description: 'check-model: the guest\'s RAM (default 512)'},
+			layout: {type: 'string', values: ['initrd', 'disk'], valueName: 'L', description: 'check-model: model in the initrd (needs twice its size while unpacking) or on a disk'},
+			'initrd-max-mb': {type: 'string', valueName: 'MIB', description: 'check-model: the VM app\'s initrd limit (vm_minimal: 25)'},
+		},
+		positionals: {min: 1, max: 2, name: 'action'},
+		examples: [
+			'sel4-llm payload build --arch aarch64',
+			'sel4-llm payload build --platform x86_64 --out dist-payload',
+			'sel4-llm payload demo-model --out demo.gguf --seed 7',
+			'sel4-llm payload check-model qwen2.5-0.5b-instruct-q4_k_m.gguf --guest-ram-mb 1024',
+		],
+		load: () => import('./payload.js'),
+	},
+];
+
+export const commands: CommandSpec[] = [setupCommand, doctorCommand, ...recipeCommands, launchCommand, ...sourceCommands, ...guestCommands, ...payloadCommands];
 
 export function findCommand(name: string): CommandSpec | undefined {
 	return commands.find((command) => command.name === name);

@@ -1,0 +1,66 @@
+// `sel4-llm app`: validate and generate our CAmkES app llm_vm.
+import {ExitCode, UserError} from '../errors.js';
+import {appDir, prepareApp, sataDefaults, writeApp} from '../guest/app/index.js';
+import {hex, type Platform} from '../guest/app/layout.js';
+import type {CommandContext} from './context.js';
+
+function intOption(context: CommandContext, name: string, fallback: number): number {
+	const value = context.options[name];
+	if (value === undefined) return fallback;
+	if (typeof value !== 'string' || !/^\d+$/.test(value)) {
+		throw new UserError(`--${name} must be a whole number (got "${String(value)}")`, {exitCode: ExitCode.usage});
+	}
+	return Number(value);
+}
+
+export async function run(context: CommandContext): Promise<number> {
+	const tree = context.options.tree;
+	if (typeof tree !== 'string') {
+		throw new UserError('app needs --tree DIR, the synced seL4 tree', {hint: 'The directory that holds projects/vm-examples, e.g. --tree ~/sel4-llm (the workspace)'});
+	}
+	const platform = (typeof context.options.platform === 'string' ? context.options.platform : 'qemu-arm-virt') as Platform;
+	const string = (name: string): string | undefined => (typeof context.options[name] === 'string' ? (context.options[name] as string) : undefined);
+	const kernel = string('kernel');
+	const initrd = string('initrd');
+	const cmdlineExtra = string('cmdline-extra');
+	const sata = context.options.sata
+		? {
+				...sataDefaults,
+				...(string('sata-pci-bdf') ? {pciBdf: string('sata-pci-bdf') as string} : {}),
+				...(string('sata-ioports') ? {ioports: string('sata-ioports') as string} : {}),
+				...(string('sata-iospaces') ? {iospaces: string('sata-iospaces') as string} : {}),
+				partition: intOption(context, 'sata-partition', sataDefaults.partition),
+			}
+		: undefined;
+	if (!sata && ['sata-pci-bdf', 'sata-ioports', 'sata-iospaces', 'sata-partition'].some((name) => context.options[name] !== undefined)) {
+		throw new UserError('the --sata-* options need --sata', {exitCode: ExitCode.usage, hint: 'Add --sata to serve the model disk through a passed-through SATA controller (x86_64).'});
+	}
+	const app = await prepareApp({
+		...(sata ? {sata} : {}),
+		tree,
+		platform,
+		guestRamMb: intOption(context, 'guest-ram-mb', 512),
+		...(kernel ? {kernel} : {}),
+		...(initrd ? {initrd} : {}),
+		...(cmdlineExtra !== undefined ? {cmdlineExtra} : {}),
+		headroomMb: intOption(context, 'headroom-mb', 128),
+	});
+	const check = Boolean(context.options.check);
+	const dir = check ? appDir(tree, platform) : await writeApp(tree, app);
+	if (context.mode === 'json') {
+		context.io.stdout.write(
+			`${JSON.stringify({dir, written: !check, platform, cmdline: app.cmdline, files: [...app.files.keys()], arm: app.arm, x86: app.x86, notes: app.notes})}\n`,
+		);
+		return 0;
+	}
+	const out = context.io.stderr;
+	out.write(`app llm_vm for ${platform}: ${check ? 'checked, nothing written' : `written to ${dir}`}\n`);
+	if (app.arm) {
+		out.write(`  guest RAM ${hex(app.arm.ramBase)} + ${hex(app.arm.ramSize)}, initrd at ${hex(app.arm.initrdAddr)}, DTB at ${hex(app.arm.dtbAddr)}, QEMU -m ${app.arm.qemuMemoryMb}\n`);
+	}
+	if (app.x86) out.write(`  untyped pool ${app.x86.poolCount} x 2^${app.x86.poolBits} (${app.x86.poolMb} MiB), cnode_size_bits ${app.x86.cnodeSizeBits}\n`);
+	for (const note of app.notes) out.write(`  note: ${note}\n`);
+	if (!check) out.write(`  next: ../init-build.sh -DCAMKES_VM_APP=llm_vm${platform === 'x86_64' ? '' : ' -DAARCH64=TRUE -DPLATFORM=qemu-arm-virt'} && ninja\n`);
+	context.io.stdout.write(`${dir}\n`);
+	return 0;
+}

@@ -1,0 +1,133 @@
+// sel4-llm payload fetch|build|demo-model|check-model: the guest's llama.cpp program and its model.
+import {copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync} from 'node:fs';
+import {dirname, join, resolve} from 'node:path';
+import {ExitCode, UserError} from '../errors.js';
+import {checkModel, type ModelLayout} from '../guest/gguf.js';
+import {archForPlatform, buildPayload, parseArch, payloadArches, binaryName} from '../guest/llama/build.js';
+import {benchModel, tinyModel, writeDemoModel, type DemoModelParams} from '../guest/llama/demo-model.js';
+import {defaultLlamaSource, upstreamGitUrl, type LlamaSource} from '../guest/llama/pins.js';
+import {acquireLlamaSource, lockEntry, type AcquiredSource} from '../guest/llama/source.js';
+import {packageDir, type CommandContext} from './context.js';
+
+export const payloadActions = ['fetch', 'build', 'demo-model', 'check-model'] as const;
+
+function option(context: CommandContext, name: string): string | undefined {
+	const value = context.options[name];
+	return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function chosenSource(context: CommandContext): LlamaSource {
+	const tag = option(context, 'tag');
+	if (tag) return {kind: 'git', url: option(context, 'git-url') ?? upstreamGitUrl, tag};
+	if (option(context, 'git-url')) throw new UserError('--git-url needs --tag', {hint: 'for example --tag b6000'});
+	return defaultLlamaSource;
+}
+
+function cacheDir(context: CommandContext): string {
+	return resolve(option(context, 'cache') ?? join(context.workspace, 'cache', 'payload'));
+}
+
+function writeLock(context: CommandContext, acquired: AcquiredSource, builds: Record<string, unknown> = {}): string {
+	const file = join(context.workspace, '.sel4-llm', 'payload.lock.json');
+	mkdirSync(dirname(file), {recursive: true});
+	let previous: {builds?: Record<string, unknown>} = {};
+	try {
+		previous = JSON.parse(readFileSync(file, 'utf8')) as typeof previous;
+	} catch {
+		// first lock
+	}
+	const content = {llama: lockEntry(acquired), builds: {...(previous.builds ?? {}), ...builds}};
+	writeFileSync(`${file}.partial`, `${JSON.stringify(content, null, '\t')}\n`);
+	renameSync(`${file}.partial`, file);
+	return file;
+}
+
+function intOption(context: CommandContext, name: string, fallback: number, min: number, max: number): number {
+	const raw = option(context, name);
+	if (raw === undefined) return fallback;
+	const value = Number(raw);
+	if (!Number.isInteger(value) || value < min || value > max) {
+		throw new UserError(`--${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+	}
+	return value;
+}
+
+export async function run(context: CommandContext): Promise<number> {
+	const action = context.positionals[0];
+	if (!action || !(payloadActions as readonly string[]).includes(action)) {
+		throw new UserError(`unknown payload action "${action ?? ''}"`, {hint: `actions: ${payloadActions.join(', ')}`, nextSteps: ['sel4-llm payload --help']});
+	}
+	const err = context.io.stderr;
+	const json = context.mode === 'json';
+	const progress = (line: string) => {
+		if (!json && !/^\[\d+\/\d+\]/.test(line)) err.write(`${line}\n`);
+	};
+
+	if (action === 'check-model') {
+		const file = context.positionals[1];
+		if (!file) throw new UserError('check-model needs a .gguf file', {hint: 'sel4-llm payload check-model model.gguf --guest-ram-mb 512'});
+		const layout = (option(context, 'layout') ?? 'initrd') as ModelLayout;
+		const guestRamMb = intOption(context, 'guest-ram-mb', 512, 64, 1 << 20);
+		const initrdMax = option(context, 'initrd-max-mb');
+		const result = checkModel(file, {
+			guestRamMb,
+			layout,
+			...(initrdMax ? {initrdMaxMb: intOption(context, 'initrd-max-mb', 0, 1, 1 << 20)} : {}),
+		});
+		const header = result.header;
+		if (json) {
+			context.io.stdout.write(
+				`${JSON.stringify({file, architecture: header.architecture, name: header.name ?? null, version: header.version, tensors: header.tensorCount, bytes: header.fileSize, neededRamMb: result.neededRamMb, estimate: result.estimate})}\n`,
+			);
+		} else {
+			context.io.stdout.write(
+				`${file}: GGUF v${header.version}, ${header.architecture}${header.name ? ` (${header.name})` : ''}, ${header.tensorCount} tensors, ${(header.fileSize / (1 << 20)).toFixed(1)} MiB\n` +
+					`needs about ${result.neededRamMb} MiB of guest RAM (${layout}; ${result.estimate}); the guest has ${guestRamMb} MiB: ok\n`,
+			);
+		}
+		return ExitCode.ok;
+	}
+
+	const acquired = await acquireLlamaSource(chosenSource(context), cacheDir(context), progress);
+
+	if (action === 'fetch') {
+		const lock = writeLock(context, acquired);
+		if (json) context.io.stdout.write(`${JSON.stringify({source: acquired.id, commit: acquired.commit, sha256: acquired.sha256, dir: acquired.dir, lock})}\n`);
+		else context.io.stdout.write(`${acquired.id} at ${acquired.commit} in ${acquired.dir}\nlock: ${lock}\n`);
+		return ExitCode.ok;
+	}
+
+	if (action === 'demo-model') {
+		const out = option(context, 'out');
+		if (!out) throw new UserError('demo-model needs --out FILE', {hint: 'sel4-llm payload demo-model --out demo.gguf'});
+		const size = option(context, 'size') ?? 'tiny';
+		const base: DemoModelParams = size === 'bench' ? benchModel : tinyModel;
+		const params = {...base, seed: intOption(context, 'seed', base.seed, 0, 2 ** 31 - 1)};
+		await writeDemoModel(resolve(out), params, join(acquired.dir, 'gguf-py'));
+		if (json) context.io.stdout.write(`${JSON.stringify({out: resolve(out), params})}\n`);
+		else context.io.stdout.write(`${resolve(out)}: demo model (random weights, seed ${params.seed}, ${size})\n`);
+		return ExitCode.ok;
+	}
+
+	// build
+	const archOption = option(context, 'arch');
+	const platformOption = option(context, 'platform');
+	const arches = archOption ? [parseArch(archOption)] : platformOption ? [archForPlatform(platformOption)] : ['aarch64' as const];
+	const outRoot = resolve(option(context, 'out') ?? join(context.workspace, 'payload'));
+	const jobs = intOption(context, 'jobs', 2, 1, 256);
+	const results: Record<string, unknown> = {};
+	for (const arch of arches) {
+		if (!(payloadArches as readonly string[]).includes(arch)) throw new UserError(`unknown arch ${arch}`);
+		const built = await buildPayload({arch, source: acquired, programDir: join(packageDir, 'overlays', 'payload'), cacheDir: cacheDir(context), jobs, progress});
+		const target = join(outRoot, arch, binaryName);
+		mkdirSync(dirname(target), {recursive: true});
+		copyFileSync(built.binary, `${target}.partial`);
+		renameSync(`${target}.partial`, target);
+		results[arch] = {binary: target, key: built.key, cached: built.cached};
+		if (!json) err.write(`${arch}: ${target}${built.cached ? ' (cached)' : ''}\n`);
+	}
+	const lock = writeLock(context, acquired, results);
+	if (json) context.io.stdout.write(`${JSON.stringify({source: acquired.id, commit: acquired.commit, builds: results, lock})}\n`);
+	else if (!existsSync(lock)) return ExitCode.failed;
+	return ExitCode.ok;
+}

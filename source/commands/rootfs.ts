@@ -1,0 +1,38 @@
+// `sel4-llm rootfs`: our overlay (and a model) appended to the guest's initramfs.
+import {UserError} from '../errors.js';
+import {readGgufHeader} from '../guest/gguf.js';
+import {buildRootfs} from '../guest/rootfs.js';
+import type {CommandContext} from './context.js';
+
+export async function run(context: CommandContext): Promise<number> {
+	const {base, output, model, compress} = context.options;
+	if (typeof base !== 'string') throw new UserError('rootfs needs --base FILE', {hint: 'The initramfs to start from, e.g. rootfs.cpio.gz.'});
+	if (typeof output !== 'string') throw new UserError('rootfs needs -o FILE', {hint: 'The initramfs to write.'});
+	const overlays = Array.isArray(context.options.overlay) ? context.options.overlay : typeof context.options.overlay === 'string' ? [context.options.overlay] : [];
+	const modelIn = context.options['model-in'] ?? 'initrd';
+	if (modelIn === 'disk' && typeof model === 'string' && model !== '') readGgufHeader(model);
+	const adds = Array.isArray(context.options.add) ? context.options.add : typeof context.options.add === 'string' ? [context.options.add] : [];
+	const files = adds.map((spec) => {
+		const at = spec.lastIndexOf('=');
+		if (at <= 0 || at === spec.length - 1) {
+			throw new UserError(`--add ${spec}: expected HOST=GUEST`, {hint: 'For example --add build/sel4llm-infer=usr/bin/sel4llm-infer'});
+		}
+		return {host: spec.slice(0, at), guest: spec.slice(at + 1)};
+	});
+	const result = await buildRootfs({
+		files,
+		base,
+		output,
+		overlays,
+		...(typeof model === 'string' && model !== '' && modelIn === 'initrd' ? {model} : {}),
+		...(compress === 'gzip' || compress === 'none' || compress === 'auto' ? {compress} : {}),
+	});
+	if (context.mode === 'json') {
+		context.io.stdout.write(`${JSON.stringify(result)}\n`);
+		return 0;
+	}
+	for (const path of result.replaced) context.io.stderr.write(`  replaced /${path}\n`);
+	context.io.stderr.write(`rootfs: ${result.added.length} entries appended, ${(result.bytes / 1024 / 1024).toFixed(1)} MiB written\n`);
+	context.io.stdout.write(`${result.output}\n`);
+	return 0;
+}

@@ -1,0 +1,51 @@
+// The pinned llama.cpp source, our static payload builds and the reproducible test model, cached under
+// .cache/payload in the repository (keyed by source hash + flags, and by seed + parameters).
+import {existsSync} from 'node:fs';
+import {dirname, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {buildPayload, type PayloadArch} from '../../source/guest/llama/build.js';
+import {demoModelKey, tinyModel, writeDemoModel, type DemoModelParams} from '../../source/guest/llama/demo-model.js';
+import {defaultLlamaSource} from '../../source/guest/llama/pins.js';
+import {acquireLlamaSource, type AcquiredSource} from '../../source/guest/llama/source.js';
+
+export const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const payloadCache = join(repositoryRoot, '.cache', 'payload');
+export const programDir = join(repositoryRoot, 'overlays', 'payload');
+export const rootfsOverlay = join(repositoryRoot, 'overlays', 'rootfs');
+
+const memo = new Map<string, Promise<unknown>>();
+function once<T>(key: string, make: () => Promise<T>): Promise<T> {
+	let value = memo.get(key) as Promise<T> | undefined;
+	if (!value) {
+		value = make();
+		memo.set(key, value);
+		value.catch(() => memo.delete(key));
+	}
+	return value;
+}
+
+const quiet = () => {};
+
+export function llamaSource(): Promise<AcquiredSource> {
+	return once('source', () => acquireLlamaSource(defaultLlamaSource, payloadCache, quiet));
+}
+
+/** The static sel4llm-infer for an architecture (built once, then cached across runs). */
+export function payloadBinary(arch: PayloadArch): Promise<string> {
+	return once(`bin-${arch}`, async () => {
+		const source = await llamaSource();
+		const built = await buildPayload({arch, source, programDir, cacheDir: payloadCache, jobs: 2});
+		return built.binary;
+	});
+}
+
+/** A tiny llama GGUF with random weights, deterministic by seed and parameters; cached by both. */
+export function testModel(params: Partial<DemoModelParams> = {}): Promise<string> {
+	const full: DemoModelParams = {...tinyModel, ...params};
+	return once(`model-${JSON.stringify(full)}`, async () => {
+		const source = await llamaSource();
+		const file = join(payloadCache, 'models', `demo-${demoModelKey(full, source.key)}.gguf`);
+		if (!existsSync(file)) await writeDemoModel(file, full, join(source.dir, 'gguf-py'));
+		return file;
+	});
+}
