@@ -26,6 +26,8 @@ export type Step = {
 	spec: StepSpec;
 	/** Resolved full ids of the steps this one needs. */
 	needs: string[];
+	/** Resolved full ids of the steps this one only runs after (when they are in the same run). */
+	after: string[];
 	locate: Locator;
 };
 
@@ -258,26 +260,28 @@ export function loadRecipeSet(sources: string[], options: {catalogue?: string; d
 		}
 		for (const [name, spec] of Object.entries(recipe.steps)) {
 			const id = `${recipe.id}.${name}`;
-			set.steps.set(id, {id, name, recipe: recipe.id, spec, needs: [], locate: (path) => locate(['steps', name, ...path])});
+			set.steps.set(id, {id, name, recipe: recipe.id, spec, needs: [], after: [], locate: (path) => locate(['steps', name, ...path])});
 		}
 	}
 	if (errors.length > 0) throw new UserErrors(errors);
 
 	for (const step of set.steps.values()) {
-		(step.spec.needs ?? []).forEach((need, index) => {
-			const resolved = resolveStepName(set, need, step.recipe);
-			if (resolved.length === 1) step.needs.push(resolved[0]!);
-			else {
-				errors.push(
-					new UserError(
-						resolved.length === 0
-							? `step "${step.id}" needs "${need}", which does not exist`
-							: `step "${step.id}" needs "${need}", which is ambiguous (${resolved.join(', ')}); write recipe.step`,
-						{location: step.locate(['needs', index]), exitCode: ExitCode.invalidInput},
-					),
-				);
-			}
-		});
+		for (const field of ['needs', 'after'] as const) {
+			(step.spec[field] ?? []).forEach((need, index) => {
+				const resolved = resolveStepName(set, need, step.recipe);
+				if (resolved.length === 1) step[field].push(resolved[0]!);
+				else {
+					errors.push(
+						new UserError(
+							resolved.length === 0
+								? `step "${step.id}" ${field === 'needs' ? 'needs' : 'runs after'} "${need}", which does not exist`
+								: `step "${step.id}" ${field === 'needs' ? 'needs' : 'runs after'} "${need}", which is ambiguous (${resolved.join(', ')}); write recipe.step`,
+							{location: step.locate([field, index]), exitCode: ExitCode.invalidInput},
+						),
+					);
+				}
+			});
+		}
 		checkTemplates(set, step, errors);
 	}
 	for (const variable of set.vars.values()) checkVariable(set, variable, errors);
@@ -286,7 +290,7 @@ export function loadRecipeSet(sources: string[], options: {catalogue?: string; d
 	const cycle = findCycle(set);
 	if (cycle) {
 		const first = set.steps.get(cycle[0]!)!;
-		throw new UserError(`"needs" forms a cycle: ${cycle.join(' -> ')}`, {
+		throw new UserError(`"needs"/"after" form a cycle: ${cycle.join(' -> ')}`, {
 			location: first.locate(['needs']),
 			exitCode: ExitCode.invalidInput,
 		});
@@ -408,7 +412,8 @@ function findCycle(set: RecipeSet): string[] | undefined {
 		if (current === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
 		state.set(id, 'visiting');
 		stack.push(id);
-		for (const need of set.steps.get(id)!.needs) {
+		const step = set.steps.get(id)!;
+		for (const need of [...step.needs, ...step.after]) {
 			const cycle = visit(need);
 			if (cycle) return cycle;
 		}
@@ -429,7 +434,8 @@ function topologicalOrder(set: RecipeSet): string[] {
 	const place = (id: string) => {
 		if (placed.has(id)) return;
 		placed.add(id);
-		for (const need of set.steps.get(id)!.needs) place(need);
+		const step = set.steps.get(id)!;
+		for (const need of [...step.needs, ...step.after]) place(need);
 		order.push(id);
 	};
 	for (const id of set.steps.keys()) place(id);

@@ -132,7 +132,11 @@ export const StepSchema = z
 	.object({
 		title: z.string().min(1),
 		description: z.string().optional(),
-		needs: z.array(z.string()).optional(),
+		needs: z.array(z.string()).optional().describe('Steps that must run (or be up to date) first; running this step runs them.'),
+		after: z
+			.array(z.string())
+			.optional()
+			.describe('Ordering only: when these steps are part of the same run, they go first; they are not pulled in.'),
 		cwd: z.string().optional(),
 		env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 		run: commandList,

@@ -83,3 +83,14 @@ test('a valid set orders steps by needs', () => {
 	const set = loadRecipeSet([dir]);
 	assert.deepEqual(set.order, ['other.early', 'r.late']);
 });
+
+test('"after" orders without pulling in; "needs" pulls in', async () => {
+	const {closure} = await import('../../source/engine/load.js');
+	const dir = recipeDir({
+		'a.yaml': `${head}steps:\n  build:\n    title: B\n    run: "true"\n    after: [fetch]\n  fetch:\n    title: F\n    run: "true"\n  all:\n    title: A\n    run: "true"\n    needs: [build]\n`,
+	});
+	const set = loadRecipeSet([dir]);
+	assert.deepEqual(set.order, ['r.fetch', 'r.build', 'r.all']);
+	assert.deepEqual(closure(set, ['r.all']), ['r.build', 'r.all']);
+	assert.deepEqual(closure(set, ['r.all', 'r.fetch']), ['r.fetch', 'r.build', 'r.all']);
+});

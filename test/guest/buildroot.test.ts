@@ -37,7 +37,7 @@ test('plan buildroot skips the download and the build once they are done, and ke
 	writeFileSync(join(output, 'images', 'rootfs.cpio.gz'), 'x');
 	const old = new Date(Date.now() - 60_000);
 	utimesSync(join(output, '.config'), old, old);
-	const plan = cli(['plan', 'buildroot', '--workspace', ws, '--plain']);
+	const plan = cli(['plan', 'buildroot', '--workspace', ws, '--plain', '--set', 'guest_userland=buildroot']);
 	assert.equal(plan.code, 0, plan.stderr);
 	const text = plan.stdout + plan.stderr;
 	assert.match(text, /skip\s+buildroot\.fetch/);
@@ -46,6 +46,6 @@ test('plan buildroot skips the download and the build once they are done, and ke
 	assert.match(text, /merge_config\.sh -m -O .* configs\/qemu_aarch64_virt_defconfig .*common\.fragment .*aarch64\.fragment/);
 	// A changed configuration makes the build due again.
 	utimesSync(join(output, '.config'), new Date(), new Date(Date.now() + 60_000));
-	const again = cli(['plan', 'buildroot', '--workspace', ws, '--plain']);
+	const again = cli(['plan', 'buildroot', '--workspace', ws, '--plain', '--set', 'guest_userland=buildroot']);
 	assert.match(again.stdout + again.stderr, /run\s+buildroot\.build/);
 });
