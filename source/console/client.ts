@@ -69,8 +69,9 @@ export class GuestConsole {
 		});
 		const onClose = (reason: string) => {
 			if (this.closed) return;
+			// A line cut off by the close is never trusted as protocol (a token could be half there).
 			const rest = this.splitter.flush();
-			if (rest !== undefined) this.deliver(parseGuestLine(rest));
+			if (rest !== undefined) this.deliver({type: 'other', text: rest});
 			this.closed = true;
 			this.closeReason = reason;
 			this.wake(undefined);
