@@ -165,7 +165,7 @@ export class GuestConsole {
 					'not-ready',
 					this.recentLines.length > 0
 						? `the guest is not ready yet: no SEL4LLM-READY line and no answer to a ping within ${Math.round(options.timeoutMs / 1000)} s`
-						: `the guest console stayed silent for ${Math.round(options.timeoutMs / 1000)} s: no SEL4LLM-READY line and no answer to a ping`,
+						: `the guest is not ready: its console stayed silent for ${Math.round(options.timeoutMs / 1000)} s: no SEL4LLM-READY line and no answer to a ping`,
 					undefined,
 					[...this.recentLines],
 				);
