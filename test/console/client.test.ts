@@ -211,6 +211,20 @@ describe('GuestConsole', () => {
 		g.server.close();
 	});
 
+	it('ignores the guest complaining about a damaged line from boot time, which is not this prompt', async () => {
+		const g = await guest(
+			(line, socket) => {
+				const id = idOf(line);
+				socket.write(`SEL4LLM-ERROR - unknown\\x20request:\\x20g\nSEL4LLM-TOK ${id} fine\nSEL4LLM-END ${id} tokens=1 prompt_tokens=1 tps=0.00 ttft_ms=1.0 total_ms=1.0 stop=eog\n`);
+			},
+			(socket) => socket.write('SEL4LLM-READY model=m.gguf threads=1\n'),
+		);
+		const console = await GuestConsole.connect(g.path);
+		open.push(console);
+		await console.waitReady({timeoutMs: 5000});
+		assert.equal((await console.ask('x', {maxTokens: 5})).text, 'fine');
+	});
+
 	it('says clearly when nothing listens on the socket', async () => {
 		await assert.rejects(GuestConsole.connect(join(dir, 'missing.sock')), /the socket does not exist/);
 	});
