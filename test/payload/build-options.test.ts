@@ -61,3 +61,26 @@ describe('readElfInfo', () => {
 		}
 	});
 });
+
+describe('withLock', () => {
+	it('runs one holder at a time and takes over the lock of a dead owner', async () => {
+		const {withLock} = await import('../../source/guest/llama/lock.js');
+		const dir = mkdtempSync(join(tmpdir(), 'sel4llm-lock-'));
+		try {
+			const lock = join(dir, 'locks', 'x');
+			const order: string[] = [];
+			const hold = (name: string) =>
+				withLock(lock, async () => {
+					order.push(`${name}+`);
+					await new Promise((resolve) => setTimeout(resolve, 100));
+					order.push(`${name}-`);
+				});
+			await Promise.all([hold('a'), hold('b')]);
+			assert.deepEqual(order, ['a+', 'a-', 'b+', 'b-']);
+			writeFileSync(lock, '999999999\n');
+			assert.equal(await withLock(lock, async () => 'taken over', {timeoutMs: 2000}), 'taken over');
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+		}
+	});
+});

@@ -1,8 +1,8 @@
 // End to end: our static payload and the test model in an initramfs with our rootfs overlay, Debian's arm64 and
 // amd64 kernels booted in QEMU through the launch machinery, and `sel4-llm ask` (the built CLI) answering a prompt.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {spawn, spawnSync} from 'node:child_process';
+import {copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, describe, it} from 'node:test';
@@ -57,22 +57,34 @@ function waitForReady(qemu: QemuProcess, timeoutMs: number): Promise<string> {
 	);
 }
 
-type Case = {arch: DebianArch; payload: 'aarch64' | 'x86_64'; console: string; when: 'before-ready' | 'after-ready'};
+type Case = {arch: DebianArch; payload: 'aarch64' | 'x86_64'; console: string; when: 'before-ready' | 'after-ready'; layout: 'initrd' | 'disk'};
 const cases: Case[] = [
-	{arch: 'arm64', payload: 'aarch64', console: 'ttyAMA0', when: 'after-ready'},
-	{arch: 'amd64', payload: 'x86_64', console: 'ttyS0', when: 'before-ready'},
+	{arch: 'arm64', payload: 'aarch64', console: 'ttyAMA0', when: 'after-ready', layout: 'initrd'},
+	{arch: 'amd64', payload: 'x86_64', console: 'ttyS0', when: 'before-ready', layout: 'initrd'},
+	{arch: 'amd64', payload: 'x86_64', console: 'ttyS0', when: 'after-ready', layout: 'disk'},
 ];
+
+/** An ext4 image labelled SEL4LLM-MODELS holding the model, made without root (mke2fs -d). */
+function modelDisk(model: string, dir: string): string {
+	const content = join(dir, 'disk-content');
+	mkdirSync(content, {recursive: true});
+	copyFileSync(model, join(content, 'demo.gguf'));
+	const image = join(dir, 'models.img');
+	const result = spawnSync('mke2fs', ['-q', '-F', '-t', 'ext4', '-d', content, '-L', 'SEL4LLM-MODELS', image, '16M'], {encoding: 'utf8'});
+	assert.equal(result.status, 0, result.stderr);
+	return image;
+}
 
 describe('a real prompt answered in a QEMU guest', {timeout: 900_000}, () => {
 	for (const each of cases) {
-		it(`${each.arch}: ask ${each.when === 'after-ready' ? 'after' : 'while'} the guest boots; tokens, end marker and stats arrive; QEMU stops`, async () => {
+		it(`${each.arch}, model ${each.layout === 'disk' ? 'on an ext4 disk' : 'in the initrd'}: ask ${each.when === 'after-ready' ? 'after' : 'while'} the guest boots; tokens, end marker and stats arrive; QEMU stops`, async () => {
 			const [kernel, busybox, binary, model] = await Promise.all([
 				debianKernel(each.arch),
 				debianBusybox(each.arch),
 				payloadBinary(each.payload),
 				testModel({seed: 42}),
 			]);
-			const dir = join(scratch, each.arch);
+			const dir = join(scratch, `${each.arch}-${each.layout}`);
 			const workspace = join(dir, 'workspace');
 			mkdirSync(join(workspace, '.sel4-llm'), {recursive: true});
 			const initrd = join(dir, 'initrd.gz');
@@ -83,10 +95,15 @@ describe('a real prompt answered in a QEMU guest', {timeout: 900_000}, () => {
 				overlays: [rootfsOverlay],
 				files: [
 					{path: 'usr/bin/sel4llm-infer', source: binary, mode: 0o755},
-					{path: 'models/demo.gguf', source: model, mode: 0o644},
+					...(each.layout === 'initrd' ? [{path: 'models/demo.gguf', source: model, mode: 0o644}] : []),
 				],
+				...(each.layout === 'disk'
+					? {modules: {dir: kernel.modulesDir, version: kernel.version, names: ['virtio_pci', 'virtio_blk', 'ext4']}}
+					: {}),
 				gzip: true,
 			});
+			mkdirSync(dir, {recursive: true});
+			const extraArgs = each.layout === 'disk' ? ['-drive', `file=${modelDisk(model, dir)},format=raw,if=virtio,readonly=on`] : [];
 			const socketPath = join(dir, 'serial.sock');
 			const command = buildQemuCommand({
 				platform: 'linux-test',
@@ -96,6 +113,7 @@ describe('a real prompt answered in a QEMU guest', {timeout: 900_000}, () => {
 				memoryMb: 512,
 				append: `console=${each.console} panic=-1`,
 				serial: {socketPath},
+				extraArgs,
 			});
 			const started = Date.now();
 			const qemu = startQemu(command);
