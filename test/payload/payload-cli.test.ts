@@ -29,7 +29,9 @@ function run(args: string[]): Promise<{code: number | null; stdout: string; stde
 describe('sel4-llm payload', {timeout: 900_000}, () => {
 	before(async () => {
 		// The builds themselves are tested (and cached) by the support module; the CLI must then find them.
-		await Promise.all([payloadBinary('aarch64'), payloadBinary('x86_64')]);
+		// One after the other: each build already uses both cores (-j2).
+		await payloadBinary('aarch64');
+		await payloadBinary('x86_64');
 	});
 
 	it('build --platform qemu-arm-virt uses the cached static aarch64 binary and writes the lock', async () => {
