@@ -64,7 +64,9 @@ export async function run(context: CommandContext): Promise<number> {
 	};
 
 	if (action === 'check-model') {
-		const file = context.positionals[1];
+		// An empty path (the recipe's default model) means the demo model of the workspace.
+		const given = context.positionals[1];
+		const file = given === '' ? join(context.workspace, 'models', 'demo.gguf') : given;
 		if (!file) throw new UserError('check-model needs a .gguf file', {hint: 'sel4-llm payload check-model model.gguf --guest-ram-mb 512'});
 		const layout = (option(context, 'layout') ?? 'initrd') as ModelLayout;
 		const guestRamMb = intOption(context, 'guest-ram-mb', 512, 64, 1 << 20);

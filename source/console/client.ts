@@ -69,8 +69,9 @@ export class GuestConsole {
 		});
 		const onClose = (reason: string) => {
 			if (this.closed) return;
+			// A line cut off by the close is never trusted as protocol (a token could be half there).
 			const rest = this.splitter.flush();
-			if (rest !== undefined) this.deliver(parseGuestLine(rest));
+			if (rest !== undefined) this.deliver({type: 'other', text: rest});
 			this.closed = true;
 			this.closeReason = reason;
 			this.wake(undefined);
@@ -148,10 +149,16 @@ export class GuestConsole {
 	 * (the guest was ready before we connected), an answer to a ping. Pings are sent only after `quietMs` of
 	 * silence, never while the guest is printing boot messages.
 	 */
-	async waitReady(options: {timeoutMs: number; quietMs?: number; pingEveryMs?: number}): Promise<ReadyInfo> {
+	async waitReady(options: {timeoutMs: number; quietMs?: number; bootQuietMs?: number; pingEveryMs?: number}): Promise<ReadyInfo> {
 		if (this.ready) return this.ready;
 		const start = Date.now();
-		const quietMs = options.quietMs ?? 1500;
+		// A console that has said nothing since we connected belongs to a guest that is up (or not started): ping
+		// soon. Once boot messages were seen, the guest is booting: its ready line will come, and a ping that
+		// arrives before its serial port is open can reach the service later as a damaged line. Ping only after a
+		// long silence then.
+		const idleQuietMs = options.quietMs ?? 1500;
+		const bootQuietMs = Math.max(idleQuietMs, options.bootQuietMs ?? 10_000);
+		let seenOutput = false;
 		const pingEveryMs = options.pingEveryMs ?? 2000;
 		const pingId = `p${randomBytes(4).toString('hex')}`;
 		let lastOutput = Date.now();
@@ -164,11 +171,12 @@ export class GuestConsole {
 					'not-ready',
 					this.recentLines.length > 0
 						? `the guest is not ready yet: no SEL4LLM-READY line and no answer to a ping within ${Math.round(options.timeoutMs / 1000)} s`
-						: `the guest console stayed silent for ${Math.round(options.timeoutMs / 1000)} s: no SEL4LLM-READY line and no answer to a ping`,
+						: `the guest is not ready: its console stayed silent for ${Math.round(options.timeoutMs / 1000)} s: no SEL4LLM-READY line and no answer to a ping`,
 					undefined,
 					[...this.recentLines],
 				);
 			}
+			const quietMs = seenOutput ? bootQuietMs : idleQuietMs;
 			if (now - lastOutput >= quietMs && now - lastPing >= pingEveryMs) {
 				this.send(encodePing(pingId));
 				lastPing = now;
@@ -179,6 +187,7 @@ export class GuestConsole {
 				continue;
 			}
 			lastOutput = Date.now();
+			seenOutput = true;
 			if (event.type === 'ready') {
 				this.ready = {via: 'ready', model: event.model, threads: event.threads, waitedMs: Date.now() - start};
 				return this.ready;
@@ -257,7 +266,11 @@ export class GuestConsole {
 					};
 				}
 				case 'error':
-					if (current.id === id || current.id === '-') fail('guest-error', `the guest could not answer: ${current.message}`);
+					// "-" errors about lines the guest could not read as a request come from damaged input (a ping
+					// that met the guest before its serial port was open); they are not about this prompt.
+					if (current.id === id || (current.id === '-' && !/^(unknown request|bad request id)/.test(current.message))) {
+						fail('guest-error', `the guest could not answer: ${current.message}`);
+					}
 					break;
 				case 'ready':
 					fail('restarted', `the guest's service restarted in the middle of the answer (${tokens} tokens received)`);

@@ -4,6 +4,7 @@ import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSy
 import {join} from 'node:path';
 import {ExitCode, UserError} from '../../errors.js';
 import {runTool} from './exec.js';
+import {withLock} from './lock.js';
 import type {AcquiredSource} from './source.js';
 
 export const payloadArches = ['aarch64', 'x86_64'] as const;
@@ -145,8 +146,14 @@ export function buildKey(request: Pick<BuildRequest, 'arch' | 'source' | 'progra
 export const binaryName = 'sel4llm-infer';
 
 export async function buildPayload(request: BuildRequest): Promise<BuiltPayload> {
-	const options = buildOptions(request.arch);
 	const key = buildKey(request);
+	return withLock(join(request.cacheDir, 'locks', `build-${request.arch}-${key}`), () => buildLocked(request, key), {
+		onWait: () => request.progress?.(`waiting for another build of ${request.arch} with the same key`),
+	});
+}
+
+async function buildLocked(request: BuildRequest, key: string): Promise<BuiltPayload> {
+	const options = buildOptions(request.arch);
 	const outDir = join(request.cacheDir, 'bin', `${request.arch}-${key}`);
 	const binary = join(outDir, binaryName);
 	if (existsSync(binary) && existsSync(join(outDir, 'build.json'))) {

@@ -147,7 +147,7 @@ export async function writeDemoModel(out: string, params: DemoModelParams, ggufP
 		});
 	}
 	mkdirSync(dirname(out), {recursive: true});
-	const partial = `${out}.partial`;
+	const partial = `${out}.partial-${process.pid}`;
 	rmSync(partial, {force: true});
 	const args = ['-c', generatorScript, partial, JSON.stringify(params)];
 	await new Promise<void>((resolvePromise, reject) => {

@@ -5,6 +5,7 @@ import {createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rena
 import {join} from 'node:path';
 import {ExitCode, UserError} from '../../errors.js';
 import {runTool} from './exec.js';
+import {withLock} from './lock.js';
 import {sourceId, type GitSource, type LlamaSource, type NpmSource} from './pins.js';
 
 export type AcquiredSource = {
@@ -133,7 +134,9 @@ export async function acquireLlamaSource(
 	cacheDir: string,
 	progress: Progress = () => {},
 ): Promise<AcquiredSource> {
-	return source.kind === 'npm' ? acquireNpm(source, cacheDir, progress) : acquireGit(source, cacheDir, progress);
+	return withLock(join(cacheDir, 'locks', 'source'), () =>
+		source.kind === 'npm' ? acquireNpm(source, cacheDir, progress) : acquireGit(source, cacheDir, progress),
+	);
 }
 
 /** The lock file entry for an acquired source. */
