@@ -1,11 +1,16 @@
 // `sel4-llm rootfs`: our overlay (and a model) appended to the guest's initramfs.
+import {existsSync} from 'node:fs';
+import {join} from 'node:path';
 import {UserError} from '../errors.js';
 import {readGgufHeader} from '../guest/gguf.js';
 import {buildRootfs} from '../guest/rootfs.js';
 import type {CommandContext} from './context.js';
 
 export async function run(context: CommandContext): Promise<number> {
-	const {base, output, model, compress} = context.options;
+	const {base, output, compress} = context.options;
+	// An empty --model (the recipes' default) means the workspace's demo model, once the payload recipe wrote it.
+	const demo = join(context.workspace, 'models', 'demo.gguf');
+	const model = context.options.model === '' && existsSync(demo) ? demo : context.options.model;
 	if (typeof base !== 'string') throw new UserError('rootfs needs --base FILE', {hint: 'The initramfs to start from, e.g. rootfs.cpio.gz.'});
 	if (typeof output !== 'string') throw new UserError('rootfs needs -o FILE', {hint: 'The initramfs to write.'});
 	const overlays = Array.isArray(context.options.overlay) ? context.options.overlay : typeof context.options.overlay === 'string' ? [context.options.overlay] : [];
