@@ -100,10 +100,11 @@ export async function run(context: CommandContext): Promise<number> {
 	const platform = platformText as Platform;
 	const app = stringOption(context, 'app') ?? setting(context, 'app') ?? 'llm_vm';
 	const dryRun = Boolean(context.options['dry-run']);
-	const headless = Boolean(context.options.headless);
+	const serve = Boolean(context.options.serve);
+	const headless = Boolean(context.options.headless) || serve;
 	const extraArgs = context.positionals;
 	const stallSeconds = numberOption(context, 'stall', 1, 86_400) ?? 60;
-	const timeoutSeconds = numberOption(context, 'timeout', 1, 7 * 86_400) ?? (headless ? 600 : undefined);
+	const timeoutSeconds = numberOption(context, 'timeout', 1, 7 * 86_400) ?? (headless && !serve ? 600 : undefined);
 	const memoryOverride = numberOption(context, 'memory', 64, 1024 * 1024);
 	const expect = headless ? expectations(context, ['ready']) : expectations(context, []);
 
@@ -229,12 +230,13 @@ export async function run(context: CommandContext): Promise<number> {
 				expect,
 				io: context.io,
 				leaveKey,
+				share: shareFor(context, platform),
 			});
 			printResult(context, result, false);
 			return result.outcome === 'stopped' || result.ok ? ExitCode.ok : ExitCode.failed;
 		}
 
-		const result = await runPlain(context, {command, logFile, catalogue, stallSeconds, expect, headless, ...(timeoutSeconds !== undefined ? {timeoutSeconds} : {})});
+		const result = await runPlain(context, {command, logFile, catalogue, stallSeconds, expect, headless, serve, share: shareFor(context, platform), ...(timeoutSeconds !== undefined ? {timeoutSeconds} : {})});
 		if (result === 'interrupted') return ExitCode.interrupted;
 		printResult(context, result, headless);
 		if (headless) return result.outcome === 'expected' ? ExitCode.ok : ExitCode.failed;
@@ -244,9 +246,15 @@ export async function run(context: CommandContext): Promise<number> {
 	}
 }
 
+/** The shared console of a launched guest: a relay socket, recorded in <workspace>/.sel4-llm/launch.json for `ask`. */
+export function shareFor(context: CommandContext, platform: string): {socketPath: string; recordFile: string; platform: string} {
+	// Unix socket paths are limited to about 100 bytes: the socket lives in the temporary directory.
+	return {socketPath: join(tmpdir(), `sel4-llm-console-${process.pid}.sock`), recordFile: join(context.workspace, '.sel4-llm', 'launch.json'), platform};
+}
+
 async function runPlain(
 	context: CommandContext,
-	options: {command: QemuCommand; logFile: string; catalogue: Catalogue; stallSeconds: number; expect: Expectation[]; headless: boolean; timeoutSeconds?: number},
+	options: {command: QemuCommand; logFile: string; catalogue: Catalogue; stallSeconds: number; expect: Expectation[]; headless: boolean; serve?: boolean; share?: {socketPath: string; recordFile: string; platform: string}; timeoutSeconds?: number},
 ): Promise<BootResult | 'interrupted'> {
 	const err = context.io.stderr;
 	const out = context.io.stdout;
@@ -276,6 +284,9 @@ async function runPlain(
 				break;
 			case 'expected':
 				err.write(`[${formatSeconds(event.t).trim()}] reached: ${event.expectation.text}\n`);
+				if (options.serve && session?.watcher.expectationsDone) {
+					err.write(`serving: the guest keeps running; ask it with \`sel4-llm ask "your prompt"\`${context.workspace ? ` --workspace ${context.workspace}` : ''}; Ctrl-C stops it\n`);
+				}
 				break;
 			default: {
 				const never: never = event;
@@ -284,25 +295,33 @@ async function runPlain(
 		}
 	};
 	if (!json) err.write(`$ ${options.command.display}\nconsole log: ${options.logFile}\n`);
-	const session: BootSession = startBoot({
+	let session: BootSession | undefined;
+	session = startBoot({
 		command: options.command,
 		logFile: options.logFile,
 		catalogue: options.catalogue,
 		expect: options.expect,
 		stallSeconds: options.stallSeconds,
 		...(options.timeoutSeconds !== undefined ? {timeoutSeconds: options.timeoutSeconds} : {}),
+		...(options.serve ? {stopWhenExpected: false} : {}),
+		...(options.share ? {share: options.share} : {}),
 		onEvent: emit,
 	});
 	let interrupted = false;
 	const onSignal = () => {
 		interrupted = true;
-		session.stop();
+		session?.stop();
 	};
 	process.once('SIGINT', onSignal);
 	process.once('SIGTERM', onSignal);
 	process.once('SIGHUP', onSignal);
 	try {
 		const result = await session.done;
+		// Serving: once the guest was ready, being stopped (or the time running out) is the normal end.
+		if (options.serve && watcherDone(session) && (interrupted || result.outcome === 'timeout')) {
+			err.write(`stopped serving; QEMU stopped. console log: ${options.logFile}\n`);
+			return {...result, outcome: 'expected', ok: true};
+		}
 		if (interrupted) {
 			err.write(`interrupted; QEMU stopped. console log: ${options.logFile}\n`);
 			return 'interrupted';
@@ -313,6 +332,10 @@ async function runPlain(
 		process.removeListener('SIGTERM', onSignal);
 		process.removeListener('SIGHUP', onSignal);
 	}
+}
+
+function watcherDone(session: BootSession): boolean {
+	return session.watcher.expectationsDone;
 }
 
 function eventJson(event: WatchEvent): unknown {

@@ -1,6 +1,7 @@
 // One watched boot: QEMU started, its console fed to a SerialWatcher and written to a log, stopped when the
 // expectation is met, the system halts, the time is up or the caller asks. QEMU never outlives it.
-import {createWriteStream, mkdirSync, readFileSync, type WriteStream} from 'node:fs';
+import {createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync, type WriteStream} from 'node:fs';
+import {createServer, type Server, type Socket} from 'node:net';
 import {dirname} from 'node:path';
 import type {Catalogue} from './catalogue.js';
 import type {QemuCommand} from './command.js';
@@ -26,6 +27,11 @@ export type BootOptions = {
 	/** Raw console bytes, for a terminal that shows them as they are. */
 	onOutput?: (chunk: Buffer) => void;
 	env?: NodeJS.ProcessEnv;
+	/**
+	 * Share the console with other programs (`sel4-llm ask`): a unix socket that relays the guest console both
+	 * ways, recorded in `recordFile` (launch.json) while the boot runs. QEMU's own socket takes one client, us.
+	 */
+	share?: {socketPath: string; recordFile: string; platform: string};
 };
 
 export type BootResult = {
@@ -97,6 +103,40 @@ export function startBoot(options: BootOptions): BootSession {
 		connected?.on('error', () => undefined);
 	});
 
+	const clients = new Set<Socket>();
+	let server: Server | undefined;
+	if (options.share) {
+		const share = options.share;
+		rmSync(share.socketPath, {force: true});
+		mkdirSync(dirname(share.socketPath), {recursive: true});
+		server = createServer((client) => {
+			clients.add(client);
+			client.on('data', (chunk: Buffer) => {
+				if (socket && !socket.destroyed) socket.write(chunk);
+			});
+			const forget = () => clients.delete(client);
+			client.on('close', forget);
+			client.on('error', forget);
+		});
+		server.listen(share.socketPath, () => {
+			mkdirSync(dirname(share.recordFile), {recursive: true});
+			writeFileSync(
+				share.recordFile,
+				`${JSON.stringify({pid: process.pid, qemuPid: qemu.pid, serialSocket: share.socketPath, platform: share.platform, logFile: options.logFile ?? null, startedAt: new Date(started).toISOString()}, null, 2)}\n`,
+			);
+		});
+		void qemu.console.then((connected) => connected?.on('data', (chunk: Buffer) => {
+			for (const client of clients) client.write(chunk);
+		}));
+	}
+	const unshare = () => {
+		if (!options.share) return;
+		for (const client of clients) client.destroy();
+		server?.close();
+		rmSync(options.share.socketPath, {force: true});
+		rmSync(options.share.recordFile, {force: true});
+	};
+
 	const done = new Promise<BootResult>((resolve) => {
 		let finished = false;
 		const timer = setInterval(() => {
@@ -109,6 +149,7 @@ export function startBoot(options: BootOptions): BootSession {
 			finished = true;
 			clearInterval(timer);
 			void (async () => {
+				unshare();
 				await qemu.stop();
 				socket?.destroy();
 				watcher.end(now());

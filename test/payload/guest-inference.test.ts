@@ -2,7 +2,7 @@
 // amd64 kernels booted in QEMU through the launch machinery, and `sel4-llm ask` (the built CLI) answering a prompt.
 import assert from 'node:assert/strict';
 import {spawn, spawnSync} from 'node:child_process';
-import {copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, describe, it} from 'node:test';
@@ -158,4 +158,54 @@ describe('a real prompt answered in a QEMU guest', {timeout: 900_000}, () => {
 			assert.match(after.stderr, /no guest is running/);
 		});
 	}
+});
+
+describe('launch --serve shares the console with ask', {timeout: 600_000}, () => {
+	it('arm64: launch serves the ready guest, ask finds it through launch.json, SIGTERM stops QEMU and clears the record', async () => {
+		const [kernel, busybox, binary, model] = await Promise.all([debianKernel('arm64'), debianBusybox('arm64'), payloadBinary('aarch64'), testModel({seed: 42})]);
+		const dir = join(scratch, 'serve');
+		const workspace = join(dir, 'workspace');
+		mkdirSync(workspace, {recursive: true});
+		const initrd = join(dir, 'initrd.gz');
+		await buildInitramfs({
+			out: initrd,
+			arch: 'arm64',
+			busybox,
+			overlays: [rootfsOverlay],
+			files: [
+				{path: 'usr/bin/sel4llm-infer', source: binary, mode: 0o755},
+				{path: 'models/demo.gguf', source: model, mode: 0o644},
+			],
+			gzip: true,
+		});
+		const launch = spawn(
+			process.execPath,
+			[cli, 'launch', '--workspace', workspace, '--platform', 'linux-test', '--arch', 'arm64', '--kernel', kernel.kernel, '--initrd', initrd, '--append', 'console=ttyAMA0 panic=-1', '--serve', '--expect', 'ready', '--timeout', '400'],
+			{stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, CI: '1'}},
+		);
+		let stderr = '';
+		launch.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		const exited = new Promise<number | null>((resolve) => launch.on('close', (code) => resolve(code)));
+		const record = join(workspace, '.sel4-llm', 'launch.json');
+		const start = Date.now();
+		while (!/serving: the guest keeps running/.test(stderr)) {
+			if (Date.now() - start > 300_000 || launch.exitCode !== null) assert.fail(`launch did not reach the ready guest:\n${stderr}`);
+			await new Promise((resolve) => setTimeout(resolve, 200));
+		}
+		assert.ok(existsSync(record), 'launch.json is written while the guest runs');
+		const {serialSocket, qemuPid} = JSON.parse(readFileSync(record, 'utf8')) as {serialSocket: string; qemuPid: number};
+		assert.ok(existsSync(serialSocket));
+		const answer = await runCli(['ask', '--workspace', workspace, '--json', '--max-tokens', '8', '--ignore-eos', 'Hello from the host'], 240_000);
+		assert.equal(answer.code, 0, answer.stderr);
+		const parsed = JSON.parse(answer.stdout) as {tokens: number; tokensPerSecond: number};
+		assert.equal(parsed.tokens, 8);
+		assert.ok(parsed.tokensPerSecond > 0);
+		launch.kill('SIGTERM');
+		assert.equal(await exited, 0, stderr);
+		assert.equal(existsSync(record), false, 'launch.json is removed when launch ends');
+		assert.equal(existsSync(serialSocket), false, 'the relay socket is removed');
+		assert.throws(() => process.kill(qemuPid, 0), 'QEMU is gone');
+		const after = await runCli(['ask', '--workspace', workspace, 'hello?'], 30_000);
+		assert.equal(after.code, 4);
+	});
 });

@@ -19,6 +19,8 @@ export type InteractiveOptions = {
 	expect: Expectation[];
 	io: Io;
 	leaveKey: {byte: number; label: string};
+	/** The console shared with `sel4-llm ask` while the view runs. */
+	share?: {socketPath: string; recordFile: string; platform: string};
 };
 
 const frameMs = 80; // at most ~12 frames per second
@@ -37,6 +39,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 		...(options.timeoutSeconds !== undefined ? {timeoutSeconds: options.timeoutSeconds} : {}),
 		expect: options.expect,
 		stopWhenExpected: false,
+		...(options.share ? {share: options.share} : {}),
 		onOutput: (chunk) => buffer.push(chunk.toString('utf8')),
 		onEvent: (event) => {
 			if (event.type === 'halt') status = `${event.record.description}; stopping QEMU`;
