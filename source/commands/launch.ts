@@ -100,7 +100,9 @@ export async function run(context: CommandContext): Promise<number> {
 	const platform = platformText as Platform;
 	const app = stringOption(context, 'app') ?? setting(context, 'app') ?? 'llm_vm';
 	const dryRun = Boolean(context.options['dry-run']);
-	const serve = Boolean(context.options.serve);
+	const askPrompt = stringOption(context, 'ask');
+	if (askPrompt !== undefined && askPrompt.trim() === '') throw new UserError('--ask needs a prompt', {hint: 'sel4-llm launch --ask "What is seL4?"'});
+	const serve = Boolean(context.options.serve) || askPrompt !== undefined;
 	const headless = Boolean(context.options.headless) || serve;
 	const extraArgs = context.positionals;
 	const stallSeconds = numberOption(context, 'stall', 1, 86_400) ?? 60;
@@ -236,7 +238,11 @@ export async function run(context: CommandContext): Promise<number> {
 			return result.outcome === 'stopped' || result.ok ? ExitCode.ok : ExitCode.failed;
 		}
 
-		const result = await runPlain(context, {command, logFile, catalogue, stallSeconds, expect, headless, serve, share: shareFor(context, platform), ...(timeoutSeconds !== undefined ? {timeoutSeconds} : {})});
+		const result = await runPlain(context, {command, logFile, catalogue, stallSeconds, expect, headless, serve, share: shareFor(context, platform), ...(askPrompt !== undefined ? {ask: askPrompt} : {}), ...(timeoutSeconds !== undefined ? {timeoutSeconds} : {})});
+		if (askPrompt !== undefined && result !== 'interrupted' && result.outcome === 'expected') {
+			printResult(context, result, headless);
+			return askOutcome ?? ExitCode.failed;
+		}
 		if (result === 'interrupted') return ExitCode.interrupted;
 		printResult(context, result, headless);
 		if (headless) return result.outcome === 'expected' ? ExitCode.ok : ExitCode.failed;
@@ -254,8 +260,26 @@ export function shareFor(context: CommandContext, platform: string): {socketPath
 
 async function runPlain(
 	context: CommandContext,
-	options: {command: QemuCommand; logFile: string; catalogue: Catalogue; stallSeconds: number; expect: Expectation[]; headless: boolean; serve?: boolean; share?: {socketPath: string; recordFile: string; platform: string}; timeoutSeconds?: number},
+	options: {command: QemuCommand; logFile: string; catalogue: Catalogue; stallSeconds: number; expect: Expectation[]; headless: boolean; serve?: boolean; ask?: string; share?: {socketPath: string; recordFile: string; platform: string}; timeoutSeconds?: number},
 ): Promise<BootResult | 'interrupted'> {
+	let asking = false;
+	/** Once the guest is ready: the prompt through the shared console, then the boot is stopped. */
+	const askOnce = (prompt: string, socketPath: string) => {
+		if (asking) return;
+		asking = true;
+		void (async () => {
+			const {run: ask} = await import('./ask.js');
+			try {
+				askOutcome = await ask({...context, command: 'ask', positionals: [prompt], options: {socket: socketPath, wait: '120', 'max-tokens': '64'}});
+			} catch (error) {
+				const {formatError} = await import('../errors.js');
+				const formatted = formatError(error);
+				context.io.stderr.write(`${formatted.text}\n`);
+				askOutcome = formatted.exitCode;
+			}
+			session?.stop();
+		})();
+	};
 	const err = context.io.stderr;
 	const out = context.io.stdout;
 	const json = context.json;
@@ -284,7 +308,8 @@ async function runPlain(
 				break;
 			case 'expected':
 				err.write(`[${formatSeconds(event.t).trim()}] reached: ${event.expectation.text}\n`);
-				if (options.serve && session?.watcher.expectationsDone) {
+				if (options.ask !== undefined && options.share && session?.watcher.expectationsDone) askOnce(options.ask, options.share.socketPath);
+				else if (options.serve && session?.watcher.expectationsDone) {
 					err.write(`serving: the guest keeps running; ask it with \`sel4-llm ask "your prompt"\`${context.workspace ? ` --workspace ${context.workspace}` : ''}; Ctrl-C stops it\n`);
 				}
 				break;
@@ -318,7 +343,7 @@ async function runPlain(
 	try {
 		const result = await session.done;
 		// Serving: once the guest was ready, being stopped (or the time running out) is the normal end.
-		if (options.serve && watcherDone(session) && (interrupted || result.outcome === 'timeout')) {
+		if (options.serve && watcherDone(session) && (interrupted || result.outcome === 'timeout' || (asking && result.outcome === 'stopped'))) {
 			err.write(`stopped serving; QEMU stopped. console log: ${options.logFile}\n`);
 			return {...result, outcome: 'expected', ok: true};
 		}
@@ -333,6 +358,9 @@ async function runPlain(
 		process.removeListener('SIGHUP', onSignal);
 	}
 }
+
+/** The exit code of the answer asked with --ask (set once it is done). */
+let askOutcome: number | undefined;
 
 function watcherDone(session: BootSession): boolean {
 	return session.watcher.expectationsDone;

@@ -277,6 +277,7 @@ const launchCommand: CommandSpec = {
 		memory: {type: 'string', valueName: 'MIB', description: 'QEMU memory in MiB instead of the derived value'},
 		'dry-run': {type: 'boolean', short: 'n', description: 'Print the exact QEMU command (and why it differs from upstream\'s) without starting it'},
 		headless: {type: 'boolean', description: 'No console: wait for --expect, exit 0 when reached, 1 with the timeline and diagnosis otherwise'},
+		ask: {type: 'string', valueName: 'PROMPT', description: 'Boot headless, ask the model this once the guest is ready, print the answer and its stats, then stop (exit code: the answer\'s)'},
 		serve: {type: 'boolean', description: 'Like --headless, but keep the guest running once --expect is reached, for `sel4-llm ask`, until Ctrl-C/SIGTERM or --timeout'},
 		expect: {type: 'string', multiple: true, valueName: 'STAGE|REGEX', description: 'What headless waits for: a stage (elfloader, kernel, rootserver, vmm, linux, init, login, ready) or a regular expression on a console line; repeatable (default: ready)'},
 		timeout: {type: 'string', valueName: 'SECONDS', description: 'Give up after this many seconds (default 600 headless, none interactive)'},

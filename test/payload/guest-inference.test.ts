@@ -209,3 +209,33 @@ describe('launch --serve shares the console with ask', {timeout: 600_000}, () =>
 		assert.equal(after.code, 4);
 	});
 });
+
+describe('launch --ask boots, answers once and stops', {timeout: 600_000}, () => {
+	it('amd64: the answer and its stats are printed, QEMU is stopped, launch.json is gone', async () => {
+		const [kernel, busybox, binary, model] = await Promise.all([debianKernel('amd64'), debianBusybox('amd64'), payloadBinary('x86_64'), testModel({seed: 42})]);
+		const dir = join(scratch, 'ask-once');
+		const workspace = join(dir, 'workspace');
+		mkdirSync(workspace, {recursive: true});
+		const initrd = join(dir, 'initrd.gz');
+		await buildInitramfs({
+			out: initrd,
+			arch: 'amd64',
+			busybox,
+			overlays: [rootfsOverlay],
+			files: [
+				{path: 'usr/bin/sel4llm-infer', source: binary, mode: 0o755},
+				{path: 'models/demo.gguf', source: model, mode: 0o644},
+			],
+			gzip: true,
+		});
+		const result = await runCli(
+			['launch', '--workspace', workspace, '--platform', 'linux-test', '--arch', 'amd64', '--kernel', kernel.kernel, '--initrd', initrd, '--append', 'console=ttyS0 panic=-1', '--ask', 'What is a microkernel?', '--timeout', '400'],
+			500_000,
+		);
+		assert.equal(result.code, 0, result.stderr);
+		assert.ok(result.stdout.trim().length > 0, 'the answer is printed');
+		assert.match(result.stderr, /\d+ tokens, [0-9.]+ tokens\/s, first token after/);
+		assert.match(result.stderr, /reached: ready/);
+		assert.equal(existsSync(join(workspace, '.sel4-llm', 'launch.json')), false);
+	});
+});
