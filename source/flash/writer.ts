@@ -76,14 +76,15 @@ export class RateMeter {
 		while (this.samples.length > 2 && now - this.samples[0]![0] > 3000) this.samples.shift();
 		const [firstTime, firstDone] = this.samples[0]!;
 		const seconds = (now - firstTime) / 1000;
-		const bytesPerSecond = seconds > 0.05 ? (done - firstDone) / seconds : 0;
+		const elapsed = (now - this.started) / 1000;
+		const bytesPerSecond = seconds > 0.5 ? (done - firstDone) / seconds : elapsed > 0 ? done / elapsed : 0;
 		return {
 			phase: this.phase,
 			done,
 			total: this.total,
 			bytesPerSecond,
 			etaSeconds: bytesPerSecond > 0 ? (this.total - done) / bytesPerSecond : undefined,
-			elapsedSeconds: (now - this.started) / 1000,
+			elapsedSeconds: elapsed,
 		};
 	}
 }
@@ -151,7 +152,7 @@ export type WriteOptions = {
 	size: number;
 	/** Skip all-zero blocks instead of writing them. */
 	sparse: boolean;
-	/** Sync every this many bytes written, so write errors carry a narrow offset range (default 256 MiB). */
+	/** Sync every this many bytes written, so write errors carry a narrow offset range (default 128 MiB). */
 	syncEvery?: number;
 	signal?: AbortSignal | undefined;
 	onProgress?: ((progress: Progress) => void) | undefined;
@@ -159,7 +160,7 @@ export type WriteOptions = {
 
 export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 	const {source, target, size, sparse} = options;
-	const syncEvery = options.syncEvery ?? 256 << 20;
+	const syncEvery = options.syncEvery ?? 128 << 20;
 	const started = performance.now();
 	const total = createHash('sha256');
 	const chunkHashes: string[] = [];
