@@ -27,10 +27,16 @@ export function DevicePicker({verdicts, onPick}: {verdicts: Verdict[]; onPick: (
 			{verdicts
 				.filter((verdict) => !verdict.offered)
 				.map((verdict) => (
-					<Text key={verdict.disk.path} dimColor>
-						{'  '}
-						{describeDisk(verdict.disk)} - {explain(verdict)}
-					</Text>
+					<Box key={verdict.disk.path} flexDirection="column">
+						<Text dimColor>
+							{'  '}
+							{describeDisk(verdict.disk)}
+						</Text>
+						<Text dimColor>
+							{'    '}
+							{explain(verdict)}
+						</Text>
+					</Box>
 				))}
 		</Box>
 	);
