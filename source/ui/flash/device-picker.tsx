@@ -1,16 +1,22 @@
 // Choose a disk: offered ones can be selected with the arrow keys; the others are listed dimmed with the reason.
 import {Box, Text, useInput} from 'ink';
-import {useState} from 'react';
+import {useRef, useState} from 'react';
 import {describeDisk} from '../../flash/lsblk.js';
 import {explain, type Verdict} from '../../flash/policy.js';
 
 export function DevicePicker({verdicts, onPick}: {verdicts: Verdict[]; onPick: (verdict: Verdict | undefined) => void}) {
 	const offered = verdicts.filter((verdict) => verdict.offered);
-	const [index, setIndex] = useState(0);
+	const [index, setIndexState] = useState(0);
+	// Keys can arrive faster than renders: Enter must pick the row the arrows last moved to.
+	const current = useRef(0);
+	const setIndex = (value: number) => {
+		current.current = Math.max(0, Math.min(offered.length - 1, value));
+		setIndexState(current.current);
+	};
 	useInput((input, key) => {
-		if (key.upArrow) setIndex((value) => Math.max(0, value - 1));
-		else if (key.downArrow) setIndex((value) => Math.min(offered.length - 1, value + 1));
-		else if (key.return) onPick(offered[index]);
+		if (key.upArrow) setIndex(current.current - 1);
+		else if (key.downArrow) setIndex(current.current + 1);
+		else if (key.return) onPick(offered[current.current]);
 		else if (key.escape || input === 'q' || (key.ctrl && input === 'c')) onPick(undefined);
 	});
 	return (

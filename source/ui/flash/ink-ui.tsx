@@ -1,6 +1,6 @@
 // The Ink version of the flash conversation (loaded only on an interactive terminal).
 import {render} from 'ink';
-import type {FlashUi} from '../../flash/interaction.js';
+import {formatProgress, type FlashUi} from '../../flash/interaction.js';
 import type {Phase, Progress} from '../../flash/writer.js';
 import {FlashApp} from './flash-app.js';
 import {createStore} from './store.js';
@@ -40,12 +40,15 @@ export async function inkUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadS
 			} else timer ??= setTimeout(flush, 100);
 		},
 		message(line) {
-			store.set({messages: [...store.get().messages, line]});
+			store.set({messages: [...store.get().messages, line === '' ? ' ' : line]});
 		},
 		async close() {
 			if (timer) clearTimeout(timer);
 			flush();
-			store.set({screen: {kind: 'idle'}});
+			// Keep the final progress rows on screen as plain lines.
+			const phases = store.get().phases;
+			const rows = (['write', 'sync', 'verify'] as const).flatMap((phase) => (phases[phase] ? [formatProgress(phases[phase])] : []));
+			store.set({screen: {kind: 'idle'}, messages: [...store.get().messages, ...rows]});
 			await new Promise((resolve) => setTimeout(resolve, 20));
 			instance.unmount();
 			await instance.waitUntilExit();
