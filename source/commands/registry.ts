@@ -110,6 +110,7 @@ const flashCommands: CommandSpec[] = [
 				values: ['bios', 'uefi', 'both', 'none'],
 				description: 'Boot test in QEMU before the image is offered for flashing (default: both when OVMF is installed, else bios)',
 			},
+			'boot-timeout': {type: 'string', valueName: 'SECONDS', description: 'How long each boot test may take to reach the kernel (default: 120; a large root server loads slowly under emulation)'},
 		},
 		positionals: {min: 0, max: 0, name: ''},
 		examples: [

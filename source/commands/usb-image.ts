@@ -32,6 +32,10 @@ export async function run(context: CommandContext): Promise<number> {
 	}
 	const timeoutText = option(context, 'timeout') ?? '5';
 	if (!/^\d{1,3}$/.test(timeoutText)) throw new UserError(`--timeout must be whole seconds from 0 to 999 (got "${timeoutText}")`);
+	const bootTimeoutText = option(context, 'boot-timeout') ?? '120';
+	if (!/^\d{1,4}$/.test(bootTimeoutText) || Number(bootTimeoutText) < 1) {
+		throw new UserError(`--boot-timeout must be whole seconds from 1 to 9999 (got "${bootTimeoutText}")`);
+	}
 	const ovmf = ovmfFiles();
 	const bootChoice = option(context, 'boot-test') ?? (ovmf ? 'both' : 'bios');
 	const firmwares: Firmware[] = bootChoice === 'none' ? [] : bootChoice === 'both' ? ['bios', 'uefi'] : [bootChoice as Firmware];
@@ -68,7 +72,7 @@ export async function run(context: CommandContext): Promise<number> {
 	let failed = false;
 	for (const firmware of firmwares) {
 		say(`boot test (${firmware.toUpperCase()}): booting the image in QEMU as a USB stick, watching the serial console ...`);
-		const result = await bootTest(record.image.path, {firmware, logFile: `${record.image.path}.boot-${firmware}.log`});
+		const result = await bootTest(record.image.path, {firmware, timeoutMs: Number(bootTimeoutText) * 1000, logFile: `${record.image.path}.boot-${firmware}.log`});
 		record.bootTests.push(result);
 		writeRecord(record);
 		if (result.ok) {

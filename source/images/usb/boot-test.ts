@@ -10,6 +10,9 @@ export type Firmware = 'bios' | 'uefi';
 export type BootTestResult = {
 	firmware: Firmware;
 	ok: boolean;
+	/** GRUB started (its banner, its menu or its "Booting" line was seen). */
+	grub: boolean;
+	/** GRUB's menu was drawn (not with timeout 0). */
 	grubMenu: boolean;
 	/** The first kernel lines seen after GRUB (seL4 or the test kernel). */
 	kernelLines: string[];
@@ -63,7 +66,7 @@ export async function bootTest(
 	if (firmware === 'uefi') {
 		const ovmf = ovmfFiles();
 		if (!ovmf) {
-			return {firmware, ok: false, grubMenu: false, kernelLines: [], seconds: 0, problem: 'OVMF is not installed (apt-get install ovmf)'};
+			return {firmware, ok: false, grub: false, grubMenu: false, kernelLines: [], seconds: 0, problem: 'OVMF is not installed (apt-get install ovmf)'};
 		}
 		code = ovmf.code;
 		if (ovmf.vars) {
@@ -77,6 +80,7 @@ export async function bootTest(
 	let raw = '';
 	let pending = '';
 	let grubMenu = false;
+	let grub = false;
 	const kernelLines: string[] = [];
 	let problem: string | undefined;
 	const result = await new Promise<BootTestResult>((resolve) => {
@@ -89,24 +93,26 @@ export async function bootTest(
 			if (stopTimer) clearTimeout(stopTimer);
 			problem ??= why;
 			child.kill('SIGKILL');
-			const ok = grubMenu && kernelLines.length > 0;
+			const ok = grub && kernelLines.length > 0;
 			resolve({
 				firmware,
 				ok,
+				grub,
 				grubMenu,
 				kernelLines,
 				seconds: (Date.now() - started) / 1000,
-				...(ok ? {} : {problem: problem ?? (grubMenu ? 'GRUB started but no kernel line followed' : 'GRUB did not appear on the serial console')}),
+				...(ok ? {} : {problem: problem ?? (grub ? 'GRUB started but no kernel line followed' : 'GRUB did not appear on the serial console')}),
 			});
 		};
-		const timer = setTimeout(() => finish(`no ${grubMenu ? 'kernel line' : 'GRUB menu'} within ${timeoutMs / 1000} s`), timeoutMs);
+		const timer = setTimeout(() => finish(`no ${grub ? 'kernel line' : 'GRUB'} within ${timeoutMs / 1000} s`), timeoutMs);
 		options.signal?.addEventListener('abort', () => finish('stopped'), {once: true});
 		const take = (line: string) => {
 			const clean = stripTerminal(line).trim();
 			if (!clean) return;
 			options.onLine?.(clean);
 			if (clean.includes('GNU GRUB')) grubMenu = true;
-			if (grubMenu && KERNEL_MARKERS.some((marker) => marker.test(clean))) {
+			if (grubMenu || /Welcome to GRUB!|Booting `/.test(clean)) grub = true;
+			if (grub && KERNEL_MARKERS.some((marker) => marker.test(clean))) {
 				kernelLines.push(clean);
 				// Keep listening a moment for the following lines, then stop QEMU.
 				stopTimer ??= setTimeout(() => finish(), 1500);
@@ -121,7 +127,7 @@ export async function bootTest(
 			pending = parts.pop() ?? '';
 			for (const part of parts) take(part);
 			// GRUB draws its menu without newlines: look at the unfinished line too.
-			if (!grubMenu && stripTerminal(pending).includes('GNU GRUB')) grubMenu = true;
+			if (!grubMenu && stripTerminal(pending).includes('GNU GRUB')) grubMenu = grub = true;
 		});
 		child.stderr.setEncoding('utf8');
 		child.stderr.on('data', (chunk: string) => {
