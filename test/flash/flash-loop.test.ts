@@ -220,3 +220,24 @@ test('the identity is checked again right before writing', async () => {
 	const handle = await openConfirmedDisk(disk, [], []);
 	await handle.close();
 });
+
+test('mounted filesystems are unmounted only with consent, and a mounted disk cannot be opened for writing', async () => {
+	const device = loop('mounted.loop', 64 << 20);
+	execFileSync('mke2fs', ['-q', '-t', 'ext4', device.path]);
+	const mountpoint = join(dir, 'mnt');
+	mkdirSync(mountpoint);
+	execFileSync('mount', [device.path, mountpoint]);
+	try {
+		await assert.rejects(openConfirmedDisk((await readDisk(device.path))!, [], []), new RegExp(`${device.path} is busy: a partition is mounted`));
+		const refused = runCli(['flash', image, '--device', device.path, '--yes', '--allow-non-removable']);
+		assert.equal(refused.status, 4, refused.stderr);
+		assert.match(refused.stderr, new RegExp(`${device.path} has mounted partitions: ${device.path} on ${mountpoint}`));
+		assert.match(refused.stderr, /next: add --unmount/);
+		const written = runCli(['flash', image, '--device', device.path, '--yes', '--allow-non-removable', '--unmount']);
+		assert.equal(written.status, 0, written.stderr);
+		assert.match(written.stderr, new RegExp(`unmounting ${device.path}`));
+		assert.doesNotMatch(readFileSync('/proc/mounts', 'utf8'), new RegExp(` ${mountpoint} `));
+	} finally {
+		spawnSync('umount', [mountpoint]);
+	}
+});
