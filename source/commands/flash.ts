@@ -18,10 +18,10 @@ import {formatDuration, formatProgress, plainUi, verdictLines, type FlashUi} fro
 import {describeDisk, formatSize, type Disk} from '../flash/lsblk.js';
 import {explain, judge, type Verdict} from '../flash/policy.js';
 import {dropCache, verifyTarget, type CacheDrop} from '../flash/verifier.js';
-import {CHUNK, FlashInterrupted, FlashIoError, syncTarget, writeImage, type Progress, type WriteResult} from '../flash/writer.js';
-import {readRecord, type ImageRecord} from '../images/usb-image.js';
+import {blockHash, CHUNK, FlashInterrupted, FlashIoError, syncTarget, writeImage, type Progress, type WriteResult} from '../flash/writer.js';
+import {readRecord, recordPath, type ImageRecord} from '../images/usb-image.js';
 import {bootTest} from '../images/usb/boot-test.js';
-import {PC_CHECKLIST, sha256File} from '../images/usb/provenance.js';
+import {PC_CHECKLIST} from '../images/usb/provenance.js';
 import type {CommandContext} from './context.js';
 
 function option(context: CommandContext, name: string): string | undefined {
@@ -50,15 +50,21 @@ function verdictJson(verdict: Verdict) {
 	};
 }
 
-function bootStatus(record: ImageRecord | undefined, size: number, mtimeMs: number): {text: string; failed: boolean} {
+/** The usb-image record of an image, when it still describes the image (same size, written after it). */
+function freshRecord(imagePath: string, size: number): ImageRecord | undefined {
+	const record = readRecord(imagePath);
+	if (!record || record.image.size !== size) return undefined;
+	return statSync(recordPath(imagePath)).mtimeMs >= statSync(imagePath).mtimeMs ? record : undefined;
+}
+
+function bootStatus(record: ImageRecord | undefined, stale: boolean): {text: string; failed: boolean} {
+	if (stale) return {text: 'the image changed after usb-image boot-tested it: not boot-tested in this form', failed: false};
 	if (!record) return {text: 'no usb-image record next to the image: it was not boot-tested by sel4-llm', failed: false};
-	if (record.image.size !== size) return {text: 'the image changed since usb-image boot-tested it (size differs)', failed: false};
 	if (record.bootTests.length === 0) return {text: 'the image was built with --boot-test none: not boot-tested', failed: false};
 	const failed = record.bootTests.filter((each) => !each.ok);
 	if (failed.length > 0) {
 		return {text: `the image FAILED its QEMU boot test (${failed.map((each) => `${each.firmware}: ${each.problem}`).join('; ')})`, failed: true};
 	}
-	void mtimeMs;
 	return {text: `boot-tested in QEMU as a USB stick (${record.bootTests.map((each) => each.firmware.toUpperCase()).join(', ')}): GRUB menu and kernel output seen`, failed: false};
 }
 
@@ -108,8 +114,8 @@ export async function run(context: CommandContext): Promise<number> {
 	if (flag(context, 'no-verify') && flag(context, 'verify-only')) {
 		throw new UserError('--no-verify and --verify-only contradict each other');
 	}
-	const record = readRecord(imagePath);
-	const boot = bootStatus(record, imageSize, statSync(imagePath).mtimeMs);
+	const record = freshRecord(imagePath, imageSize);
+	const boot = bootStatus(record, !record && readRecord(imagePath) !== undefined);
 	if (boot.failed && !flag(context, 'ignore-boot-test') && !flag(context, 'verify-only')) {
 		throw new UserError(boot.text, {
 			hint: 'a stick made from this image would not boot in QEMU either; see the boot log next to the image',
@@ -295,7 +301,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 				await reader.close();
 			}
 		}
-		return await finish(context, ui, {target: disk.path, kind: 'block', result, drop, verifyOnly, sparse, identity: identityOf(disk)});
+		return await finish(context, ui, {target: disk.path, kind: 'block', result, drop, verifyOnly, sparse, identity: identityOf(disk), imageSha256: plan.record?.image.sha256});
 	} catch (error) {
 		throw await explainFailure(error, {path: disk.path, kind: 'block', size: imageSize, confirmed, verifyOnly});
 	} finally {
@@ -308,19 +314,16 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 
 async function hashImage(source: FileHandle, size: number, signal: AbortSignal, onProgress: (progress: Progress) => void): Promise<WriteResult> {
 	// Verify-only: the per-block hashes come from the image alone.
-	const {createHash} = await import('node:crypto');
-	const total = createHash('sha256');
 	const chunkHashes: string[] = [];
 	const buffer = Buffer.allocUnsafe(CHUNK);
 	const started = performance.now();
 	for (let offset = 0; offset < size; offset += CHUNK) {
 		if (signal.aborted) throw new FlashInterrupted('verify', offset);
 		const {bytesRead} = await source.read(buffer, 0, Math.min(CHUNK, size - offset), offset);
-		total.update(buffer.subarray(0, bytesRead));
-		chunkHashes.push(createHash('sha256').update(buffer.subarray(0, bytesRead)).digest('hex'));
+		chunkHashes.push(blockHash(buffer.subarray(0, bytesRead)));
 	}
 	onProgress({phase: 'verify', done: 0, total: size, bytesPerSecond: 0, etaSeconds: undefined, elapsedSeconds: 0});
-	return {size, sha256: total.digest('hex'), chunkHashes, skipped: [], written: 0, syncedUpTo: 0, seconds: (performance.now() - started) / 1000};
+	return {size, chunkHashes, skipped: [], written: 0, syncedUpTo: 0, seconds: (performance.now() - started) / 1000};
 }
 
 async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path: string, fresh: boolean): Promise<number> {
@@ -390,7 +393,7 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 				await reader.close();
 			}
 		}
-		return await finish(context, ui, {target, kind: 'file', result, drop, verifyOnly, sparse: true, identity: undefined});
+		return await finish(context, ui, {target, kind: 'file', result, drop, verifyOnly, sparse: true, identity: undefined, imageSha256: plan.record?.image.sha256});
 	} catch (error) {
 		throw await explainFailure(error, {path: target, kind: 'file', size: plan.imageSize, confirmed: undefined, verifyOnly});
 	} finally {
@@ -404,7 +407,16 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 async function finish(
 	context: CommandContext,
 	ui: FlashUi,
-	done: {target: string; kind: 'block' | 'file'; result: WriteResult; drop: CacheDrop | undefined; verifyOnly: boolean; sparse: boolean; identity: unknown},
+	done: {
+		target: string;
+		kind: 'block' | 'file';
+		result: WriteResult;
+		drop: CacheDrop | undefined;
+		verifyOnly: boolean;
+		sparse: boolean;
+		identity: unknown;
+		imageSha256: string | undefined;
+	},
 ): Promise<number> {
 	const json = context.mode === 'json';
 	const verified = !flag(context, 'no-verify');
@@ -421,7 +433,7 @@ async function finish(
 				ok: boot ? boot.ok : true,
 				target: done.target,
 				kind: done.kind,
-				image: {size: result.size, sha256: result.sha256},
+				image: {size: result.size, sha256: done.imageSha256 ?? null},
 				written: done.verifyOnly ? 0 : result.written,
 				skipped: done.sparse ? result.skipped.reduce((sum, [start, end]) => sum + end - start, 0) : 0,
 				verified,
@@ -434,7 +446,7 @@ async function finish(
 		const skipped = result.skipped.reduce((sum, [start, end]) => sum + end - start, 0);
 		if (!done.verifyOnly) {
 			ui.message(
-				`written: ${formatSize(result.written)} of ${formatSize(result.size)}${skipped > 0 ? ` (${formatSize(skipped)} of zero blocks skipped)` : ''} in ${formatDuration(result.seconds)}; image sha256 ${result.sha256}`,
+				`written: ${formatSize(result.written)} of ${formatSize(result.size)}${skipped > 0 ? ` (${formatSize(skipped)} of zero blocks skipped)` : ''} in ${formatDuration(result.seconds)}${done.imageSha256 ? `; image sha256 ${done.imageSha256} (from its usb-image record)` : ''}`,
 			);
 		}
 		ui.message(

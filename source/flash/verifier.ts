@@ -8,9 +8,8 @@
 // Limits: a file on a network or FUSE filesystem may ignore the advice, and a disk's own write cache is
 // beyond any host software; both are reported when the drop fails, never hidden.
 import {spawn} from 'node:child_process';
-import {createHash} from 'node:crypto';
 import type {FileHandle} from 'node:fs/promises';
-import {CHUNK, FlashInterrupted, FlashIoError, RateMeter, type Progress} from './writer.js';
+import {blockHash, CHUNK, FlashInterrupted, FlashIoError, RateMeter, type Progress} from './writer.js';
 
 export type CacheDrop = {ok: boolean; method: string; detail?: string};
 
@@ -102,7 +101,7 @@ export async function verifyTarget(options: VerifyOptions): Promise<{seconds: nu
 			});
 		}
 		if (options.ignore?.length) zeroIgnored(buffer, offset, options.ignore);
-		const hash = createHash('sha256').update(buffer).digest('hex');
+		const hash = blockHash(buffer);
 		if (hash !== chunkHashes[index]) {
 			// Find the first differing byte: re-read that block of the image.
 			const expected = await readAt(source, Buffer.allocUnsafe(expectedLength), offset, expectedLength);

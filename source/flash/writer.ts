@@ -20,7 +20,6 @@ export type Progress = {
 
 export type WriteResult = {
 	size: number;
-	sha256: string;
 	/** sha256 of each CHUNK-sized block of the image, in order. */
 	chunkHashes: string[];
 	/** Byte ranges [start, end) that were not written because they are all zero (sparse mode). */
@@ -90,6 +89,24 @@ export class RateMeter {
 }
 
 const ZERO = Buffer.alloc(CHUNK);
+const zeroHashes = new Map<number, string>();
+
+export function isZero(buffer: Buffer): boolean {
+	return buffer.equals(ZERO.subarray(0, buffer.length));
+}
+
+/** sha256 of a block; all-zero blocks (most of a sparse image) are recognised by memcmp and not hashed again. */
+export function blockHash(buffer: Buffer): string {
+	if (isZero(buffer)) {
+		let hash = zeroHashes.get(buffer.length);
+		if (!hash) {
+			hash = createHash('sha256').update(buffer).digest('hex');
+			zeroHashes.set(buffer.length, hash);
+		}
+		return hash;
+	}
+	return createHash('sha256').update(buffer).digest('hex');
+}
 
 /** Runs [start, end) within `buffer` that hold non-zero bytes, at SPARSE_BLOCK granularity. */
 export function dataRuns(buffer: Buffer): Array<[number, number]> {
@@ -162,7 +179,6 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 	const {source, target, size, sparse} = options;
 	const syncEvery = options.syncEvery ?? 128 << 20;
 	const started = performance.now();
-	const total = createHash('sha256');
 	const chunkHashes: string[] = [];
 	const skipped: Array<[number, number]> = [];
 	const meter = new RateMeter('write', size);
@@ -172,49 +188,65 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 	let syncedUpTo = 0;
 	const chunks = Math.ceil(size / CHUNK);
 	const readChunk = (index: number) => readFull(source, buffers[index % 2]!, index * CHUNK, Math.min(CHUNK, size - index * CHUNK), 'write');
+	let pendingSync: Promise<{upTo: number; error?: unknown}> | undefined;
+	const settle = async () => {
+		if (!pendingSync) return;
+		const result = await pendingSync;
+		pendingSync = undefined;
+		if ('error' in result) throw ioError(result.error, 'write', syncedUpTo, result.upTo);
+		syncedUpTo = result.upTo;
+	};
 	let next = chunks > 0 ? readChunk(0) : undefined;
 	options.onProgress?.(meter.sample(0));
-	for (let index = 0; index < chunks; index++) {
-		const offset = index * CHUNK;
-		if (options.signal?.aborted) throw new FlashInterrupted('write', offset);
-		const buffer = await next!;
-		if (buffer.length !== Math.min(CHUNK, size - offset)) {
-			throw new FlashIoError(`the image ended early at byte ${offset + buffer.length} (expected ${size}): was it changed while writing?`, {
-				code: undefined,
-				phase: 'write',
-				offset: offset + buffer.length,
-			});
-		}
-		// Hash this chunk before the next read reuses the other buffer.
-		total.update(buffer);
-		chunkHashes.push(createHash('sha256').update(buffer).digest('hex'));
-		const runs: Array<[number, number]> = sparse ? dataRuns(buffer) : [[0, buffer.length]];
-		const pendingWrites = (async () => {
-			let cursor = 0;
-			for (const [start, end] of runs) {
-				if (start > cursor) skipped.push([offset + cursor, offset + start]);
-				await writeAll(target, buffer.subarray(start, end), offset + start);
-				written += end - start;
-				sinceSync += end - start;
-				cursor = end;
+	try {
+		for (let index = 0; index < chunks; index++) {
+			const offset = index * CHUNK;
+			if (options.signal?.aborted) throw new FlashInterrupted('write', offset);
+			const buffer = await next!;
+			if (buffer.length !== Math.min(CHUNK, size - offset)) {
+				throw new FlashIoError(`the image ended early at byte ${offset + buffer.length} (expected ${size}): was it changed while writing?`, {
+					code: undefined,
+					phase: 'write',
+					offset: offset + buffer.length,
+				});
 			}
-			if (cursor < buffer.length) skipped.push([offset + cursor, offset + buffer.length]);
-		})();
-		// Read the next chunk while this one is written: the two buffers alternate.
-		next = index + 1 < chunks ? readChunk(index + 1) : undefined;
-		next?.catch(() => undefined);
-		await pendingWrites;
-		if (sinceSync >= syncEvery) {
-			try {
-				await target.datasync();
-			} catch (error) {
-				throw ioError(error, 'write', syncedUpTo, offset + buffer.length);
+			// Hash this chunk before the next read reuses the other buffer.
+			chunkHashes.push(blockHash(buffer));
+			const runs: Array<[number, number]> = sparse ? dataRuns(buffer) : [[0, buffer.length]];
+			const pendingWrites = (async () => {
+				let cursor = 0;
+				for (const [start, end] of runs) {
+					if (start > cursor) skipped.push([offset + cursor, offset + start]);
+					await writeAll(target, buffer.subarray(start, end), offset + start);
+					written += end - start;
+					sinceSync += end - start;
+					cursor = end;
+				}
+				if (cursor < buffer.length) skipped.push([offset + cursor, offset + buffer.length]);
+			})();
+			// Read the next chunk while this one is written: the two buffers alternate.
+			next = index + 1 < chunks ? readChunk(index + 1) : undefined;
+			next?.catch(() => undefined);
+			await pendingWrites;
+			if (sinceSync >= syncEvery) {
+				// Sync in the background while the next blocks are written; at most one sync is in flight, and a
+				// failure names the range written since the last successful sync.
+				await settle();
+				const upTo = offset + buffer.length;
+				pendingSync = target.datasync().then(
+					() => ({upTo}),
+					(error: unknown) => ({upTo, error}),
+				);
+				sinceSync = 0;
 			}
-			syncedUpTo = offset + buffer.length;
-			sinceSync = 0;
+			options.onProgress?.(meter.sample(offset + buffer.length));
 		}
-		options.onProgress?.(meter.sample(offset + buffer.length));
+	} catch (error) {
+		// Never leave a sync running on a handle the caller is about to close.
+		await pendingSync;
+		throw error;
 	}
+	await settle();
 	// Merge adjacent skipped ranges.
 	const merged: Array<[number, number]> = [];
 	for (const range of skipped) {
@@ -222,7 +254,7 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 		if (last && last[1] === range[0]) last[1] = range[1];
 		else merged.push([...range]);
 	}
-	return {size, sha256: total.digest('hex'), chunkHashes, skipped: merged, written, syncedUpTo, seconds: (performance.now() - started) / 1000};
+	return {size, chunkHashes, skipped: merged, written, syncedUpTo, seconds: (performance.now() - started) / 1000};
 }
 
 /** The final sync; errors found here carry the range since the last successful sync. */
