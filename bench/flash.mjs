@@ -3,7 +3,9 @@
 // `dd bs=4M conv=fsync`, then dropping the page cache and `cmp` (an honest read-back), in the same run.
 // Images: a 2 GiB image with 25% data (sparse) and a dense 1 GiB image; targets: a loop device and a file.
 // Goals: the sparse image in at most 0.4x the baseline's time, the dense one in at most 1.0x.
-// Needs root (loop devices, drop_caches). Run: npm run build && node bench/flash.mjs [--runs N]
+// Each side runs N times (alternating which goes first) and the best time counts; before each run the page cache
+// is dropped and the disk given 3 s to settle. Needs root (loop devices, drop_caches).
+// Run: npm run build && node bench/flash.mjs [--runs N] [--json]
 import {execFileSync, spawnSync} from 'node:child_process';
 import {mkdtempSync, openSync, rmSync, writeSync, closeSync, ftruncateSync, writeFileSync, existsSync} from 'node:fs';
 import {randomBytes} from 'node:crypto';
@@ -13,7 +15,7 @@ import {fileURLToPath} from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 1;
+const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 2;
 const MiB = 1 << 20;
 
 if (process.getuid?.() !== 0) {
@@ -48,6 +50,12 @@ function dropCaches() {
 	writeFileSync('/proc/sys/vm/drop_caches', '3\n');
 }
 
+/** Before each measurement: no cached data, and time for the disk to finish the previous run's writes. */
+function settle() {
+	dropCaches();
+	execFileSync('sleep', ['3']);
+}
+
 function time(fn) {
 	const started = performance.now();
 	fn();
@@ -76,9 +84,9 @@ for (const image of images) {
 	for (const target of [{kind: 'loop device', path: loop}, {kind: 'file', path: fileTarget}]) {
 		let baseline = Infinity;
 		let ours = Infinity;
-		for (let index = 0; index < runs; index++) {
+		const measureBaseline = () => {
 			if (target.kind === 'file') rmSync(fileTarget, {force: true});
-			dropCaches();
+			settle();
 			baseline = Math.min(
 				baseline,
 				time(() => {
@@ -87,12 +95,24 @@ for (const image of images) {
 					run('cmp', ['-n', String(image.size), image.path, target.path]);
 				}),
 			);
+		};
+		const measureOurs = () => {
 			if (target.kind === 'file') rmSync(fileTarget, {force: true});
-			dropCaches();
+			settle();
 			const args = ['flash', image.path, '--device', target.path, '--yes', '--allow-non-removable'];
 			// A disk keeps its old contents in skipped blocks, so sparse writing to it is asked for explicitly.
 			if (target.kind === 'loop device' && image.data < 1) args.push('--sparse');
 			ours = Math.min(ours, time(() => run(process.execPath, [cli, ...args])));
+		};
+		// Alternate the order so that neither side always runs after the other's writes.
+		for (let index = 0; index < runs; index++) {
+			if (index % 2 === 0) {
+				measureBaseline();
+				measureOurs();
+			} else {
+				measureOurs();
+				measureBaseline();
+			}
 		}
 		rows.push({image: image.name, target: target.kind, baseline, ours, ratio: ours / baseline, goal: image.goal});
 	}

@@ -18,7 +18,7 @@ import {formatDuration, formatProgress, plainUi, verdictLines, type FlashUi} fro
 import {describeDisk, formatSize, type Disk} from '../flash/lsblk.js';
 import {explain, judge, type Verdict} from '../flash/policy.js';
 import {dropCache, verifyTarget, type CacheDrop} from '../flash/verifier.js';
-import {blockHash, CHUNK, FlashInterrupted, FlashIoError, syncTarget, writeImage, type Progress, type WriteResult} from '../flash/writer.js';
+import {blockHash, CHUNK, dataRuns, FlashInterrupted, FlashIoError, syncTarget, writeImage, type Progress, type WriteResult} from '../flash/writer.js';
 import {readRecord, recordPath, type ImageRecord} from '../images/usb-image.js';
 import {bootTest} from '../images/usb/boot-test.js';
 import {PC_CHECKLIST} from '../images/usb/provenance.js';
@@ -90,7 +90,8 @@ export async function run(context: CommandContext): Promise<number> {
 		imageSize = statSync(imagePath).size;
 		if (imageSize === 0) throw new UserError(`the image ${imageArgument} is empty`, {exitCode: ExitCode.refused});
 	}
-	const facts = {imageSize, imagePath, workspace: resolvePath(context.workspace), swapDevices: swapDevices(), allowNonRemovable};
+	// A recorded lsblk document comes from another machine: only its own "[SWAP]" entries count there.
+	const facts = {imageSize, imagePath, workspace: resolvePath(context.workspace), swapDevices: lsblkJson ? [] : swapDevices(), allowNonRemovable};
 
 	if (flag(context, 'list')) {
 		const verdicts = judge(await listDisks(lsblkJson), facts);
@@ -273,7 +274,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 	try {
 		let result: WriteResult;
 		if (verifyOnly) {
-			result = await hashImage(source, imageSize, controller.signal, (progress) => ui.progress({...progress, phase: 'verify'}));
+			result = await hashImage(source, imageSize, controller.signal, (progress) => ui.progress({...progress, phase: 'verify'}), sparse);
 		} else {
 			target = await openConfirmedDisk(confirmed, argv, rerunArguments(context, disk.path));
 			say(`identity checked right before writing: ${describeDisk(disk)}${disk.serial ? `, serial ${disk.serial}` : ''}`);
@@ -312,18 +313,27 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 	}
 }
 
-async function hashImage(source: FileHandle, size: number, signal: AbortSignal, onProgress: (progress: Progress) => void): Promise<WriteResult> {
-	// Verify-only: the per-block hashes come from the image alone.
+async function hashImage(source: FileHandle, size: number, signal: AbortSignal, onProgress: (progress: Progress) => void, sparse = false): Promise<WriteResult> {
+	// Verify-only: the per-block hashes come from the image alone (and, for --sparse, the zero blocks to skip).
 	const chunkHashes: string[] = [];
+	const skipped: Array<[number, number]> = [];
 	const buffer = Buffer.allocUnsafe(CHUNK);
 	const started = performance.now();
 	for (let offset = 0; offset < size; offset += CHUNK) {
 		if (signal.aborted) throw new FlashInterrupted('verify', offset);
 		const {bytesRead} = await source.read(buffer, 0, Math.min(CHUNK, size - offset), offset);
-		chunkHashes.push(blockHash(buffer.subarray(0, bytesRead)));
+		const block = buffer.subarray(0, bytesRead);
+		chunkHashes.push(blockHash(block));
+		if (sparse) {
+			let cursor = 0;
+			for (const [start, end] of [...dataRuns(block), [bytesRead, bytesRead] as [number, number]]) {
+				if (start > cursor) skipped.push([offset + cursor, offset + start]);
+				cursor = end;
+			}
+		}
 	}
 	onProgress({phase: 'verify', done: 0, total: size, bytesPerSecond: 0, etaSeconds: undefined, elapsedSeconds: 0});
-	return {size, chunkHashes, skipped: [], written: 0, syncedUpTo: 0, seconds: (performance.now() - started) / 1000};
+	return {size, chunkHashes, skipped, written: 0, syncedUpTo: 0, seconds: (performance.now() - started) / 1000};
 }
 
 async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path: string, fresh: boolean): Promise<number> {
@@ -388,7 +398,16 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 			if (!drop.ok) say(`warning: could not drop the cached pages of ${target} (${drop.detail}): the verify may read from memory`);
 			const reader = await open(target, 'r');
 			try {
-				await verifyTarget({target: reader, source, size: plan.imageSize, chunkHashes: result.chunkHashes, signal: controller.signal, onProgress: (progress) => ui.progress(progress)});
+				// Blocks skipped in a new file are holes: zeros by construction, with nothing on the medium to read.
+				await verifyTarget({
+					target: reader,
+					source,
+					size: plan.imageSize,
+					chunkHashes: result.chunkHashes,
+					ignore: result.skipped,
+					signal: controller.signal,
+					onProgress: (progress) => ui.progress(progress),
+				});
 			} finally {
 				await reader.close();
 			}
@@ -451,7 +470,7 @@ async function finish(
 		}
 		ui.message(
 			verified
-				? `verified: read back ${done.drop?.ok ? `after dropping cached pages (${done.drop.method})` : 'WITHOUT dropping cached pages'}; every block matches the image`
+				? `verified: read back ${done.drop?.ok ? `after dropping cached pages (${done.drop.method})` : 'WITHOUT dropping cached pages'}; every ${skipped > 0 && !done.verifyOnly ? 'written ' : ''}block matches the image${skipped > 0 && !done.verifyOnly ? ` (the ${formatSize(skipped)} of skipped zero blocks ${done.kind === 'file' ? 'are holes in the new file' : 'were not written, so not compared'})` : ''}`
 				: 'NOT verified (--no-verify)',
 		);
 		if (!done.verifyOnly && done.kind === 'block') {

@@ -106,7 +106,7 @@ const flashCommands: CommandSpec[] = [
 			timeout: {type: 'string', valueName: 'SECONDS', description: 'Seconds GRUB waits before booting the first entry (default: 5)'},
 			'boot-test': {
 				type: 'string',
-				valueName: 'bios|uefi|both|none',
+				valueName: 'FIRMWARE',
 				values: ['bios', 'uefi', 'both', 'none'],
 				description: 'Boot test in QEMU before the image is offered for flashing (default: both when OVMF is installed, else bios)',
 			},

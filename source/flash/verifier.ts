@@ -45,7 +45,10 @@ export type VerifyOptions = {
 	source: FileHandle;
 	size: number;
 	chunkHashes: string[];
-	/** Ranges the writer skipped on a target whose old contents stay there: not compared. */
+	/**
+	 * Ranges the writer skipped: on a disk written with --sparse they keep old contents, on a new file they are
+	 * holes (zeros by construction, nothing on the medium to read back). They are not compared.
+	 */
 	ignore?: Array<[number, number]>;
 	signal?: AbortSignal | undefined;
 	onProgress?: ((progress: Progress) => void) | undefined;
@@ -83,7 +86,15 @@ export async function verifyTarget(options: VerifyOptions): Promise<{seconds: nu
 	const meter = new RateMeter('verify', size);
 	const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
 	const chunks = Math.ceil(size / CHUNK);
-	const readChunk = (index: number) => readAt(target, buffers[index % 2]!, index * CHUNK, Math.min(CHUNK, size - index * CHUNK));
+	const ignore = options.ignore ?? [];
+	/** True when the whole block lies in one ignored range: it is not read at all. */
+	const ignored = (index: number) => {
+		const start = index * CHUNK;
+		const end = Math.min(start + CHUNK, size);
+		return ignore.some(([from, to]) => from <= start && to >= end);
+	};
+	const readChunk = (index: number) =>
+		ignored(index) ? Promise.resolve(Buffer.alloc(0)) : readAt(target, buffers[index % 2]!, index * CHUNK, Math.min(CHUNK, size - index * CHUNK));
 	let next = chunks > 0 ? readChunk(0) : undefined;
 	options.onProgress?.(meter.sample(0));
 	for (let index = 0; index < chunks; index++) {
@@ -93,6 +104,10 @@ export async function verifyTarget(options: VerifyOptions): Promise<{seconds: nu
 		next = index + 1 < chunks ? readChunk(index + 1) : undefined;
 		next?.catch(() => undefined);
 		const expectedLength = Math.min(CHUNK, size - offset);
+		if (ignored(index)) {
+			options.onProgress?.(meter.sample(offset + expectedLength));
+			continue;
+		}
 		if (buffer.length < expectedLength) {
 			throw new FlashIoError(`verify failed: the target ends at byte ${offset + buffer.length}, before the image's end (${size})`, {
 				code: undefined,

@@ -241,3 +241,23 @@ test('mounted filesystems are unmounted only with consent, and a mounted disk ca
 		spawnSync('umount', [mountpoint]);
 	}
 });
+
+test('--sparse on a disk writes only the data blocks, keeps the old contents elsewhere and verifies the written ones', () => {
+	const device = loop('sparse-disk.loop', 16 << 20);
+	writeFileSync(device.backing, Buffer.alloc(16 << 20, 0xff));
+	const sparseImage = join(dir, 'sparse-small.img');
+	const data = Buffer.alloc(12 << 20);
+	data.fill(0x42, 1 << 20, 2 << 20);
+	data.fill(0x43, 9 << 20, (9 << 20) + 100);
+	writeFileSync(sparseImage, data);
+	const result = runCli(['flash', sparseImage, '--device', device.path, '--yes', '--allow-non-removable', '--sparse', '--json']);
+	assert.equal(result.status, 0, result.stderr);
+	const report = JSON.parse(result.stdout.trim());
+	assert.equal(report.verified, true);
+	assert.equal(report.written, (1 << 20) + (64 << 10));
+	const after = readFileSync(device.backing);
+	assert.equal(after[(1 << 20) + 5], 0x42);
+	assert.equal(after[(9 << 20) + 99], 0x43);
+	assert.equal(after[0], 0xff, 'a skipped block keeps its old contents');
+	assert.equal(after[(12 << 20) + 1], 0xff, 'bytes after the image are untouched');
+});
