@@ -210,8 +210,6 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 					offset: offset + buffer.length,
 				});
 			}
-			// Hash this chunk before the next read reuses the other buffer.
-			chunkHashes.push(blockHash(buffer));
 			const runs: Array<[number, number]> = sparse ? dataRuns(buffer) : [[0, buffer.length]];
 			const pendingWrites = (async () => {
 				let cursor = 0;
@@ -224,9 +222,11 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 				}
 				if (cursor < buffer.length) skipped.push([offset + cursor, offset + buffer.length]);
 			})();
-			// Read the next chunk while this one is written: the two buffers alternate.
+			// Read the next chunk into the other buffer while this one is written, and hash this one meanwhile
+			// (the write only reads the buffer too).
 			next = index + 1 < chunks ? readChunk(index + 1) : undefined;
 			next?.catch(() => undefined);
+			chunkHashes.push(blockHash(buffer));
 			await pendingWrites;
 			if (sinceSync >= syncEvery) {
 				// Sync in the background while the next blocks are written; at most one sync is in flight, and a

@@ -1,7 +1,7 @@
 // flash in a real terminal (tmux): pick the disk in the Ink picker, confirm by typing its path, watch progress.
 import assert from 'node:assert/strict';
 import {execFileSync, spawnSync} from 'node:child_process';
-import {statSync} from 'node:fs';
+import {statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, test} from 'node:test';
 import {cleanup, cli, loopDevice, scratch, stickImage, type Loop} from './helpers.js';
@@ -71,4 +71,40 @@ test('interactive flash in a terminal: pick, type the path, progress, verified',
 	assert.match(done, /verify +20\.\d MB \/ 20\.\d MB +100%/);
 	assert.match(done, /verified: read back after dropping cached pages/);
 	assert.equal(spawnSync('cmp', ['-n', String(statSync(image).size), image, device.path]).status, 0);
+});
+
+test('Ctrl-C in the terminal during the write stops cleanly and says the stick is unusable', async () => {
+	const big = join(dir, 'big.img');
+	const block = Buffer.alloc(1 << 20);
+	for (let index = 0; index < block.length; index++) block[index] = (index * 13 + 1) & 0xff;
+	writeFileSync(big, Buffer.concat(Array.from({length: 512}, () => block)));
+	const target = loopDevice(join(dir, 'tmux-interrupt.loop'), 520 << 20);
+	try {
+		const command = [
+			'env -u CI -u CONTINUOUS_INTEGRATION -u BUILD_NUMBER -u RUN_ID TERM=xterm-256color',
+			`${process.execPath} ${cli} flash ${big} --device ${target.path} --allow-non-removable --workspace ${dir}`,
+			'; echo EXIT=$?; sleep 60',
+		].join(' ');
+		tmux('new-session', '-d', '-s', 'interrupt', '-x', '160', '-y', '50', command);
+		const pane = () => tmux('capture-pane', '-p', '-J', '-S', '-300', '-t', 'interrupt');
+		const wait = async (pattern: RegExp) => {
+			const started = Date.now();
+			while (!pattern.test(pane())) {
+				if (Date.now() - started > 30_000) throw new Error(`timed out waiting for ${pattern}:\n${pane()}`);
+				await new Promise((resolve) => setTimeout(resolve, 50));
+			}
+			return pane();
+		};
+		await wait(/and press Enter to confirm/);
+		tmux('send-keys', '-t', 'interrupt', '-l', target.path);
+		tmux('send-keys', '-t', 'interrupt', 'Enter');
+		await wait(/^write /m);
+		tmux('send-keys', '-t', 'interrupt', 'C-c');
+		const done = await wait(/EXIT=\d+/);
+		assert.match(done, /EXIT=130/, done);
+		assert.match(done, /stopped during write at byte \d+ of 536870912: the stick is now unusable \(partly written\): flash it again before use/);
+	} finally {
+		spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'interrupt']);
+		target.detach();
+	}
 });
