@@ -108,3 +108,40 @@ test('Ctrl-C in the terminal during the write stops cleanly and says the stick i
 		target.detach();
 	}
 });
+
+test('--plain on a terminal asks with numbered choices and a typed path', async () => {
+	const image = stickImage(dir);
+	const target = loopDevice(join(dir, 'tmux-plain.loop'), 64 << 20);
+	try {
+		const command = [
+			'env -u CI -u CONTINUOUS_INTEGRATION -u BUILD_NUMBER -u RUN_ID TERM=xterm-256color',
+			`${process.execPath} ${cli} flash ${image} --plain --allow-non-removable --workspace ${dir}`,
+			'; echo EXIT=$?; sleep 60',
+		].join(' ');
+		tmux('new-session', '-d', '-s', 'plain', '-x', '200', '-y', '80', command);
+		const pane = () => tmux('capture-pane', '-p', '-J', '-S', '-300', '-t', 'plain');
+		const wait = async (pattern: RegExp) => {
+			const started = Date.now();
+			while (!pattern.test(pane())) {
+				if (Date.now() - started > 30_000) throw new Error(`timed out waiting for ${pattern}:\n${pane()}`);
+				await new Promise((resolve) => setTimeout(resolve, 100));
+			}
+			return pane();
+		};
+		const question = await wait(/Write to which disk\?/);
+		const choice = new RegExp(`^ {2}(\\d+)\\) ${target.path} `, 'm').exec(question)?.[1];
+		assert.ok(choice, question);
+		tmux('send-keys', '-t', 'plain', '-l', choice);
+		tmux('send-keys', '-t', 'plain', 'Enter');
+		await wait(/Type the device path/);
+		assert.match(pane(), new RegExp(`About to ERASE ${target.path} 67\\.1 MB loop device`));
+		tmux('send-keys', '-t', 'plain', '-l', target.path);
+		tmux('send-keys', '-t', 'plain', 'Enter');
+		const done = await wait(/EXIT=\d+/);
+		assert.match(done, /EXIT=0/, done);
+		assert.match(done, /verified: read back after dropping cached pages/);
+	} finally {
+		spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'plain']);
+		target.detach();
+	}
+});
