@@ -2,7 +2,7 @@
 // here (readline on stderr); the Ink version lives in source/ui/flash/ and is loaded only on an interactive terminal.
 import {createInterface} from 'node:readline/promises';
 import {describeDisk, formatSize} from './lsblk.js';
-import {explain, type Verdict} from './policy.js';
+import {reasons, type Verdict} from './policy.js';
 import type {Progress} from './writer.js';
 
 export type FlashUi = {
@@ -30,7 +30,7 @@ export function formatProgress(progress: Progress): string {
 }
 
 export function verdictLines(verdicts: Verdict[]): string[] {
-	return verdicts.map((verdict) => `${verdict.offered ? 'offered    ' : 'not offered'}  ${describeDisk(verdict.disk)}${explain(verdict) ? `  - ${explain(verdict)}` : ''}`);
+	return verdicts.map((verdict) => `${verdict.offered ? 'offered    ' : 'not offered'}  ${describeDisk(verdict.disk)}${reasons(verdict) ? `  (${reasons(verdict)})` : ''}`);
 }
 
 export function plainUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStream}, options: {canAsk: boolean}): FlashUi {

@@ -81,10 +81,11 @@ export function judge(disks: Disk[], facts: PolicyFacts = {}): Verdict[] {
 		const nodes = [disk.path, ...disk.partitions.map((part) => part.path)];
 
 		if (disk.type !== 'disk' && disk.type !== 'loop') {
-			refusals.push({code: 'not-a-disk', message: `${disk.type === 'rom' ? 'an optical drive' : `a ${disk.type} device`}, not a disk`});
+			refusals.push({code: 'not-a-disk', message: `is ${disk.type === 'rom' ? 'an optical drive' : `a ${disk.type} device`}, not a disk`});
 		}
 		if (/^(zram|ram|nbd)\d/.test(disk.name)) {
-			refusals.push({code: 'virtual', message: `a virtual ${disk.name.replace(/\d+$/, '')} device in memory or on the network`});
+			const kind = disk.name.replace(/\d+$/, '');
+			refusals.push({code: 'virtual', message: `is a virtual ${kind} device ${kind === 'nbd' ? 'on the network' : 'in memory'}, not a stick`});
 		}
 		const system = mounts.filter((each) => SYSTEM_MOUNTS.includes(each.mountpoint));
 		if (system.length > 0) {
@@ -135,10 +136,14 @@ export function judge(disks: Disk[], facts: PolicyFacts = {}): Verdict[] {
 	});
 }
 
-/** One line per verdict reason, for plain output. */
+/** Why a disk is refused (or, when offered, what to note about it), as one sentence; empty when nothing to say. */
+export function reasons(verdict: Verdict): string {
+	const list = verdict.offered ? verdict.warnings : verdict.refusals;
+	return list.length === 0 ? '' : `it ${list.map((each) => each.message).join('; it ')}`;
+}
+
+/** The reasons with a "not offered:" or "note:" label. */
 export function explain(verdict: Verdict): string {
-	const reasons = verdict.offered
-		? verdict.warnings.map((each) => `note: ${each.message}`)
-		: verdict.refusals.map((each) => `not offered: ${each.message}`);
-	return reasons.join('; ');
+	const text = reasons(verdict);
+	return text ? `${verdict.offered ? 'note' : 'not offered'}: ${text}` : '';
 }

@@ -33,9 +33,9 @@ test('the picker offers only allowed disks and shows the others with the reason'
 			'Choose the disk to write (↑/↓, Enter; q to cancel)',
 			'❯ /dev/sdb 30.8 GB SanDisk Ultra (usb)',
 			'  /dev/sda 64.2 GB Samsung Flash Drive FIT (usb)',
-			'    not offered: holds the running system (/boot/efi on /dev/sda1, / on /dev/sda2)',
+			'    not offered: it holds the running system (/boot/efi on /dev/sda1, / on /dev/sda2)',
 			'  /dev/nvme0n1 256 GB WDC PC SN530 SDBPNPZ-256G-1014 (nvme)',
-			'    not offered: is not removable (an internal disk); --allow-non-removable offers it',
+			'    not offered: it is not removable (an internal disk); --allow-non-removable offers it',
 		].join('\n'),
 	);
 	await press(view.stdin, '\u001B[B', '\r');
