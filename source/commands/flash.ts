@@ -387,7 +387,17 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 			}
 			// The file was just created or truncated, so skipped blocks read as zeros: sparse writing is exact.
 			await handle.truncate(plan.imageSize).catch(() => undefined);
-			result = await writeImage({source, target: handle, size: plan.imageSize, sparse: true, signal: controller.signal, onProgress: (progress) => ui.progress(progress)});
+			// No intermediate syncs for a file: a local disk keeps up, and each sync of a growing file also commits
+			// filesystem metadata. (A stick gets them so that the write progress follows the stick, not the cache.)
+			result = await writeImage({
+				source,
+				target: handle,
+				size: plan.imageSize,
+				sparse: true,
+				syncEvery: Number.POSITIVE_INFINITY,
+				signal: controller.signal,
+				onProgress: (progress) => ui.progress(progress),
+			});
 			await syncTarget(handle, result.syncedUpTo, plan.imageSize, (progress) => ui.progress(progress));
 			await handle.close();
 			handle = undefined;
