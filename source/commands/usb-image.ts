@@ -1,0 +1,106 @@
+// `sel4-llm usb-image`: build the bootable stick image from the x86_64 build, then boot-test it in QEMU.
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {ExitCode, UserError} from '../errors.js';
+import {formatSize} from '../flash/lsblk.js';
+import {bootTest, ovmfFiles, type Firmware} from '../images/usb/boot-test.js';
+import {normalisePort} from '../images/usb/grub-config.js';
+import {PC_CHECKLIST} from '../images/usb/provenance.js';
+import {buildUsbImage, findInputs, writeRecord} from '../images/usb-image.js';
+import {packageDir, type CommandContext} from './context.js';
+
+function option(context: CommandContext, name: string): string | undefined {
+	const value = context.options[name];
+	return typeof value === 'string' ? value : undefined;
+}
+
+export function defaultImagePath(workspace: string, app: string): string {
+	return join(workspace, 'usb', `sel4-llm-x86_64-${app}.img`);
+}
+
+export async function run(context: CommandContext): Promise<number> {
+	const say = (line: string) => {
+		if (context.mode !== 'json') context.io.stderr.write(`${line}\n`);
+	};
+	const app = option(context, 'app') ?? 'llm_vm';
+	if (!/^[a-z][a-z0-9_]*$/.test(app)) {
+		throw new UserError(`--app must be a CAmkES app name such as minimal_64 (got "${app}")`);
+	}
+	const consolePort = normalisePort(option(context, 'console-port') ?? '0x3f8');
+	if (!consolePort) {
+		throw new UserError(`--console-port must be an I/O port in hex such as 0x3f8 (COM1) or 0x2f8 (COM2) (got "${option(context, 'console-port')}")`);
+	}
+	const timeoutText = option(context, 'timeout') ?? '5';
+	if (!/^\d{1,3}$/.test(timeoutText)) throw new UserError(`--timeout must be whole seconds from 0 to 999 (got "${timeoutText}")`);
+	const bootTimeoutText = option(context, 'boot-timeout') ?? '120';
+	if (!/^\d{1,4}$/.test(bootTimeoutText) || Number(bootTimeoutText) < 1) {
+		throw new UserError(`--boot-timeout must be whole seconds from 1 to 9999 (got "${bootTimeoutText}")`);
+	}
+	const ovmf = ovmfFiles();
+	const bootChoice = option(context, 'boot-test') ?? (ovmf ? 'both' : 'bios');
+	const firmwares: Firmware[] = bootChoice === 'none' ? [] : bootChoice === 'both' ? ['bios', 'uefi'] : [bootChoice as Firmware];
+	if (firmwares.includes('uefi') && !ovmf) {
+		throw new UserError('--boot-test uefi needs OVMF, the UEFI firmware for QEMU', {
+			nextSteps: ['sudo apt-get install -y --no-install-recommends ovmf', 'or use --boot-test bios'],
+			exitCode: ExitCode.refused,
+		});
+	}
+
+	const inputs = findInputs({
+		kernel: option(context, 'kernel'),
+		rootserver: option(context, 'rootserver'),
+		buildDir: option(context, 'build-dir'),
+		workspace: context.workspace,
+		app,
+	});
+	const output = option(context, 'output') ?? defaultImagePath(context.workspace, app);
+	const version = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {version: string}).version;
+	say(`kernel:     ${inputs.kernel}`);
+	say(`rootserver: ${inputs.rootserver}`);
+	say('building the image with grub-mkrescue (GRUB for BIOS and UEFI, serial console) ...');
+	const {record} = await buildUsbImage({
+		inputs,
+		output,
+		app,
+		consolePort,
+		timeout: Number(timeoutText),
+		lockFile: option(context, 'lock'),
+		version,
+	});
+	say(`image:      ${record.image.path} (${formatSize(record.image.size)}, sha256 ${record.image.sha256.slice(0, 16)}...)`);
+
+	let failed = false;
+	for (const firmware of firmwares) {
+		say(`boot test (${firmware.toUpperCase()}): booting the image in QEMU as a USB stick, watching the serial console ...`);
+		const result = await bootTest(record.image.path, {firmware, timeoutMs: Number(bootTimeoutText) * 1000, logFile: `${record.image.path}.boot-${firmware}.log`});
+		record.bootTests.push(result);
+		writeRecord(record);
+		if (result.ok) {
+			say(`  ok in ${result.seconds.toFixed(1)} s: GRUB menu, then "${result.kernelLines[0]}"`);
+		} else {
+			failed = true;
+			say(`  FAILED: ${result.problem} (serial log: ${result.log})`);
+		}
+	}
+	if (firmwares.length === 0) say('boot test skipped (--boot-test none): the image is not proven to boot');
+
+	if (context.mode === 'json') {
+		context.io.stdout.write(`${JSON.stringify({ok: !failed, ...record})}\n`);
+	} else {
+		say('');
+		say(`provenance and the PC checklist are on the stick in /sel4-llm/ and in ${record.image.path}.json`);
+		if (!failed) {
+			say('');
+			say(PC_CHECKLIST.trimEnd());
+			say('');
+			say(`next: sel4-llm flash ${record.image.path}`);
+		}
+	}
+	if (failed) {
+		throw new UserError('the image did not boot in QEMU, so it is not offered for flashing', {
+			hint: 'the serial logs named above show how far it got',
+			exitCode: ExitCode.failed,
+		});
+	}
+	return ExitCode.ok;
+}

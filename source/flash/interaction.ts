@@ -1,0 +1,80 @@
+// How flash talks to a person: choose a disk, confirm by typing its path, show progress. Plain terminal version
+// here (readline on stderr); the Ink version lives in source/ui/flash/ and is loaded only on an interactive terminal.
+import {createInterface} from 'node:readline/promises';
+import {describeDisk, formatSize} from './lsblk.js';
+import {reasons, type Verdict} from './policy.js';
+import type {Progress} from './writer.js';
+
+export type FlashUi = {
+	/** Pick one of the offered disks; undefined when the person cancels. */
+	pick(verdicts: Verdict[], imageSize: number): Promise<Verdict | undefined>;
+	/** The person types the device path to confirm; false when cancelled or mistyped. */
+	confirm(verdict: Verdict, imageSize: number, notes: string[]): Promise<boolean>;
+	progress(progress: Progress): void;
+	message(line: string): void;
+	close(): Promise<void>;
+};
+
+export function formatDuration(seconds: number | undefined): string {
+	if (seconds === undefined || !Number.isFinite(seconds)) return '--';
+	const whole = Math.max(0, Math.round(seconds));
+	return whole >= 60 ? `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
+}
+
+export function formatProgress(progress: Progress): string {
+	if (progress.phase === 'sync') {
+		return `sync    ${progress.done >= progress.total ? 'done' : 'flushing the written data to the device'} (${formatDuration(progress.elapsedSeconds)})`;
+	}
+	const percent = progress.total > 0 ? Math.floor((100 * progress.done) / progress.total) : 100;
+	return `${progress.phase.padEnd(7)} ${formatSize(progress.done).padStart(8)} / ${formatSize(progress.total)}  ${String(percent).padStart(3)}%  ${formatSize(progress.bytesPerSecond)}/s  ETA ${formatDuration(progress.etaSeconds)}`;
+}
+
+export function verdictLines(verdicts: Verdict[]): string[] {
+	return verdicts.map((verdict) => `${verdict.offered ? 'offered    ' : 'not offered'}  ${describeDisk(verdict.disk)}${reasons(verdict) ? `  (${reasons(verdict)})` : ''}`);
+}
+
+export function plainUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStream}, options: {canAsk: boolean}): FlashUi {
+	let lastLine = 0;
+	let lastPhase = '';
+	const ask = async (question: string) => {
+		const readline = createInterface({input: io.stdin, output: io.stderr, terminal: Boolean(io.stdin.isTTY)});
+		try {
+			return (await readline.question(question)).trim();
+		} finally {
+			readline.close();
+		}
+	};
+	return {
+		async pick(verdicts) {
+			const offered = verdicts.filter((verdict) => verdict.offered);
+			for (const line of verdictLines(verdicts)) io.stderr.write(`  ${line}\n`);
+			if (!options.canAsk || offered.length === 0) return undefined;
+			offered.forEach((verdict, index) => io.stderr.write(`  ${index + 1}) ${describeDisk(verdict.disk)}\n`));
+			const answer = await ask(`Write to which disk? [1-${offered.length}, empty to cancel] `);
+			const index = Number(answer) - 1;
+			return Number.isInteger(index) ? offered[index] : undefined;
+		},
+		async confirm(verdict, imageSize, notes) {
+			io.stderr.write(`\nAbout to ERASE ${describeDisk(verdict.disk)} and write ${formatSize(imageSize)}.\n`);
+			if (verdict.disk.serial) io.stderr.write(`  serial ${verdict.disk.serial}\n`);
+			for (const warning of verdict.warnings) io.stderr.write(`  note: ${warning.message}\n`);
+			for (const note of notes) io.stderr.write(`  ${note}\n`);
+			if (!options.canAsk) return false;
+			const answer = await ask(`Type the device path (${verdict.disk.path}) to confirm, anything else cancels: `);
+			return answer === verdict.disk.path;
+		},
+		progress(progress) {
+			const now = Date.now();
+			const finished = progress.done >= progress.total;
+			if (progress.phase !== lastPhase || finished || now - lastLine >= 2000) {
+				lastLine = now;
+				lastPhase = progress.phase;
+				io.stderr.write(`${formatProgress(progress)}\n`);
+			}
+		},
+		message(line) {
+			io.stderr.write(`${line}\n`);
+		},
+		async close() {},
+	};
+}

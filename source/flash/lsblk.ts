@@ -1,0 +1,149 @@
+// Parses `lsblk -J -O -b` into disks. Pure: takes the JSON text, returns plain data.
+// Accepts the shapes of older util-linux releases too (strings for numbers and booleans, `mountpoint` only).
+import {UserError, ExitCode} from '../errors.js';
+
+export type Partition = {
+	path: string;
+	name: string;
+	type: string;
+	size: number;
+	fstype: string | null;
+	label: string | null;
+	/** Mount points of this node (including "[SWAP]" for active swap). */
+	mountpoints: string[];
+	majMin: string | null;
+};
+
+export type Disk = {
+	path: string;
+	name: string;
+	/** lsblk's TYPE: disk, loop, rom, ... */
+	type: string;
+	size: number;
+	removable: boolean;
+	hotplug: boolean;
+	readOnly: boolean;
+	transport: string | null;
+	vendor: string | null;
+	model: string | null;
+	serial: string | null;
+	majMin: string | null;
+	/** Mount points of the disk node itself. */
+	mountpoints: string[];
+	/** Every descendant (partitions, LVM volumes, crypt mappings), flattened. */
+	partitions: Partition[];
+};
+
+type Raw = Record<string, unknown>;
+
+function text(value: unknown): string | null {
+	if (value === null || value === undefined) return null;
+	const result = String(value).trim();
+	return result === '' ? null : result;
+}
+
+function bool(value: unknown): boolean {
+	if (typeof value === 'boolean') return value;
+	if (typeof value === 'number') return value !== 0;
+	if (typeof value === 'string') return value === '1' || value.toLowerCase() === 'true';
+	return false;
+}
+
+function number(value: unknown): number {
+	if (typeof value === 'number' && Number.isFinite(value)) return value;
+	if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value.trim());
+	return 0;
+}
+
+function mountpoints(raw: Raw): string[] {
+	const list = Array.isArray(raw.mountpoints) ? raw.mountpoints : [raw.mountpoint];
+	return list.map((each) => text(each)).filter((each): each is string => each !== null);
+}
+
+function pathOf(raw: Raw): string {
+	const path = text(raw.path);
+	if (path) return path;
+	const name = text(raw.name) ?? text(raw.kname) ?? '?';
+	return name.startsWith('/') ? name : `/dev/${name}`;
+}
+
+function partitions(raw: Raw): Partition[] {
+	const children = Array.isArray(raw.children) ? (raw.children as Raw[]) : [];
+	return children.flatMap((child) => [
+		{
+			path: pathOf(child),
+			name: text(child.name) ?? pathOf(child),
+			type: text(child.type) ?? 'part',
+			size: number(child.size),
+			fstype: text(child.fstype),
+			label: text(child.label),
+			mountpoints: mountpoints(child),
+			majMin: text(child['maj:min']),
+		},
+		...partitions(child),
+	]);
+}
+
+export function diskFromRaw(raw: Raw): Disk {
+	return {
+		path: pathOf(raw),
+		name: text(raw.name) ?? pathOf(raw),
+		type: text(raw.type) ?? 'disk',
+		size: number(raw.size),
+		removable: bool(raw.rm),
+		hotplug: bool(raw.hotplug),
+		readOnly: bool(raw.ro),
+		transport: text(raw.tran),
+		vendor: text(raw.vendor),
+		model: text(raw.model),
+		serial: text(raw.serial),
+		majMin: text(raw['maj:min']),
+		mountpoints: mountpoints(raw),
+		partitions: partitions(raw),
+	};
+}
+
+/** Parses an lsblk JSON document; `source` names it in errors. */
+export function parseLsblk(json: string, source = 'lsblk output'): Disk[] {
+	let document: unknown;
+	try {
+		document = JSON.parse(json);
+	} catch (error) {
+		throw new UserError(`${source} is not JSON: ${(error as Error).message}`, {
+			hint: 'record it with: lsblk -J -O -b > lsblk.json',
+			exitCode: ExitCode.invalidInput,
+		});
+	}
+	const devices = (document as {blockdevices?: unknown})?.blockdevices;
+	if (!Array.isArray(devices)) {
+		throw new UserError(`${source} has no "blockdevices" list`, {
+			hint: 'record it with: lsblk -J -O -b > lsblk.json',
+			exitCode: ExitCode.invalidInput,
+		});
+	}
+	return devices.filter((each): each is Raw => typeof each === 'object' && each !== null).map((each) => diskFromRaw(each));
+}
+
+/** Every mount point of a disk and its descendants. */
+export function allMountpoints(disk: Disk): Array<{path: string; mountpoint: string}> {
+	return [
+		...disk.mountpoints.map((mountpoint) => ({path: disk.path, mountpoint})),
+		...disk.partitions.flatMap((part) => part.mountpoints.map((mountpoint) => ({path: part.path, mountpoint}))),
+	];
+}
+
+export function describeDisk(disk: Disk): string {
+	const name = [disk.vendor, disk.model].filter(Boolean).join(' ') || (disk.type === 'loop' ? 'loop device' : 'unknown model');
+	return `${disk.path} ${formatSize(disk.size)} ${name}${disk.transport ? ` (${disk.transport})` : ''}`;
+}
+
+export function formatSize(bytes: number): string {
+	const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+	let value = bytes;
+	let unit = 0;
+	while (value >= 1000 && unit < units.length - 1) {
+		value /= 1000;
+		unit++;
+	}
+	return `${unit === 0 ? value : value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+}

@@ -1,0 +1,149 @@
+// Which disks may be written: a pure function of the lsblk disks and a few facts about the host.
+import {allMountpoints, formatSize, type Disk} from './lsblk.js';
+
+export type RefusalCode =
+	| 'system'
+	| 'swap'
+	| 'workspace'
+	| 'image'
+	| 'read-only'
+	| 'no-medium'
+	| 'too-small'
+	| 'not-a-disk'
+	| 'virtual'
+	| 'non-removable';
+
+export type WarningCode = 'large' | 'mounted' | 'usb-non-removable' | 'non-removable-allowed';
+
+export type Reason<Code> = {code: Code; message: string};
+
+export type Verdict = {
+	disk: Disk;
+	/** True when the disk may be chosen (possibly after unmounting, see `mounted`). */
+	offered: boolean;
+	refusals: Array<Reason<RefusalCode>>;
+	warnings: Array<Reason<WarningCode>>;
+	/** Mounted nodes of an offered disk: they are unmounted only with consent. */
+	mounted: Array<{path: string; mountpoint: string}>;
+};
+
+export type PolicyFacts = {
+	/** Size of the image to write, in bytes (undefined when only listing). */
+	imageSize?: number | undefined;
+	/** Absolute, resolved path of the image file. */
+	imagePath?: string | undefined;
+	/** Absolute, resolved path of the workspace. */
+	workspace?: string | undefined;
+	/** Swap devices from /proc/swaps (lsblk also marks them "[SWAP]"). */
+	swapDevices?: string[];
+	allowNonRemovable?: boolean;
+	/** Disks above this many bytes are flagged (default 128 GB). */
+	largeBytes?: number;
+};
+
+export const LARGE_BYTES = 128e9;
+
+/** Mount points that make a disk the system disk. */
+const SYSTEM_MOUNTS = ['/', '/boot', '/boot/efi', '/efi', '/usr', '/var', '/home'];
+
+/** The mount point among `mountpoints` that holds `path` (longest prefix), if any. */
+export function mountpointHolding(path: string, mountpoints: string[]): string | undefined {
+	let best: string | undefined;
+	for (const mountpoint of mountpoints) {
+		if (mountpoint.startsWith('[')) continue;
+		const inside = mountpoint === '/' || path === mountpoint || path.startsWith(`${mountpoint}/`);
+		if (inside && (best === undefined || mountpoint.length > best.length)) best = mountpoint;
+	}
+	return best;
+}
+
+/** True when the disk is plugged in by hand: removable media, a hotplug bus or a USB/MMC transport. */
+export function isRemovableKind(disk: Disk): boolean {
+	return disk.removable || disk.hotplug || disk.transport === 'usb' || disk.transport === 'mmc';
+}
+
+export function judge(disks: Disk[], facts: PolicyFacts = {}): Verdict[] {
+	const every = disks.flatMap((disk) => allMountpoints(disk).map((entry) => ({...entry, disk})));
+	const holder = (path: string | undefined) => {
+		if (!path) return undefined;
+		const mountpoint = mountpointHolding(path, every.map((each) => each.mountpoint));
+		return mountpoint === undefined ? undefined : every.find((each) => each.mountpoint === mountpoint);
+	};
+	const workspaceHolder = holder(facts.workspace);
+	const imageHolder = holder(facts.imagePath);
+	const swaps = new Set(facts.swapDevices ?? []);
+	const large = facts.largeBytes ?? LARGE_BYTES;
+
+	return disks.map((disk) => {
+		const refusals: Array<Reason<RefusalCode>> = [];
+		const warnings: Array<Reason<WarningCode>> = [];
+		const mounts = allMountpoints(disk);
+		const nodes = [disk.path, ...disk.partitions.map((part) => part.path)];
+
+		if (disk.type !== 'disk' && disk.type !== 'loop') {
+			refusals.push({code: 'not-a-disk', message: `is ${disk.type === 'rom' ? 'an optical drive' : `a ${disk.type} device`}, not a disk`});
+		}
+		if (/^(zram|ram|nbd)\d/.test(disk.name)) {
+			const kind = disk.name.replace(/\d+$/, '');
+			refusals.push({code: 'virtual', message: `is a virtual ${kind} device ${kind === 'nbd' ? 'on the network' : 'in memory'}, not a stick`});
+		}
+		const system = mounts.filter((each) => SYSTEM_MOUNTS.includes(each.mountpoint));
+		if (system.length > 0) {
+			refusals.push({
+				code: 'system',
+				message: `holds the running system (${system.map((each) => `${each.mountpoint} on ${each.path}`).join(', ')})`,
+			});
+		}
+		const swap = [...mounts.filter((each) => each.mountpoint === '[SWAP]').map((each) => each.path), ...nodes.filter((node) => swaps.has(node))];
+		if (swap.length > 0) {
+			refusals.push({code: 'swap', message: `holds active swap (${[...new Set(swap)].join(', ')})`});
+		}
+		if (facts.imagePath && (nodes.includes(facts.imagePath) || imageHolder?.disk === disk)) {
+			refusals.push({
+				code: 'image',
+				message: imageHolder ? `holds the image file (${facts.imagePath} on ${imageHolder.mountpoint})` : `is the image itself (${facts.imagePath})`,
+			});
+		}
+		if (workspaceHolder?.disk === disk) {
+			refusals.push({code: 'workspace', message: `holds the workspace (${facts.workspace} on ${workspaceHolder.mountpoint})`});
+		}
+		if (disk.readOnly) refusals.push({code: 'read-only', message: 'is read-only (write-protect switch on, or a read-only device)'});
+		if (disk.size === 0 && disk.type !== 'rom') {
+			refusals.push({code: 'no-medium', message: 'has no medium (an empty card reader slot?) or reports size 0'});
+		} else if (facts.imageSize !== undefined && disk.size < facts.imageSize) {
+			refusals.push({code: 'too-small', message: `is smaller (${formatSize(disk.size)}) than the image (${formatSize(facts.imageSize)})`});
+		}
+		if (!isRemovableKind(disk)) {
+			if (facts.allowNonRemovable) {
+				warnings.push({code: 'non-removable-allowed', message: 'is not removable: offered only because of --allow-non-removable'});
+			} else {
+				refusals.push({code: 'non-removable', message: 'is not removable (an internal disk); --allow-non-removable offers it'});
+			}
+		} else if (!disk.removable && disk.transport === 'usb') {
+			warnings.push({code: 'usb-non-removable', message: 'reports non-removable but is on USB (a USB SSD or enclosure)'});
+		}
+		if (disk.size > large) {
+			warnings.push({code: 'large', message: `is large (${formatSize(disk.size)}): make sure it is not a backup or data disk`});
+		}
+		const mounted = refusals.length === 0 ? mounts : [];
+		if (mounted.length > 0) {
+			warnings.push({
+				code: 'mounted',
+				message: `has mounted filesystems (${mounted.map((each) => `${each.path} on ${each.mountpoint}`).join(', ')}) that must be unmounted first`,
+			});
+		}
+		return {disk, offered: refusals.length === 0, refusals, warnings, mounted};
+	});
+}
+
+/** Why a disk is refused (or, when offered, what to note about it), as one sentence; empty when nothing to say. */
+export function reasons(verdict: Verdict): string {
+	const list = verdict.offered ? verdict.warnings : verdict.refusals;
+	return list.length === 0 ? '' : `it ${list.map((each) => each.message).join('; it ')}`;
+}
+
+/** The reasons with a "not offered:" or "note:" label. */
+export function explain(verdict: Verdict): string {
+	const text = reasons(verdict);
+	return text ? `${verdict.offered ? 'note' : 'not offered'}: ${text}` : '';
+}

@@ -1,0 +1,136 @@
+// Reads the target back and compares it with the image, block by block, without trusting the page cache.
+//
+// Why the read-back is honest: after the final sync, the target's cached pages are clean and are dropped
+// before reading. For a block device, `blockdev --flushbufs` (the BLKFLSBUF ioctl, which needs the root rights
+// that writing a disk needs anyway) writes back and invalidates the device's buffer cache. For a regular file,
+// `dd iflag=nocache count=0` asks the kernel (posix_fadvise POSIX_FADV_DONTNEED) to drop the file's clean
+// cached pages. Node cannot open with O_DIRECT here, so this is the way to make the verify read the medium.
+// Limits: a file on a network or FUSE filesystem may ignore the advice, and a disk's own write cache is
+// beyond any host software; both are reported when the drop fails, never hidden.
+import {spawn} from 'node:child_process';
+import type {FileHandle} from 'node:fs/promises';
+import {blockHash, CHUNK, FlashInterrupted, FlashIoError, RateMeter, type Progress} from './writer.js';
+
+export type CacheDrop = {ok: boolean; method: string; detail?: string};
+
+function runQuiet(command: string, args: string[]): Promise<{code: number; stderr: string}> {
+	return new Promise((resolve) => {
+		const child = spawn(command, args, {stdio: ['ignore', 'ignore', 'pipe']});
+		let stderr = '';
+		child.stderr.on('data', (chunk: Buffer) => {
+			stderr += chunk.toString();
+		});
+		child.on('error', (error) => resolve({code: 127, stderr: error.message}));
+		child.on('close', (code) => resolve({code: code ?? 1, stderr: stderr.trim()}));
+	});
+}
+
+/** Drops the target's cached pages so that the verify reads the medium. */
+export async function dropCache(path: string, kind: 'block' | 'file'): Promise<CacheDrop> {
+	if (kind === 'block') {
+		const result = await runQuiet('blockdev', ['--flushbufs', path]);
+		return result.code === 0
+			? {ok: true, method: 'blockdev --flushbufs (BLKFLSBUF)'}
+			: {ok: false, method: 'blockdev --flushbufs (BLKFLSBUF)', detail: result.stderr};
+	}
+	const result = await runQuiet('dd', [`if=${path}`, 'iflag=nocache', 'count=0', 'status=none']);
+	return result.code === 0
+		? {ok: true, method: 'posix_fadvise DONTNEED (dd iflag=nocache)'}
+		: {ok: false, method: 'posix_fadvise DONTNEED (dd iflag=nocache)', detail: result.stderr};
+}
+
+export type VerifyOptions = {
+	target: FileHandle;
+	/** Re-read to find the exact offset of a difference. */
+	source: FileHandle;
+	size: number;
+	chunkHashes: string[];
+	/**
+	 * Ranges the writer skipped: on a disk written with --sparse they keep old contents, on a new file they are
+	 * holes (zeros by construction, nothing on the medium to read back). They are not compared.
+	 */
+	ignore?: Array<[number, number]>;
+	signal?: AbortSignal | undefined;
+	onProgress?: ((progress: Progress) => void) | undefined;
+};
+
+async function readAt(handle: FileHandle, buffer: Buffer, position: number, length: number): Promise<Buffer> {
+	let done = 0;
+	while (done < length) {
+		let bytesRead: number;
+		try {
+			({bytesRead} = await handle.read(buffer, done, length - done, position + done));
+		} catch (error) {
+			throw new FlashIoError(`verify failed: cannot read the target at byte ${position + done}: ${(error as Error).message}`, {
+				code: (error as NodeJS.ErrnoException).code,
+				phase: 'verify',
+				offset: position + done,
+			});
+		}
+		if (bytesRead === 0) break;
+		done += bytesRead;
+	}
+	return buffer.subarray(0, done);
+}
+
+function zeroIgnored(buffer: Buffer, offset: number, ignore: Array<[number, number]>): void {
+	for (const [start, end] of ignore) {
+		if (end <= offset || start >= offset + buffer.length) continue;
+		buffer.fill(0, Math.max(start, offset) - offset, Math.min(end, offset + buffer.length) - offset);
+	}
+}
+
+export async function verifyTarget(options: VerifyOptions): Promise<{seconds: number}> {
+	const {target, source, size, chunkHashes} = options;
+	const started = performance.now();
+	const meter = new RateMeter('verify', size);
+	const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+	const chunks = Math.ceil(size / CHUNK);
+	const ignore = options.ignore ?? [];
+	/** True when the whole block lies in one ignored range: it is not read at all. */
+	const ignored = (index: number) => {
+		const start = index * CHUNK;
+		const end = Math.min(start + CHUNK, size);
+		return ignore.some(([from, to]) => from <= start && to >= end);
+	};
+	const readChunk = (index: number) =>
+		ignored(index) ? Promise.resolve(Buffer.alloc(0)) : readAt(target, buffers[index % 2]!, index * CHUNK, Math.min(CHUNK, size - index * CHUNK));
+	let next = chunks > 0 ? readChunk(0) : undefined;
+	options.onProgress?.(meter.sample(0));
+	for (let index = 0; index < chunks; index++) {
+		const offset = index * CHUNK;
+		if (options.signal?.aborted) throw new FlashInterrupted('verify', offset);
+		const buffer = await next!;
+		next = index + 1 < chunks ? readChunk(index + 1) : undefined;
+		next?.catch(() => undefined);
+		const expectedLength = Math.min(CHUNK, size - offset);
+		if (ignored(index)) {
+			options.onProgress?.(meter.sample(offset + expectedLength));
+			continue;
+		}
+		if (buffer.length < expectedLength) {
+			throw new FlashIoError(`verify failed: the target ends at byte ${offset + buffer.length}, before the image's end (${size})`, {
+				code: undefined,
+				phase: 'verify',
+				offset: offset + buffer.length,
+			});
+		}
+		if (options.ignore?.length) zeroIgnored(buffer, offset, options.ignore);
+		const hash = blockHash(buffer);
+		if (hash !== chunkHashes[index]) {
+			// Find the first differing byte: re-read that block of the image.
+			const expected = await readAt(source, Buffer.allocUnsafe(expectedLength), offset, expectedLength);
+			if (options.ignore?.length) zeroIgnored(expected, offset, options.ignore);
+			let at = 0;
+			while (at < expectedLength && expected[at] === buffer[at]) at++;
+			const position = offset + at;
+			throw new FlashIoError(
+				`verify failed: the target differs from the image at byte ${position} (0x${position.toString(16)}): ` +
+					`wrote 0x${(expected[at] ?? 0).toString(16).padStart(2, '0')}, read back 0x${(buffer[at] ?? 0).toString(16).padStart(2, '0')}`,
+				{code: 'EVERIFY', phase: 'verify', offset: position},
+			);
+		}
+		options.onProgress?.(meter.sample(offset + buffer.length));
+	}
+	return {seconds: (performance.now() - started) / 1000};
+}

@@ -1,0 +1,191 @@
+// A bootable USB image for a PC: GRUB (BIOS and UEFI, via grub-mkrescue) loading the seL4 kernel and the
+// root-server image as a multiboot module, with a provenance record and the PC checklist on the stick.
+import {execFile} from 'node:child_process';
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {dirname, join, resolve} from 'node:path';
+import {promisify} from 'node:util';
+import {ExitCode, UserError} from '../errors.js';
+import {grubConfig, grubEntries} from './usb/grub-config.js';
+import {PC_CHECKLIST, revisionsFromLock, sha256File, type Revision} from './usb/provenance.js';
+import type {BootTestResult} from './usb/boot-test.js';
+
+const run = promisify(execFile);
+
+export const KERNEL_NAME = 'kernel-x86_64-pc99';
+export const ROOTSERVER_NAME = 'capdl-loader-image-x86_64-pc99';
+export const STICK_KERNEL = `/boot/sel4/${KERNEL_NAME}`;
+export const STICK_ROOTSERVER = `/boot/sel4/${ROOTSERVER_NAME}`;
+
+export type Inputs = {kernel: string; rootserver: string; buildDir: string | undefined};
+
+/** The kernel and root-server files: given explicitly, or from the workspace's x86_64 build directory. */
+export function findInputs(options: {kernel?: string; rootserver?: string; buildDir?: string; workspace: string; app: string}): Inputs {
+	const buildDir = options.buildDir ? resolve(options.buildDir) : join(options.workspace, `build-x86_64-${options.app}`);
+	const kernel = options.kernel ? resolve(options.kernel) : join(buildDir, 'images', KERNEL_NAME);
+	const rootserver = options.rootserver ? resolve(options.rootserver) : join(buildDir, 'images', ROOTSERVER_NAME);
+	const missing = [kernel, rootserver].filter((path) => !existsSync(path) || !statSync(path).isFile());
+	if (missing.length > 0) {
+		throw new UserError(`cannot find ${missing.join(' and ')}`, {
+			hint:
+				options.kernel || options.rootserver
+					? 'check the paths given with --kernel and --rootserver'
+					: `usb-image uses the x86_64 build's images/${KERNEL_NAME} and images/${ROOTSERVER_NAME} from ${buildDir}`,
+			nextSteps: ['sel4-llm run build --set platform=x86_64 --set target=usb', 'or pass --kernel FILE --rootserver FILE (or --build-dir DIR)'],
+			exitCode: ExitCode.refused,
+		});
+	}
+	const head = readFileSync(kernel).subarray(0, 5);
+	if (!(head[0] === 0x7f && head.toString('latin1', 1, 4) === 'ELF')) {
+		throw new UserError(`${kernel} is not an ELF file, so it is not an seL4 kernel image`, {exitCode: ExitCode.invalidInput});
+	}
+	return {kernel, rootserver, buildDir: options.kernel && options.rootserver ? undefined : buildDir};
+}
+
+export type ImageRecord = {
+	format: 1;
+	image: {path: string; size: number; sha256: string};
+	provenance: Provenance;
+	bootTests: BootTestResult[];
+};
+
+export type Provenance = {
+	createdBy: string;
+	createdAt: string;
+	platform: 'x86_64';
+	app: string;
+	files: Record<'kernel' | 'rootserver', {source: string; onStick: string; size: number; sha256: string}>;
+	lockFile?: {path: string; sha256: string; revisions: Revision[]};
+	configuration: {consolePort: string; timeout: number; entries: Array<{title: string; protocol: string; cmdline: string}>};
+	tools: Record<string, string>;
+};
+
+export function recordPath(image: string): string {
+	return `${image}.json`;
+}
+
+export function readRecord(image: string): ImageRecord | undefined {
+	try {
+		return JSON.parse(readFileSync(recordPath(image), 'utf8')) as ImageRecord;
+	} catch {
+		return undefined;
+	}
+}
+
+async function toolVersion(command: string): Promise<string> {
+	try {
+		const {stdout} = await run(command, ['--version']);
+		return stdout.split('\n')[0]!.trim();
+	} catch {
+		return 'unknown';
+	}
+}
+
+/** What grub-mkrescue needs, as apt packages, when missing. */
+export function missingTools(): string[] {
+	const missing: string[] = [];
+	const onPath = (name: string) => (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, name)));
+	if (!onPath('grub-mkrescue')) missing.push('grub-common');
+	if (!existsSync('/usr/lib/grub/i386-pc')) missing.push('grub-pc-bin');
+	if (!existsSync('/usr/lib/grub/x86_64-efi')) missing.push('grub-efi-amd64-bin');
+	if (!onPath('xorriso')) missing.push('xorriso');
+	if (!onPath('mformat')) missing.push('mtools');
+	return missing;
+}
+
+export async function buildUsbImage(options: {
+	inputs: Inputs;
+	output: string;
+	app: string;
+	consolePort: string;
+	timeout: number;
+	lockFile?: string | undefined;
+	version: string;
+}): Promise<{record: ImageRecord; grubCfg: string}> {
+	const missing = missingTools();
+	if (missing.length > 0) {
+		throw new UserError(`usb-image needs ${missing.join(', ')}`, {
+			hint: 'grub-mkrescue builds a BIOS and UEFI image without root from these packages',
+			nextSteps: [`sudo apt-get install -y --no-install-recommends ${missing.join(' ')}`],
+			exitCode: ExitCode.refused,
+		});
+	}
+	const output = resolve(options.output);
+	mkdirSync(dirname(output), {recursive: true});
+	const [kernel, rootserver] = await Promise.all([sha256File(options.inputs.kernel), sha256File(options.inputs.rootserver)]);
+	let lockFile: Provenance['lockFile'];
+	if (options.lockFile) {
+		const path = resolve(options.lockFile);
+		let text: string;
+		try {
+			text = readFileSync(path, 'utf8');
+		} catch (error) {
+			throw new UserError(`cannot read the lock file ${path}: ${(error as Error).message}`, {exitCode: ExitCode.invalidInput});
+		}
+		let revisions: Revision[];
+		try {
+			revisions = revisionsFromLock(text);
+		} catch (error) {
+			throw new UserError(`the lock file ${path} is not valid JSON: ${(error as Error).message}`, {exitCode: ExitCode.invalidInput});
+		}
+		lockFile = {path, sha256: (await sha256File(path)).sha256, revisions};
+	}
+	const grubOptions = {
+		timeout: options.timeout,
+		consolePort: options.consolePort,
+		kernelPath: STICK_KERNEL,
+		rootserverPath: STICK_ROOTSERVER,
+		rootserverName: ROOTSERVER_NAME,
+	};
+	const grubCfg = grubConfig(grubOptions);
+	const provenance: Provenance = {
+		createdBy: `sel4-llm ${options.version}`,
+		createdAt: new Date().toISOString(),
+		platform: 'x86_64',
+		app: options.app,
+		files: {
+			kernel: {source: options.inputs.kernel, onStick: STICK_KERNEL, ...kernel},
+			rootserver: {source: options.inputs.rootserver, onStick: STICK_ROOTSERVER, ...rootserver},
+		},
+		...(lockFile ? {lockFile} : {}),
+		configuration: {
+			consolePort: options.consolePort,
+			timeout: options.timeout,
+			entries: grubEntries(grubOptions).map((entry) => ({title: entry.title, protocol: entry.protocol, cmdline: entry.cmdline.join(' ')})),
+		},
+		tools: {'grub-mkrescue': await toolVersion('grub-mkrescue'), xorriso: await toolVersion('xorriso')},
+	};
+	const stage = mkdtempSync(join(dirname(output), '.usb-image-'));
+	try {
+		mkdirSync(join(stage, 'boot', 'grub'), {recursive: true});
+		mkdirSync(join(stage, 'boot', 'sel4'), {recursive: true});
+		mkdirSync(join(stage, 'sel4-llm'), {recursive: true});
+		copyFileSync(options.inputs.kernel, join(stage, STICK_KERNEL));
+		copyFileSync(options.inputs.rootserver, join(stage, STICK_ROOTSERVER));
+		writeFileSync(join(stage, 'boot', 'grub', 'grub.cfg'), grubCfg);
+		writeFileSync(join(stage, 'sel4-llm', 'provenance.json'), `${JSON.stringify(provenance, null, 2)}\n`);
+		writeFileSync(join(stage, 'sel4-llm', 'PC-CHECKLIST.txt'), PC_CHECKLIST);
+		const partial = `${output}.partial`;
+		try {
+			await run('grub-mkrescue', ['-o', partial, stage, '--', '-volid', 'SEL4LLM'], {maxBuffer: 16 << 20});
+		} catch (error) {
+			rmSync(partial, {force: true});
+			const stderr = String((error as {stderr?: string}).stderr ?? '').trim().split('\n').slice(-8);
+			throw new UserError(`grub-mkrescue failed: ${stderr.at(-1) ?? (error as Error).message}`, {
+				hint: stderr.join('\n  '),
+				exitCode: ExitCode.failed,
+			});
+		}
+		const {renameSync} = await import('node:fs');
+		renameSync(partial, output);
+	} finally {
+		rmSync(stage, {recursive: true, force: true});
+	}
+	const image = await sha256File(output);
+	const record: ImageRecord = {format: 1, image: {path: output, ...image}, provenance, bootTests: []};
+	writeRecord(record);
+	return {record, grubCfg};
+}
+
+export function writeRecord(record: ImageRecord): void {
+	writeFileSync(recordPath(record.image.path), `${JSON.stringify(record, null, 2)}\n`);
+}

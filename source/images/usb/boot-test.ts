@@ -1,0 +1,148 @@
+// Boots a USB image (a file or a written block device) in QEMU as a USB stick and watches the serial console:
+// GRUB's menu must appear and the kernel must print its first lines.
+import {spawn} from 'node:child_process';
+import {copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+
+export type Firmware = 'bios' | 'uefi';
+
+export type BootTestResult = {
+	firmware: Firmware;
+	ok: boolean;
+	/** GRUB started (its banner, its menu or its "Booting" line was seen). */
+	grub: boolean;
+	/** GRUB's menu was drawn (not with timeout 0). */
+	grubMenu: boolean;
+	/** The first kernel lines seen after GRUB (seL4 or the test kernel). */
+	kernelLines: string[];
+	seconds: number;
+	/** Why it failed, when it did. */
+	problem?: string;
+	log?: string;
+};
+
+/** Lines that prove a kernel started after GRUB: seL4's own, or our test kernel's. */
+export const KERNEL_MARKERS = [/^Boot config: /, /^vt-x: /, /^Booting all finished/, /seL4 called fail/, /^testkernel: /];
+
+const OVMF_CODE = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_CODE.fd', '/usr/share/ovmf/OVMF.fd'];
+const OVMF_VARS = ['/usr/share/OVMF/OVMF_VARS_4M.fd', '/usr/share/OVMF/OVMF_VARS.fd'];
+
+export function ovmfFiles(): {code: string; vars: string | undefined} | undefined {
+	const code = OVMF_CODE.find((path) => existsSync(path));
+	if (!code) return undefined;
+	const vars = code.endsWith('OVMF.fd') ? undefined : OVMF_VARS.find((path) => existsSync(path) && path.includes('_4M') === code.includes('_4M'));
+	return {code, vars};
+}
+
+export function stripTerminal(text: string): string {
+	// eslint-disable-next-line no-control-regex
+	return text.replace(/\x1b\[[0-9;?=]*[a-zA-Z]|\x1b[()][0-9A-Za-z]|\x1b[c=>78]/g, '').replace(/\r/g, '');
+}
+
+export function qemuUsbArgs(image: string, firmware: Firmware, varsCopy: string | undefined, code: string | undefined): string[] {
+	const args = ['-machine', 'q35', '-cpu', 'max', '-m', '2048', '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot'];
+	if (firmware === 'uefi') {
+		args.push('-drive', `if=pflash,format=raw,readonly=on,file=${code}`);
+		if (varsCopy) args.push('-drive', `if=pflash,format=raw,file=${varsCopy}`);
+	}
+	args.push(
+		'-device', 'qemu-xhci,id=xhci',
+		'-drive', `if=none,id=stick,format=raw,readonly=on,file=${image}`,
+		'-device', 'usb-storage,bus=xhci.0,drive=stick,bootindex=1',
+	);
+	return args;
+}
+
+export async function bootTest(
+	image: string,
+	options: {firmware: Firmware; timeoutMs?: number; logFile?: string; signal?: AbortSignal; onLine?: (line: string) => void},
+): Promise<BootTestResult> {
+	const firmware = options.firmware;
+	const started = Date.now();
+	let scratch: string | undefined;
+	let varsCopy: string | undefined;
+	let code: string | undefined;
+	if (firmware === 'uefi') {
+		const ovmf = ovmfFiles();
+		if (!ovmf) {
+			return {firmware, ok: false, grub: false, grubMenu: false, kernelLines: [], seconds: 0, problem: 'OVMF is not installed (apt-get install ovmf)'};
+		}
+		code = ovmf.code;
+		if (ovmf.vars) {
+			scratch = mkdtempSync(join(tmpdir(), 'sel4-llm-ovmf-'));
+			varsCopy = join(scratch, 'vars.fd');
+			copyFileSync(ovmf.vars, varsCopy);
+		}
+	}
+	const timeoutMs = options.timeoutMs ?? (firmware === 'uefi' ? 120_000 : 90_000);
+	const child = spawn('qemu-system-x86_64', qemuUsbArgs(image, firmware, varsCopy, code), {stdio: ['ignore', 'pipe', 'pipe']});
+	let raw = '';
+	let pending = '';
+	let grubMenu = false;
+	let grub = false;
+	const kernelLines: string[] = [];
+	let problem: string | undefined;
+	const result = await new Promise<BootTestResult>((resolve) => {
+		let settled = false;
+		let stopTimer: NodeJS.Timeout | undefined;
+		const finish = (why?: string) => {
+			if (settled) return;
+			settled = true;
+			clearTimeout(timer);
+			if (stopTimer) clearTimeout(stopTimer);
+			problem ??= why;
+			child.kill('SIGKILL');
+			const ok = grub && kernelLines.length > 0;
+			resolve({
+				firmware,
+				ok,
+				grub,
+				grubMenu,
+				kernelLines,
+				seconds: (Date.now() - started) / 1000,
+				...(ok ? {} : {problem: problem ?? (grub ? 'GRUB started but no kernel line followed' : 'GRUB did not appear on the serial console')}),
+			});
+		};
+		const timer = setTimeout(() => finish(`no ${grub ? 'kernel line' : 'GRUB'} within ${timeoutMs / 1000} s`), timeoutMs);
+		options.signal?.addEventListener('abort', () => finish('stopped'), {once: true});
+		const take = (line: string) => {
+			const clean = stripTerminal(line).trim();
+			if (!clean) return;
+			options.onLine?.(clean);
+			if (clean.includes('GNU GRUB')) grubMenu = true;
+			if (grubMenu || /Welcome to GRUB!|Booting `/.test(clean)) grub = true;
+			if (grub && KERNEL_MARKERS.some((marker) => marker.test(clean))) {
+				kernelLines.push(clean);
+				// Keep listening a moment for the following lines, then stop QEMU.
+				stopTimer ??= setTimeout(() => finish(), 1500);
+				if (/^testkernel: halt|^vt-x: |halting/.test(clean)) finish();
+			}
+		};
+		child.stdout.setEncoding('latin1');
+		child.stdout.on('data', (chunk: string) => {
+			raw += chunk;
+			pending += chunk;
+			const parts = pending.split('\n');
+			pending = parts.pop() ?? '';
+			for (const part of parts) take(part);
+			// GRUB draws its menu without newlines: look at the unfinished line too.
+			if (!grubMenu && stripTerminal(pending).includes('GNU GRUB')) grubMenu = grub = true;
+		});
+		child.stderr.setEncoding('utf8');
+		child.stderr.on('data', (chunk: string) => {
+			raw += chunk;
+		});
+		child.on('error', (error) => finish(`cannot start qemu-system-x86_64: ${error.message} (apt-get install qemu-system-x86)`));
+		child.on('exit', (code) => {
+			if (pending) take(pending);
+			finish(`QEMU exited (code ${code}) before the kernel printed`);
+		});
+	});
+	if (scratch) rmSync(scratch, {recursive: true, force: true});
+	if (options.logFile) {
+		writeFileSync(options.logFile, stripTerminal(raw));
+		result.log = options.logFile;
+	}
+	return result;
+}

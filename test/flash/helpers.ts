@@ -1,0 +1,90 @@
+// Shared by the flash tests: the test kernel (built once, cached), stick images, loop devices, running the CLI.
+import {execFileSync, spawn, spawnSync} from 'node:child_process';
+import {createHash} from 'node:crypto';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+
+export const root = join(import.meta.dirname, '..', '..');
+export const cli = join(root, 'dist', 'cli.js');
+const fixtures = join(root, 'test', 'fixtures', 'multiboot');
+
+/** Builds the multiboot test kernel once per source version into .cache/flash/. */
+export function testKernel(): string {
+	const hash = createHash('sha256');
+	for (const name of ['boot.S', 'kernel.c', 'link.ld', 'build.sh']) hash.update(readFileSync(join(fixtures, name)));
+	const dir = join(root, '.cache', 'flash');
+	const path = join(dir, `testkernel-${hash.digest('hex').slice(0, 12)}.elf`);
+	if (!existsSync(path)) {
+		mkdirSync(dir, {recursive: true});
+		execFileSync('sh', [join(fixtures, 'build.sh'), `${path}.tmp`], {stdio: 'inherit'});
+		execFileSync('mv', [`${path}.tmp`, path]);
+	}
+	return path;
+}
+
+export function scratch(name: string): string {
+	return mkdtempSync(join(tmpdir(), `sel4-llm-${name}-`));
+}
+
+/** Builds a stick image with the test kernel and a small module (no boot test). */
+export function stickImage(dir: string, extra: string[] = []): string {
+	const module = join(dir, 'rootserver.bin');
+	writeFileSync(module, Buffer.from(Array.from({length: 200_000}, (_, index) => (index * 7) & 0xff)));
+	const output = join(dir, 'stick.img');
+	const result = runCli(['usb-image', '--kernel', testKernel(), '--rootserver', module, '--output', output, '--timeout', '1', '--boot-test', 'none', ...extra]);
+	if (result.status !== 0) throw new Error(`usb-image failed: ${result.stderr}`);
+	return output;
+}
+
+export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string} = {}) {
+	const result = spawnSync(process.execPath, [cli, ...args], {
+		encoding: 'utf8',
+		env: {...process.env, CI: '1', ...options.env},
+		input: options.input ?? '',
+		timeout: 180_000,
+	});
+	return {status: result.status, stdout: result.stdout, stderr: result.stderr, signal: result.signal};
+}
+
+/** Runs the CLI and lets the test act when a line appears on stderr (e.g. the first progress line). */
+export function runCliUntil(args: string[], trigger: RegExp, action: (child: ReturnType<typeof spawn>) => void) {
+	return new Promise<{status: number | null; stderr: string; stdout: string}>((resolve) => {
+		const child = spawn(process.execPath, [cli, ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, CI: '1'}});
+		let stderr = '';
+		let stdout = '';
+		let fired = false;
+		child.stdout.on('data', (chunk: Buffer) => {
+			stdout += chunk.toString();
+		});
+		child.stderr.on('data', (chunk: Buffer) => {
+			stderr += chunk.toString();
+			if (!fired && trigger.test(stderr)) {
+				fired = true;
+				action(child);
+			}
+		});
+		child.on('close', (status) => resolve({status, stderr, stdout}));
+	});
+}
+
+export type Loop = {path: string; backing: string; detach: () => void};
+
+/** A real loop device over a sparse file; always detach it (in `finally` or `after`). */
+export function loopDevice(backing: string, size: number): Loop {
+	execFileSync('truncate', ['-s', String(size), backing]);
+	const path = execFileSync('losetup', ['-f', '--show', '-P', backing], {encoding: 'utf8'}).trim();
+	spawnSync('partx', ['-u', path]);
+	return {
+		path,
+		backing,
+		detach() {
+			spawnSync('losetup', ['-d', path]);
+		},
+	};
+}
+
+export function cleanup(dir: string): void {
+	spawnSync('umount', ['-l', join(dir, 'small')]);
+	rmSync(dir, {recursive: true, force: true});
+}

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {test} from 'node:test';
+import {parseLsblk} from '../../source/flash/lsblk.js';
+import {judge, mountpointHolding, type PolicyFacts} from '../../source/flash/policy.js';
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'lsblk');
+const load = (name: string) => parseLsblk(readFileSync(join(fixtures, name), 'utf8'), name);
+const verdicts = (name: string, facts: PolicyFacts = {}) =>
+	Object.fromEntries(
+		judge(load(name), facts).map((verdict) => [
+			verdict.disk.path,
+			{
+				offered: verdict.offered,
+				refusals: verdict.refusals.map((each) => each.code),
+				warnings: verdict.warnings.map((each) => each.code),
+				mounted: verdict.mounted.map((each) => each.path),
+			},
+		]),
+	);
+const image = {imageSize: 80_000_000, imagePath: '/home/alex/sel4-llm/usb/stick.img', workspace: '/home/alex/sel4-llm'};
+
+const table: Array<{fixture: string; facts: PolicyFacts; expect: Record<string, {offered: boolean; refusals: string[]; warnings: string[]; mounted: string[]}>}> = [
+	{
+		fixture: 'laptop-nvme-usb-stick.json',
+		facts: image,
+		expect: {
+			'/dev/sda': {offered: true, refusals: [], warnings: [], mounted: []},
+			'/dev/nvme0n1': {offered: false, refusals: ['system', 'swap', 'image', 'workspace', 'non-removable'], warnings: ['large'], mounted: []},
+		},
+	},
+	{
+		fixture: 'desktop-sata-sd-reader.json',
+		facts: {...image, imagePath: '/srv/data/images/stick.img', workspace: '/srv/data/sel4-llm'},
+		expect: {
+			'/dev/sda': {offered: false, refusals: ['system', 'non-removable'], warnings: ['large'], mounted: []},
+			'/dev/sdb': {offered: false, refusals: ['image', 'workspace', 'non-removable'], warnings: ['large'], mounted: []},
+			'/dev/sdc': {offered: false, refusals: ['no-medium'], warnings: [], mounted: []},
+			'/dev/sdd': {offered: true, refusals: [], warnings: [], mounted: []},
+			'/dev/sr0': {offered: false, refusals: ['not-a-disk'], warnings: [], mounted: []},
+		},
+	},
+	{
+		fixture: 'usb-ssd-non-removable.json',
+		facts: image,
+		expect: {
+			'/dev/sda': {offered: true, refusals: [], warnings: ['usb-non-removable', 'large'], mounted: []},
+			'/dev/nvme0n1': {offered: false, refusals: ['system', 'swap', 'image', 'workspace', 'non-removable'], warnings: ['large'], mounted: []},
+		},
+	},
+	{
+		fixture: 'stick-mounted.json',
+		facts: image,
+		expect: {
+			'/dev/sda': {offered: false, refusals: ['system', 'image', 'workspace', 'non-removable'], warnings: ['large'], mounted: []},
+			'/dev/sdb': {offered: true, refusals: [], warnings: ['mounted'], mounted: ['/dev/sdb1', '/dev/sdb2']},
+		},
+	},
+	{
+		fixture: 'stick-mounted.json',
+		facts: {...image, imagePath: '/media/alex/ESP/stick.img'},
+		expect: {
+			'/dev/sda': {offered: false, refusals: ['system', 'workspace', 'non-removable'], warnings: ['large'], mounted: []},
+			'/dev/sdb': {offered: false, refusals: ['image'], warnings: [], mounted: []},
+		},
+	},
+	{
+		fixture: 'booted-from-usb.json',
+		facts: {...image, imageSize: 20e9},
+		expect: {
+			'/dev/sda': {offered: false, refusals: ['system', 'image', 'workspace'], warnings: [], mounted: []},
+			'/dev/sdb': {offered: true, refusals: [], warnings: [], mounted: []},
+			'/dev/nvme0n1': {offered: false, refusals: ['non-removable'], warnings: ['large'], mounted: []},
+		},
+	},
+	{
+		fixture: 'booted-from-usb.json',
+		facts: {...image, imageSize: 40e9, allowNonRemovable: true},
+		expect: {
+			'/dev/sda': {offered: false, refusals: ['system', 'image', 'workspace'], warnings: [], mounted: []},
+			'/dev/sdb': {offered: false, refusals: ['too-small'], warnings: [], mounted: []},
+			'/dev/nvme0n1': {offered: true, refusals: [], warnings: ['non-removable-allowed', 'large'], mounted: []},
+		},
+	},
+	{
+		fixture: 'vm-loop-zram.json',
+		facts: {imageSize: 1_000_000, imagePath: '/tmp/x.img', workspace: '/root/sel4-llm'},
+		expect: {
+			'/dev/loop0': {offered: false, refusals: ['non-removable'], warnings: [], mounted: []},
+			'/dev/zram0': {offered: false, refusals: ['virtual', 'no-medium', 'non-removable'], warnings: [], mounted: []},
+			'/dev/vda': {offered: false, refusals: ['system', 'image', 'workspace', 'non-removable'], warnings: ['large'], mounted: []},
+		},
+	},
+	{
+		fixture: 'vm-loop-zram.json',
+		facts: {imageSize: 1_000_000, imagePath: '/tmp/x.img', workspace: '/root/sel4-llm', allowNonRemovable: true},
+		expect: {
+			'/dev/loop0': {offered: true, refusals: [], warnings: ['non-removable-allowed'], mounted: []},
+			'/dev/zram0': {offered: false, refusals: ['virtual', 'no-medium'], warnings: ['non-removable-allowed'], mounted: []},
+			'/dev/vda': {offered: false, refusals: ['system', 'image', 'workspace'], warnings: ['non-removable-allowed', 'large'], mounted: []},
+		},
+	},
+	{
+		fixture: 'vm-loop-zram.json',
+		facts: {imageSize: 100_000_000, allowNonRemovable: true, swapDevices: ['/dev/loop0']},
+		expect: {
+			'/dev/loop0': {offered: false, refusals: ['swap', 'too-small'], warnings: ['non-removable-allowed'], mounted: []},
+			'/dev/zram0': {offered: false, refusals: ['virtual', 'no-medium'], warnings: ['non-removable-allowed'], mounted: []},
+			'/dev/vda': {offered: false, refusals: ['system'], warnings: ['non-removable-allowed', 'large'], mounted: []},
+		},
+	},
+];
+
+for (const [index, row] of table.entries()) {
+	test(`safety table ${index + 1}: ${row.fixture}`, () => {
+		assert.deepEqual(verdicts(row.fixture, row.facts), row.expect);
+	});
+}
+
+test('every fixture parses into disks with sizes, paths and mount points', () => {
+	const stick = load('stick-mounted.json').find((disk) => disk.path === '/dev/sdb')!;
+	assert.equal(stick.vendor, 'Kingston');
+	assert.equal(stick.size, 15502147584);
+	assert.equal(stick.removable, true);
+	assert.deepEqual(stick.partitions.map((each) => each.mountpoints[0]), ['/media/alex/Ubuntu 22.04.3 LTS amd64', '/media/alex/ESP']);
+	const ssd = load('usb-ssd-non-removable.json')[0]!;
+	assert.equal(ssd.vendor, 'Samsung');
+	assert.equal(ssd.removable, false);
+	assert.equal(ssd.hotplug, true);
+});
+
+test('older lsblk output (strings for numbers and flags, one mountpoint) parses the same way', () => {
+	const [disk] = parseLsblk(
+		JSON.stringify({blockdevices: [{name: 'sdb', 'maj:min': '8:16', rm: '1', ro: '0', size: '15502147584', type: 'disk', mountpoint: null, children: [{name: 'sdb1', rm: '1', ro: '0', size: '1000', type: 'part', mountpoint: '/media/x'}]}]}),
+	);
+	assert.equal(disk!.path, '/dev/sdb');
+	assert.equal(disk!.removable, true);
+	assert.equal(disk!.size, 15502147584);
+	assert.deepEqual(disk!.partitions[0]!.mountpoints, ['/media/x']);
+});
+
+test('bad lsblk documents are user errors naming the file', () => {
+	assert.throws(() => parseLsblk('{', 'x.json'), /x\.json is not JSON/);
+	assert.throws(() => parseLsblk('{"devices": []}', 'y.json'), /y\.json has no "blockdevices"/);
+});
+
+test('mountpointHolding picks the longest prefix and respects path boundaries', () => {
+	assert.equal(mountpointHolding('/srv/data/x', ['/', '/srv', '/srv/data']), '/srv/data');
+	assert.equal(mountpointHolding('/srv/database', ['/', '/srv/data']), '/');
+	assert.equal(mountpointHolding('/x', ['[SWAP]']), undefined);
+});

@@ -1,0 +1,118 @@
+// usb-image: the GRUB configuration, the provenance, and a real image booted in QEMU (BIOS and UEFI).
+import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
+import {copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {after, test} from 'node:test';
+import {grubConfig, normalisePort} from '../../source/images/usb/grub-config.js';
+import {revisionsFromLock} from '../../source/images/usb/provenance.js';
+import {cleanup, runCli, scratch, testKernel} from './helpers.js';
+
+const dir = scratch('usb-image');
+after(() => cleanup(dir));
+
+const options = {timeout: 5, consolePort: '0x3f8', kernelPath: '/boot/sel4/k', rootserverPath: '/boot/sel4/r', rootserverName: 'r'};
+
+test('grub.cfg: serial console, multiboot2 entries first, disable_iommu and console_port entries, multiboot fallback', () => {
+	const config = grubConfig(options);
+	const lines = config.split('\n');
+	assert.ok(lines.includes('serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1'));
+	assert.ok(lines.includes('terminal_input serial console'));
+	assert.ok(lines.includes('terminal_output serial console'));
+	assert.ok(lines.includes('set timeout=5'));
+	const kernels = lines.filter((line) => /^\tmultiboot2? /.test(line)).map((line) => line.trim());
+	assert.deepEqual(kernels, [
+		'multiboot2 /boot/sel4/k console_port=0x3f8 debug_port=0x3f8',
+		'multiboot2 /boot/sel4/k console_port=0x3f8 debug_port=0x3f8 disable_iommu',
+		'multiboot2 /boot/sel4/k console_port=0x2f8 debug_port=0x2f8',
+		'multiboot /boot/sel4/k console_port=0x3f8 debug_port=0x3f8',
+		'multiboot /boot/sel4/k console_port=0x3f8 debug_port=0x3f8 disable_iommu',
+	]);
+	const modules = lines.filter((line) => /^\tmodule2? /.test(line)).map((line) => line.trim());
+	assert.deepEqual(modules, ['module2 /boot/sel4/r r', 'module2 /boot/sel4/r r', 'module2 /boot/sel4/r r', 'module /boot/sel4/r r', 'module /boot/sel4/r r']);
+	assert.match(grubConfig({...options, consolePort: '0x2f8'}), /^serial --unit=1 /m);
+	assert.match(grubConfig({...options, consolePort: '0xe010'}), /^serial --port=0xe010 /m);
+	assert.equal(normalisePort('3F8'), '0x3f8');
+	assert.equal(normalisePort('0x2f8'), '0x2f8');
+	assert.equal(normalisePort('COM1'), undefined);
+});
+
+test('revisions come from a JSON lock file or a pinned repo manifest', () => {
+	assert.deepEqual(revisionsFromLock(JSON.stringify({projects: [{name: 'seL4', revision: 'abc1234'}, {path: 'tools/seL4', sha: 'def5678'}]})), [
+		{name: 'seL4', revision: 'abc1234'},
+		{name: 'tools/seL4', revision: 'def5678'},
+	]);
+	assert.deepEqual(revisionsFromLock(JSON.stringify({repos: {kernel: '0123456789abcdef'}})), [{name: 'kernel', revision: '0123456789abcdef'}]);
+	assert.deepEqual(revisionsFromLock('<manifest>\n  <project name="seL4" path="kernel" revision="4cae30a6"/>\n  <project name="x"/>\n</manifest>'), [
+		{name: 'seL4', revision: '4cae30a6'},
+	]);
+});
+
+test('builds from the workspace build directory, boots in QEMU under BIOS and UEFI, and carries provenance and the checklist', () => {
+	const workspace = join(dir, 'ws');
+	const images = join(workspace, 'build-x86_64-minimal_64', 'images');
+	mkdirSync(images, {recursive: true});
+	copyFileSync(testKernel(), join(images, 'kernel-x86_64-pc99'));
+	writeFileSync(join(images, 'capdl-loader-image-x86_64-pc99'), Buffer.alloc(150_000, 0x5a));
+	const lock = join(workspace, 'sources.lock.json');
+	writeFileSync(lock, JSON.stringify({projects: [{name: 'seL4', revision: '1111111111111111111111111111111111111111'}]}));
+	const result = runCli(['usb-image', '--workspace', workspace, '--app', 'minimal_64', '--lock', lock, '--timeout', '1', '--boot-test', 'both', '--json']);
+	assert.equal(result.status, 0, result.stderr);
+	const record = JSON.parse(result.stdout);
+	const image = join(workspace, 'usb', 'sel4-llm-x86_64-minimal_64.img');
+	assert.equal(record.image.path, image);
+	assert.equal(record.ok, true);
+	assert.deepEqual(record.bootTests.map((each: {firmware: string; ok: boolean; grubMenu: boolean}) => [each.firmware, each.ok, each.grubMenu]), [
+		['bios', true, true],
+		['uefi', true, true],
+	]);
+	for (const boot of record.bootTests) {
+		assert.equal(boot.kernelLines[0], 'testkernel: booted by multiboot2');
+		assert.ok(boot.kernelLines.includes('testkernel: cmdline console_port=0x3f8 debug_port=0x3f8'), boot.kernelLines.join('\n'));
+		assert.ok(boot.kernelLines.includes('testkernel: module capdl-loader-image-x86_64-pc99 size=150000'), boot.kernelLines.join('\n'));
+		assert.match(readFileSync(boot.log, 'utf8'), /GNU GRUB/);
+		assert.match(readFileSync(boot.log, 'utf8'), /seL4 \(multiboot2, disable_iommu: VT-d off for unvalidated chipsets\)/);
+	}
+	// The files on the stick, read back from the image without mounting it.
+	const extract = join(dir, 'extract');
+	execFileSync('xorriso', ['-osirrox', 'on', '-indev', image, '-extract', '/', extract], {stdio: 'ignore'});
+	const provenance = JSON.parse(readFileSync(join(extract, 'sel4-llm', 'provenance.json'), 'utf8'));
+	assert.equal(provenance.files.kernel.sha256, execFileSync('sha256sum', [join(images, 'kernel-x86_64-pc99')], {encoding: 'utf8'}).split(' ')[0]);
+	assert.equal(provenance.files.rootserver.size, 150_000);
+	assert.deepEqual(provenance.lockFile.revisions, [{name: 'seL4', revision: '1111111111111111111111111111111111111111'}]);
+	assert.equal(provenance.configuration.consolePort, '0x3f8');
+	assert.match(readFileSync(join(extract, 'sel4-llm', 'PC-CHECKLIST.txt'), 'utf8'), /Enable Intel VT-x/);
+	assert.match(readFileSync(join(extract, 'boot', 'grub', 'grub.cfg'), 'utf8'), /module2 \/boot\/sel4\/capdl-loader-image-x86_64-pc99/);
+	assert.ok(existsSync(join(extract, 'boot', 'sel4', 'kernel-x86_64-pc99')));
+});
+
+test('a kernel that never prints fails the boot test, and flash then refuses the image', () => {
+	const silent = join(dir, 'silent');
+	mkdirSync(silent);
+	// A multiboot2 kernel that halts at once: GRUB loads it, nothing follows on the serial console.
+	writeFileSync(join(silent, 'k.S'), '.section .multiboot,"a"\n.align 8\n.long 0xe85250d6,0,24,-(0xe85250d6+24)\n.short 0,0\n.long 8\n.text\n.globl _start\n_start: cli\n1: hlt\njmp 1b\n.section .note.GNU-stack,"",@progbits\n');
+	execFileSync('gcc', ['-m32', '-c', join(silent, 'k.S'), '-o', join(silent, 'k.o')]);
+	execFileSync('ld', ['-m', 'elf_i386', '-Ttext=0x100000', '--no-warn-rwx-segments', '-o', join(silent, 'k.elf'), join(silent, 'k.o')]);
+	writeFileSync(join(silent, 'r.bin'), 'x');
+	const image = join(silent, 'silent.img');
+	const result = runCli(['usb-image', '--kernel', join(silent, 'k.elf'), '--rootserver', join(silent, 'r.bin'), '--output', image, '--timeout', '1', '--boot-test', 'bios', '--boot-timeout', '12']);
+	assert.equal(result.status, 1, result.stderr);
+	assert.match(result.stderr, /FAILED: no kernel line within 12 s/);
+	assert.match(result.stderr, /the image did not boot in QEMU, so it is not offered for flashing/);
+	const flash = runCli(['flash', image, '--device', join(silent, 'copy.img'), '--yes']);
+	assert.equal(flash.status, 4);
+	assert.match(flash.stderr, /the image FAILED its QEMU boot test/);
+});
+
+test('missing build outputs and bad options are clear user errors', () => {
+	const missing = runCli(['usb-image', '--workspace', join(dir, 'empty'), '--app', 'minimal_64']);
+	assert.equal(missing.status, 4);
+	assert.match(missing.stderr, /cannot find .*build-x86_64-minimal_64\/images\/kernel-x86_64-pc99 and .*capdl-loader-image-x86_64-pc99/);
+	assert.match(missing.stderr, /next: sel4-llm run build --set platform=x86_64 --set target=usb/);
+	const port = runCli(['usb-image', '--console-port', 'COM1']);
+	assert.equal(port.status, 2);
+	assert.match(port.stderr, /--console-port must be an I\/O port in hex/);
+	const boot = runCli(['usb-image', '--boot-test', 'sometimes']);
+	assert.equal(boot.status, 2);
+	assert.match(boot.stderr, /--boot-test must be one of: bios, uefi, both, none/);
+});
