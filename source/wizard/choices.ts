@@ -30,7 +30,7 @@ export const explanations: Record<ChoiceField, string> = {
 /** Guest RAM limits per platform, in MiB (see the README: qemu-arm-virt's VM layout fixes the guest at 512 MiB). */
 export const ramLimits: Record<Platform, {min: number; max: number; default: number}> = {
 	'qemu-arm-virt': {min: 512, max: 512, default: 512},
-	x86_64: {min: 256, max: 3072, default: 1024},
+	x86_64: {min: 256, max: 3072, default: 512},
 };
 
 export function defaultChoices(recommended: Platform = 'qemu-arm-virt', workspace = resolve(homedir(), 'sel4-llm')): Choices {

@@ -47,7 +47,7 @@ test('setup in a terminal: choices, plan, a failure fixed in place, resume, and 
 	assert.match(screen, /run +stages\.compile/);
 	again.send('Enter');
 	await again.waitForText(/· finished/);
-	assert.match(readFileSync(join(workspace, 'guest', 'config'), 'utf8'), /ram=1024 model= platform=x86_64/);
+	assert.match(readFileSync(join(workspace, 'guest', 'config'), 'utf8'), /ram=512 model= platform=x86_64/);
 	again.send('q');
 	await again.waitForText(/\[exit 0\]/);
 });
