@@ -18,7 +18,7 @@ const arm = (ram: number, initrdMb: number, unpackedMb: number): AppOptions => (
 	platform: 'qemu-arm-virt',
 	guestRamMb: ram,
 	kernelFile: '/sel4/projects/camkes-vm-images/qemu-arm-virt/linux',
-	initrdFile: '/work/llm-rootfs.cpio.gz',
+	initrdFile: '/ws/llm-rootfs.cpio.gz',
 	sizes: {kernelBytes: 20 * MiB, initrdBytes: initrdMb * MiB, unpackedBytes: unpackedMb * MiB},
 	generator: 'test',
 });
@@ -26,7 +26,7 @@ const x86 = (ram: number, initrdMb: number, unpackedMb: number): AppOptions => (
 	platform: 'x86_64',
 	guestRamMb: ram,
 	kernelFile: '/sel4/projects/vm-linux/images/kernel/64/default_bzimage_4.8.16',
-	initrdFile: '/work/llm-rootfs.cpio',
+	initrdFile: '/ws/llm-rootfs.cpio',
 	sizes: {kernelBytes: 30 * MiB, initrdBytes: initrdMb * MiB, unpackedMb: 0, unpackedBytes: unpackedMb * MiB} as AppOptions['sizes'],
 	generator: 'test',
 });

@@ -46,7 +46,7 @@ const samples: Record<string, string> = {
 	'docker-useradd-root-exists': "useradd: user 'root' already exists",
 	'buildkit-output-clipped': '[output clipped, log limit 1MiB reached]',
 	'hosttools-missing': 'ERROR: The following required tools (as specified by HOSTTOOLS) appear to be unavailable in PATH',
-	'repo-launcher-python2': '  File "/work/.repo/repo/main.py", line 79\nSyntaxError: invalid syntax',
+	'repo-launcher-python2': '  File "/home/user/sel4/.repo/repo/main.py", line 79\nSyntaxError: invalid syntax',
 	'repo-cannot-checkout': 'error: Cannot checkout seL4: ManifestInvalidRevisionError',
 	'flash-verify-checksum-mismatch': 'Checksum does not match for range [0, 1048576]',
 	'network-timeout': 'Network resources exceeded maximum allowed duration',

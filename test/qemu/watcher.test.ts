@@ -7,6 +7,7 @@ import type {WatchEvent} from '../../source/qemu/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixtures = join(root, 'test', 'fixtures', 'serial');
+const recordedLogs = join(fixtures, 'recorded');
 const catalogue = readCatalogue(join(root, 'recipes', 'troubleshoot.yaml'));
 
 describe('stage markers', () => {
@@ -137,7 +138,7 @@ describe('replay of documented boots', () => {
 	});
 
 	it('reads the real qemu-arm-virt CAmkES VM log', () => {
-		const result = replayFile('/work/shared/fixtures/serial/camkes-vm-qemu-arm-virt-llama.log', {catalogue});
+		const result = replayFile(join(recordedLogs, 'camkes-vm-qemu-arm-virt-llama.log'), {catalogue});
 		assert.deepEqual(
 			result.timeline.stages.map((record) => record.stage),
 			['elfloader', 'kernel', 'rootserver', 'vmm', 'linux', 'init'],
@@ -148,7 +149,7 @@ describe('replay of documented boots', () => {
 	}, );
 
 	it('reads the real x86_64 GRUB log (no host times, escape sequences)', () => {
-		const result = replayFile('/work/shared/fixtures/serial/sel4-x86_64-grub-multiboot2-bios.log', {catalogue});
+		const result = replayFile(join(recordedLogs, 'sel4-x86_64-grub-multiboot2-bios.log'), {catalogue});
 		assert.deepEqual(
 			result.timeline.stages.map((record) => record.stage),
 			['kernel', 'rootserver'],
