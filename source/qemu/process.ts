@@ -1,5 +1,6 @@
 // Starting and stopping QEMU: its own process group (so the whole tree is stopped), the console on a unix
 // socket, and a last-resort kill when Node exits for any reason.
+import {killTree} from '../engine/exec.js';
 import {spawn, type ChildProcess} from 'node:child_process';
 import {connect, type Socket} from 'node:net';
 import type {QemuCommand} from './command.js';
@@ -18,24 +19,12 @@ export type QemuProcess = {
 const live = new Set<number>();
 let exitHookInstalled = false;
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-	try {
-		process.kill(-pid, signal);
-	} catch {
-		try {
-			process.kill(pid, signal);
-		} catch {
-			// already gone
-		}
-	}
-}
-
 function installExitHook(): void {
 	if (exitHookInstalled) return;
 	exitHookInstalled = true;
 	// 'exit' handlers run synchronously on every normal exit, process.exit() and uncaught exceptions.
 	process.on('exit', () => {
-		for (const pid of live) killGroup(pid, 'SIGKILL');
+		for (const pid of live) killTree(pid, 'SIGKILL');
 	});
 }
 
@@ -97,10 +86,10 @@ export function startQemu(command: QemuCommand, options: {env?: NodeJS.ProcessEn
 	const running = () => child.exitCode === null && child.signalCode === null && pid > 0;
 	const stop = async (graceMs = 3000) => {
 		if (pid <= 0) return;
-		if (running()) killGroup(pid, 'SIGTERM');
+		if (running()) killTree(pid, 'SIGTERM');
 		const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
 		if ((await Promise.race([exited.then(() => 'exited' as const), timer])) === 'timeout') {
-			killGroup(pid, 'SIGKILL');
+			killTree(pid, 'SIGKILL');
 			await exited;
 		}
 		live.delete(pid);

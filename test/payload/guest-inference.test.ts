@@ -160,27 +160,34 @@ describe('a real prompt answered in a QEMU guest', {timeout: 900_000}, () => {
 	}
 });
 
+/** An initramfs with our rootfs overlay, the static payload and the test model, and the kernel to boot it with. */
+async function payloadGuest(arch: DebianArch, payload: 'aarch64' | 'x86_64', dir: string): Promise<{kernel: string; initrd: string}> {
+	const [kernel, busybox, binary, model] = await Promise.all([debianKernel(arch), debianBusybox(arch), payloadBinary(payload), testModel({seed: 42})]);
+	mkdirSync(dir, {recursive: true});
+	const initrd = join(dir, 'initrd.gz');
+	await buildInitramfs({
+		out: initrd,
+		arch,
+		busybox,
+		overlays: [rootfsOverlay],
+		files: [
+			{path: 'usr/bin/sel4llm-infer', source: binary, mode: 0o755},
+			{path: 'models/demo.gguf', source: model, mode: 0o644},
+		],
+		gzip: true,
+	});
+	return {kernel: kernel.kernel, initrd};
+}
+
 describe('launch --serve shares the console with ask', {timeout: 600_000}, () => {
 	it('arm64: launch serves the ready guest, ask finds it through launch.json, SIGTERM stops QEMU and clears the record', async () => {
-		const [kernel, busybox, binary, model] = await Promise.all([debianKernel('arm64'), debianBusybox('arm64'), payloadBinary('aarch64'), testModel({seed: 42})]);
 		const dir = join(scratch, 'serve');
 		const workspace = join(dir, 'workspace');
 		mkdirSync(workspace, {recursive: true});
-		const initrd = join(dir, 'initrd.gz');
-		await buildInitramfs({
-			out: initrd,
-			arch: 'arm64',
-			busybox,
-			overlays: [rootfsOverlay],
-			files: [
-				{path: 'usr/bin/sel4llm-infer', source: binary, mode: 0o755},
-				{path: 'models/demo.gguf', source: model, mode: 0o644},
-			],
-			gzip: true,
-		});
+		const {kernel, initrd} = await payloadGuest('arm64', 'aarch64', dir);
 		const launch = spawn(
 			process.execPath,
-			[cli, 'launch', '--workspace', workspace, '--platform', 'linux-test', '--arch', 'arm64', '--kernel', kernel.kernel, '--initrd', initrd, '--append', 'console=ttyAMA0 panic=-1', '--serve', '--expect', 'ready', '--timeout', '400'],
+			[cli, 'launch', '--workspace', workspace, '--platform', 'linux-test', '--arch', 'arm64', '--kernel', kernel, '--initrd', initrd, '--append', 'console=ttyAMA0 panic=-1', '--serve', '--expect', 'ready', '--timeout', '400'],
 			{stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, CI: '1'}},
 		);
 		let stderr = '';
@@ -212,24 +219,12 @@ describe('launch --serve shares the console with ask', {timeout: 600_000}, () =>
 
 describe('launch --ask boots, answers once and stops', {timeout: 600_000}, () => {
 	it('amd64: the answer and its stats are printed, QEMU is stopped, launch.json is gone', async () => {
-		const [kernel, busybox, binary, model] = await Promise.all([debianKernel('amd64'), debianBusybox('amd64'), payloadBinary('x86_64'), testModel({seed: 42})]);
 		const dir = join(scratch, 'ask-once');
 		const workspace = join(dir, 'workspace');
 		mkdirSync(workspace, {recursive: true});
-		const initrd = join(dir, 'initrd.gz');
-		await buildInitramfs({
-			out: initrd,
-			arch: 'amd64',
-			busybox,
-			overlays: [rootfsOverlay],
-			files: [
-				{path: 'usr/bin/sel4llm-infer', source: binary, mode: 0o755},
-				{path: 'models/demo.gguf', source: model, mode: 0o644},
-			],
-			gzip: true,
-		});
+		const {kernel, initrd} = await payloadGuest('amd64', 'x86_64', dir);
 		const result = await runCli(
-			['launch', '--workspace', workspace, '--platform', 'linux-test', '--arch', 'amd64', '--kernel', kernel.kernel, '--initrd', initrd, '--append', 'console=ttyS0 panic=-1', '--ask', 'What is a microkernel?', '--timeout', '400'],
+			['launch', '--workspace', workspace, '--platform', 'linux-test', '--arch', 'amd64', '--kernel', kernel, '--initrd', initrd, '--append', 'console=ttyS0 panic=-1', '--ask', 'What is a microkernel?', '--timeout', '400'],
 			500_000,
 		);
 		assert.equal(result.code, 0, result.stderr);
