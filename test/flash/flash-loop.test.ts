@@ -131,8 +131,15 @@ test('the verify of a file target reads the medium: its cached pages are dropped
 test("a verify error names the byte where the stick differs, and the verify does not read the device's stale cache", () => {
 	const device = loop('corrupt.loop', 64 << 20);
 	// Keep the device open meanwhile, as desktop services do: otherwise its cache is dropped at the last close.
-	const holder = spawn('sh', ['-c', `exec 3<${device.path}; sleep 120`], {stdio: 'ignore'});
-	after(() => holder.kill());
+	const holder = spawn('sh', ['-c', `exec 3<${device.path}; exec sleep 120`], {stdio: 'ignore'});
+	try {
+		checkCorruption(device);
+	} finally {
+		holder.kill();
+	}
+});
+
+function checkCorruption(device: Loop): void {
 	const written = runCli(['flash', image, '--device', device.path, '--yes', '--allow-non-removable', '--no-verify']);
 	assert.equal(written.status, 0, written.stderr);
 	assert.match(written.stderr, /NOT verified \(--no-verify\)/);
@@ -147,7 +154,7 @@ test("a verify error names the byte where the stick differs, and the verify does
 	const verify = runCli(['flash', image, '--device', device.path, '--yes', '--allow-non-removable', '--verify-only']);
 	assert.equal(verify.status, 1, verify.stderr);
 	assert.match(verify.stderr, /differs from the image at byte 5000123 \(0x4c4bbb\)/);
-});
+}
 
 test('permission denied explains sudo and prints the exact command', () => {
 	execFileSync('chmod', ['755', dir]);
