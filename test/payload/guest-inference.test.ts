@@ -234,3 +234,30 @@ describe('launch --ask boots, answers once and stops', {timeout: 600_000}, () =>
 		assert.equal(existsSync(join(workspace, '.sel4-llm', 'launch.json')), false);
 	});
 });
+
+describe('the prompt box in launch\'s terminal view', {timeout: 600_000}, () => {
+	it('Ctrl-P, a question and Enter: the answer streams in, then Ctrl-] leaves and QEMU stops', async (t) => {
+		const {TmuxSession} = await import('../support/tmux.js');
+		const dir = join(scratch, 'prompt-box');
+		const workspace = join(dir, 'workspace');
+		mkdirSync(workspace, {recursive: true});
+		const {kernel, initrd} = await payloadGuest('amd64', 'x86_64', dir);
+		const session = new TmuxSession(
+			`${process.execPath} ${cli} launch --workspace ${workspace} --platform linux-test --arch amd64 --kernel ${kernel} --initrd ${initrd} --append 'console=ttyS0 panic=-1'`,
+			{width: 120, height: 40},
+		);
+		t.after(() => session.kill());
+		await session.waitForText(/Ctrl-P asks the model/, 60_000);
+		await session.waitForText(/SEL4LLM-READY model=demo\.gguf/, 240_000);
+		session.send('C-p');
+		await session.waitForText(/enter asks the model/, 10_000);
+		session.type('What is seL4?');
+		await session.waitForText(/ask› What is seL4\?/, 10_000);
+		session.send('Enter');
+		const screen = await session.waitForText(/\d+ tokens, [0-9.]+ tokens\/s · Ctrl-P asks again/, 240_000);
+		assert.match(screen, /ask› What is seL4\?/);
+		session.send('C-]');
+		await session.waitForText(/\[exit 0\]/, 30_000);
+		assert.equal(existsSync(join(workspace, '.sel4-llm', 'launch.json')), false);
+	});
+});

@@ -74,4 +74,17 @@ describe('LaunchView', () => {
 		assert.match(frame, /the seL4 kernel halted; stopping QEMU/);
 		assert.doesNotMatch(frame, /keys go to the guest/);
 	});
+	it('shows the prompt box while typing, then the answer and its stats', () => {
+		const timeline = {stages: [], current: undefined, halt: undefined, stalls: []};
+		const base = {timeline, lines: ['SEL4LLM-READY model=demo.gguf threads=1'], elapsedMs: 9000, leaveLabel: 'Ctrl-]', logFile: '/tmp/l.log', columns: 100, promptLabel: 'Ctrl-P'};
+		const {lastFrame, rerender} = render(<LaunchView {...base} />);
+		assert.match(lastFrame()!, /keys go to the guest · Ctrl-P asks the model · Ctrl-\] leaves/);
+		rerender(<LaunchView {...base} prompt={{editing: true, text: 'What is seL4?', answer: ''}} />);
+		assert.match(lastFrame()!, /ask› What is seL4\?▏/);
+		assert.match(lastFrame()!, /enter asks the model · esc closes/);
+		rerender(<LaunchView {...base} prompt={{editing: false, text: 'What is seL4?', answer: 'A microkernel.', note: '5 tokens, 6.1 tokens/s · Ctrl-P asks again'}} />);
+		assert.match(lastFrame()!, /ask› What is seL4\?\n/);
+		assert.match(lastFrame()!, /A microkernel\./);
+		assert.match(lastFrame()!, /5 tokens, 6\.1 tokens\/s/);
+	});
 });

@@ -12,6 +12,10 @@ export type LaunchViewProps = {
 	columns: number;
 	/** A message that replaces the key hint, e.g. "stopping QEMU...". */
 	status?: string;
+	/** The prompt box (Ctrl-P): the text being typed, or the last question with its answer so far. */
+	prompt?: {editing: boolean; text: string; answer: string; note?: string};
+	/** The key that opens the prompt box. */
+	promptLabel?: string;
 };
 
 export function StageStrip({timeline}: {timeline: LaunchViewProps['timeline']}) {
@@ -63,10 +67,29 @@ export function LaunchView(props: LaunchViewProps) {
 				</Text>
 			))}
 			<Text dimColor>{'─'.repeat(Math.min(width, 200))}</Text>
+			{props.prompt ? (
+				<Box flexDirection="column">
+					<Text>
+						<Text color="cyan">ask› </Text>
+						<Text>{props.prompt.text}</Text>
+						{props.prompt.editing ? <Text color="cyan">▏</Text> : null}
+					</Text>
+					{props.prompt.answer ? <Text wrap="wrap">{props.prompt.answer.trim()}</Text> : null}
+					{props.prompt.note ? <Text dimColor>{props.prompt.note}</Text> : null}
+				</Box>
+			) : null}
 			<Text>
 				<Text color="cyan">{formatSeconds(props.elapsedMs).trim()}</Text>
 				<Text> · </Text>
-				{props.status ? <Text color="yellow">{props.status}</Text> : <Text>keys go to the guest · {props.leaveLabel} leaves</Text>}
+				{props.status ? (
+					<Text color="yellow">{props.status}</Text>
+				) : props.prompt?.editing ? (
+					<Text>enter asks the model · esc closes · {props.leaveLabel} leaves</Text>
+				) : (
+					<Text>
+						keys go to the guest{props.promptLabel ? ` · ${props.promptLabel} asks the model` : ''} · {props.leaveLabel} leaves
+					</Text>
+				)}
 				<Text dimColor> · log {props.logFile}</Text>
 			</Text>
 		</Box>

@@ -25,12 +25,43 @@ export type InteractiveOptions = {
 
 const frameMs = 80; // at most ~12 frames per second
 
+/** Ctrl-P opens the prompt box: the question goes to the model through the shared console, like `sel4-llm ask`. */
+export const promptKey = {byte: 0x10, label: 'Ctrl-P'} as const;
+
+type PromptState = {editing: boolean; text: string; answer: string; note?: string};
+
+/** Asks the guest's model through the shared console; the answer streams into the prompt box. */
+async function askInView(socketPath: string, prompt: PromptState, changed: () => void): Promise<void> {
+	const {GuestConsole, ConsoleError} = await import('../../console/client.js');
+	let guest;
+	try {
+		guest = await GuestConsole.connect(socketPath);
+		prompt.note = 'waiting for the guest…';
+		changed();
+		await guest.waitReady({timeoutMs: 15_000});
+		prompt.note = 'thinking…';
+		changed();
+		const result = await guest.ask(prompt.text, {maxTokens: 256, flags: ['chat'], idleTimeoutMs: 300_000, onText: (text) => {
+			prompt.answer += text;
+			changed();
+		}});
+		prompt.note = `${result.stats.tokens} tokens, ${result.stats.tokensPerSecond.toFixed(1)} tokens/s · Ctrl-P asks again`;
+	} catch (error) {
+		prompt.note = error instanceof ConsoleError ? `no answer: ${error.message}` : `no answer: ${String(error)}`;
+	} finally {
+		guest?.close();
+		changed();
+	}
+}
+
 export async function runInteractive(options: InteractiveOptions): Promise<BootResult> {
 	const {io} = options;
 	const stdin = io.stdin;
 	const buffer = new ConsoleBuffer();
 	const started = Date.now();
 	let status: string | undefined;
+	let prompt: PromptState | undefined;
+	let promptVersion = 0;
 	const session = startBoot({
 		command: options.command,
 		logFile: options.logFile,
@@ -51,7 +82,8 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 		const rows = io.stderr.rows ?? 24;
 		const columns = io.stderr.columns ?? 80;
 		const timeline = session.watcher.timeline;
-		const fixed = 5 + (timeline.halt ? 1 : 0) + (timeline.stalls.length ? 1 : 0) + (columns < 120 ? 1 : 0);
+		const promptRows = prompt ? 2 + Math.ceil(prompt.answer.trim().length / Math.max(20, columns)) : 0;
+		const fixed = 5 + promptRows + (timeline.halt ? 1 : 0) + (timeline.stalls.length ? 1 : 0) + (columns < 120 ? 1 : 0);
 		return (
 			<LaunchView
 				timeline={{...timeline, stages: [...timeline.stages], stalls: [...timeline.stalls]}}
@@ -61,6 +93,8 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 				logFile={options.logFile}
 				columns={columns}
 				{...(status ? {status} : {})}
+				{...(prompt ? {prompt: {...prompt}} : {})}
+				{...(options.share ? {promptLabel: promptKey.label} : {})}
 			/>
 		);
 	};
@@ -70,7 +104,32 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 		io.stderr.write('\x1b[?25h');
 	};
 	process.once('exit', restore);
+	const onPromptKeys = (data: Buffer) => {
+		const current = prompt!;
+		for (const char of data.toString('utf8')) {
+			if (char === '\r' || char === '\n') {
+				if (current.text.trim() === '') continue;
+				current.editing = false;
+				current.answer = '';
+				void askInView(options.share!.socketPath, current, () => promptVersion++);
+				break;
+			}
+			if (char === '\u001B') {
+				prompt = undefined;
+				break;
+			}
+			if (char === '\u007F' || char === '\b') current.text = current.text.slice(0, -1);
+			else if (char >= ' ') current.text += char;
+		}
+		promptVersion++;
+	};
 	const onKeys = (data: Buffer) => {
+		if (options.share && data.includes(promptKey.byte)) {
+			if (!prompt || !prompt.editing) prompt = {editing: true, text: '', answer: ''};
+			promptVersion++;
+			return;
+		}
+		if (prompt?.editing && !data.includes(options.leaveKey.byte)) return onPromptKeys(data);
 		const leave = data.indexOf(options.leaveKey.byte);
 		if (leave >= 0) {
 			if (leave > 0) session.write(data.subarray(0, leave));
@@ -92,8 +151,8 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 		let lastSecond = -1;
 		timer = setInterval(() => {
 			const second = Math.floor((Date.now() - started) / 1000);
-			if (buffer.changes !== lastVersion || second !== lastSecond) {
-				lastVersion = buffer.changes;
+			if (buffer.changes + promptVersion !== lastVersion || second !== lastSecond) {
+				lastVersion = buffer.changes + promptVersion;
 				lastSecond = second;
 				instance.rerender(view());
 			}
