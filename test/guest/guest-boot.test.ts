@@ -39,7 +39,7 @@ const cases: Array<{arch: DebianArch; delivery: 'disk' | 'disk-mbr' | 'initrd'}>
 ];
 
 for (const {arch, delivery} of cases) {
-	test(`${arch} guest with our overlay finds the model (${delivery}) and prints the readiness marker`, {timeout: 240_000}, async () => {
+	test(`${arch} guest with our overlay finds the model (${delivery}) and prints the readiness marker`, {timeout: 900_000} /* a cold run builds the static payload first (minutes) */, async () => {
 		assert.ok(existsSync(join(overlay, 'etc', 'init.d')), 'overlays/rootfs holds the guest init scripts');
 		const work = tempDir(`boot-${arch}`);
 		const {kernel, base} = await baseInitramfs(arch, work);
