@@ -221,7 +221,7 @@ describe('fix plan', () => {
 	test('as root nothing is wrapped', () => {
 		const facts = fixture('container');
 		const plan = buildFixPlan(evaluate(facts), facts);
-		assert.deepEqual(plan.steps[0]!.commands[0], ['mkdir', '-p', '/root/.local/bin']);
+		assert.deepEqual(plan.steps[0]!.commands[0], ['mkdir', '-p', `${facts.user!.home}/.local/bin`]);
 		assert.ok(plan.unfixable.some((item) => item.id === 'kvm-device'));
 	});
 });
