@@ -1,7 +1,8 @@
 // Decides, for every step in order, whether it runs or is skipped, and why. The same decision is used by
 // `plan` (dry run) and by the runner (which re-decides a step after the steps it needs have run).
-import {existsSync} from 'node:fs';
-import {isAbsolute, resolve} from 'node:path';
+import {existsSync, mkdtempSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {isAbsolute, join, resolve} from 'node:path';
 import {ExitCode, UserError} from '../errors.js';
 import {closure, commandList, resolveStepName, type RecipeSet, type Step} from './load.js';
 import type {Journal} from './journal.js';
@@ -123,10 +124,18 @@ export function outputsDigest(prepared: PreparedStep, fingerprint: string, finis
 	return digestOf({fingerprint, finishedAt});
 }
 
+let emptyDir: string | undefined;
+
+/** Where status checks run when the step's directory does not exist yet: an empty directory, so nothing matches by accident. */
+function statusCwd(cwd: string): string {
+	if (existsSync(cwd)) return cwd;
+	emptyDir ??= mkdtempSync(join(tmpdir(), 'sel4-llm-status-'));
+	return emptyDir;
+}
+
 async function statusHolds(prepared: PreparedStep, env: Record<string, string>): Promise<{ok: boolean; failed?: string}> {
-	if (!existsSync(prepared.cwd)) return {ok: false, failed: `${prepared.cwd} does not exist yet`};
 	for (const command of prepared.status) {
-		const result = await succeeds(command, {cwd: prepared.cwd, env, timeoutMs: 60_000});
+		const result = await succeeds(command, {cwd: statusCwd(prepared.cwd), env, timeoutMs: 60_000});
 		if (!result.ok) return {ok: false, failed: `${command.display} exited ${result.exitCode ?? 'abnormally'}`};
 	}
 	return {ok: true};

@@ -133,3 +133,12 @@ test('an invalid recipe fails validation with file:line:col and changes nothing'
 	assert.match(result.stderr, /demo\.yaml:\d+:\d+: unknown key "needz"/);
 	assert.equal(readFileSync(join(workspace, '.sel4-llm', 'journal.json'), 'utf8'), before);
 });
+
+test('status checks run even before the workspace exists (in an empty directory, so nothing matches by accident)', () => {
+	const workspace = join(tempDir(), 'not-yet');
+	const plan = cli(['plan', 'demo', '--json', '--recipes', basic, '--workspace', workspace]);
+	assert.equal(plan.code, 0, plan.stderr);
+	const steps = JSON.parse(plan.stdout).steps as Array<{id: string; action: string; reason: string}>;
+	assert.deepEqual(steps.find((step) => step.id === 'demo.already-done'), {...steps.find((step) => step.id === 'demo.already-done')!, action: 'skip', reason: 'up to date (status check holds)'});
+	assert.equal(existsSync(workspace), false, 'planning creates nothing');
+});
