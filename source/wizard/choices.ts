@@ -2,6 +2,8 @@
 import {closeSync, openSync, readSync, statSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {resolve} from 'node:path';
+import {UserError} from '../errors.js';
+import {checkModel as checkModelForGuest} from '../guest/gguf.js';
 
 export const platforms = ['qemu-arm-virt', 'x86_64'] as const;
 export type Platform = (typeof platforms)[number];
@@ -66,11 +68,6 @@ export function checkModel(path: string): {ok: true; info: ModelInfo} | {ok: fal
 	return {ok: true, info: {path, bytes}};
 }
 
-/** RAM a model needs in the guest: its weights, plus the guest's own needs and working memory. */
-export function ramNeededMb(modelBytes: number): number {
-	return Math.ceil((modelBytes * 1.25) / 2 ** 20) + 192;
-}
-
 export type Problems = Partial<Record<ChoiceField, string>>;
 
 export function validateChoices(choices: Choices): Problems {
@@ -87,9 +84,12 @@ export function validateChoices(choices: Choices): Problems {
 	const model = checkModel(choices.model);
 	if (!model.ok) problems.model = model.error;
 	else if (model.info.bytes > 0 && !problems.guestRamMb) {
-		const needed = ramNeededMb(model.info.bytes);
-		if (needed > choices.guestRamMb) {
-			problems.model = `the model needs about ${needed} MiB of guest RAM (${formatBytes(model.info.bytes)} of weights plus headroom); ${choices.platform} allows ${limits.max} MiB`;
+		// The same rule the payload recipe's check-model applies (model in the initrd), so the plan never fails on it later.
+		try {
+			checkModelForGuest(choices.model, {guestRamMb: choices.guestRamMb, layout: 'initrd'});
+		} catch (error) {
+			if (!(error instanceof UserError)) throw error;
+			problems.model = `${error.message}${limits.max > choices.guestRamMb ? '' : ` (${choices.platform} allows at most ${limits.max} MiB)`}`;
 		}
 	}
 	return problems;
