@@ -159,22 +159,9 @@ export async function run(context: CommandContext): Promise<number> {
 		const arch = (stringOption(context, 'arch') ?? 'amd64') as TestArch;
 		const append = stringOption(context, 'append');
 		const cpu = stringOption(context, 'cpu');
-		command = buildQemuCommand({
-			platform,
-			...(images.image ? {image: images.image} : {}),
-			...(images.kernel ? {kernel: images.kernel} : {}),
-			...(images.initrd ? {initrd: images.initrd} : {}),
-			...(append ? {append} : {}),
-			...(cpu ? {cpu} : {}),
-			arch,
-			memoryMb,
-			extraArgs,
-			serial: {socketPath: join(socketDir, 'console.sock')},
-		});
-		const missing = [images.image, images.kernel, images.initrd].filter((path): path is string => path !== undefined && !existsSync(path));
-
-		if (dryRun) {
-			const upstream = buildQemuCommand({
+		// Our command (console on a socket) and upstream's (-nographic stdio) differ only in the serial line.
+		const commandWith = (serial: Parameters<typeof buildQemuCommand>[0]['serial']) =>
+			buildQemuCommand({
 				platform,
 				...(images.image ? {image: images.image} : {}),
 				...(images.kernel ? {kernel: images.kernel} : {}),
@@ -184,8 +171,13 @@ export async function run(context: CommandContext): Promise<number> {
 				arch,
 				memoryMb,
 				extraArgs,
-				serial: 'stdio',
+				serial,
 			});
+		command = commandWith({socketPath: join(socketDir, 'console.sock')});
+		const missing = [images.image, images.kernel, images.initrd].filter((path): path is string => path !== undefined && !existsSync(path));
+
+		if (dryRun) {
+			const upstream = commandWith('stdio');
 			if (context.json) {
 				out.write(`${JSON.stringify({command: [command.program, ...command.args], display: command.display, upstream: upstream.display, memoryMb, memoryRule, images, missing, notes: [...command.notes, ...hostWarning]})}\n`);
 			} else {

@@ -9,6 +9,7 @@ import {existsSync, mkdirSync, readdirSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
+import {once} from './once.js';
 
 const run = promisify(execFile);
 
@@ -30,17 +31,6 @@ export function kernelCacheDir(): string {
 	return process.env.SEL4LLM_KERNEL_CACHE ? resolve(process.env.SEL4LLM_KERNEL_CACHE) : join(repositoryRoot, '.cache', 'kernels');
 }
 
-const memo = new Map<string, Promise<unknown>>();
-
-function once<T>(key: string, make: () => Promise<T>): Promise<T> {
-	let value = memo.get(key) as Promise<T> | undefined;
-	if (!value) {
-		value = make();
-		memo.set(key, value);
-		value.catch(() => memo.delete(key));
-	}
-	return value;
-}
 
 // The shell part: resolve the package, download and unpack it into the cache. Runs under flock.
 const fetchScript = String.raw`

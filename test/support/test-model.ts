@@ -7,22 +7,13 @@ import {buildPayload, type PayloadArch} from '../../source/guest/llama/build.js'
 import {demoModelKey, tinyModel, writeDemoModel, type DemoModelParams} from '../../source/guest/llama/demo-model.js';
 import {defaultLlamaSource} from '../../source/guest/llama/pins.js';
 import {acquireLlamaSource, type AcquiredSource} from '../../source/guest/llama/source.js';
+import {once} from './once.js';
 
 export const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const payloadCache = join(repositoryRoot, '.cache', 'payload');
 export const programDir = join(repositoryRoot, 'overlays', 'payload');
 export const rootfsOverlay = join(repositoryRoot, 'overlays', 'rootfs');
 
-const memo = new Map<string, Promise<unknown>>();
-function once<T>(key: string, make: () => Promise<T>): Promise<T> {
-	let value = memo.get(key) as Promise<T> | undefined;
-	if (!value) {
-		value = make();
-		memo.set(key, value);
-		value.catch(() => memo.delete(key));
-	}
-	return value;
-}
 
 const quiet = () => {};
 
