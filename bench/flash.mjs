@@ -5,7 +5,7 @@
 // Goals: the sparse image in at most 0.4x the baseline's time, the dense one in at most 1.0x.
 // Each side runs N times (alternating which goes first) and the best time counts; before each run the page cache
 // is dropped and the disk given 3 s to settle. Needs root (loop devices, drop_caches).
-// Run: npm run build && node bench/flash.mjs [--runs N] [--json]
+// Run: npm run build && node bench/flash.mjs [--runs N] [--only sparse|dense[/loop|/file]] [--json]
 import {execFileSync, spawnSync} from 'node:child_process';
 import {mkdtempSync, openSync, rmSync, writeSync, closeSync, ftruncateSync, writeFileSync, existsSync} from 'node:fs';
 import {randomBytes} from 'node:crypto';
@@ -17,6 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 2;
 const MiB = 1 << 20;
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] ?? '' : '';
 
 if (process.getuid?.() !== 0) {
 	console.log('bench/flash.mjs: skipped (needs root for loop devices and dropping the page cache)');
@@ -69,9 +70,9 @@ function run(command, args) {
 }
 
 const images = [
-	{name: 'sparse 2 GiB, 25% data', path: join(dir, 'sparse.img'), size: 2048 * MiB, data: 0.25, goal: 0.4},
-	{name: 'dense 1 GiB', path: join(dir, 'dense.img'), size: 1024 * MiB, data: 1, goal: 1.0},
-];
+	{key: 'sparse', name: 'sparse 2 GiB, 25% data', path: join(dir, 'sparse.img'), size: 2048 * MiB, data: 0.25, goal: 0.4},
+	{key: 'dense', name: 'dense 1 GiB', path: join(dir, 'dense.img'), size: 1024 * MiB, data: 1, goal: 1.0},
+].filter((image) => !only || only.split('/')[0] === image.key);
 for (const image of images) makeImage(image.path, image.size, image.data);
 const backing = join(dir, 'loop.backing');
 execFileSync('truncate', ['-s', String(2100 * MiB), backing]);
@@ -81,7 +82,11 @@ const fileTarget = join(dir, 'target.img');
 
 const rows = [];
 for (const image of images) {
-	for (const target of [{kind: 'loop device', path: loop}, {kind: 'file', path: fileTarget}]) {
+	const targets = [
+		{key: 'loop', kind: 'loop device', path: loop},
+		{key: 'file', kind: 'file', path: fileTarget},
+	];
+	for (const target of targets.filter((each) => !only.includes('/') || only.split('/')[1] === each.key)) {
 		let baseline = Infinity;
 		let ours = Infinity;
 		const measureBaseline = () => {

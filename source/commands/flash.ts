@@ -18,7 +18,8 @@ import {formatDuration, formatProgress, plainUi, verdictLines, type FlashUi} fro
 import {describeDisk, formatSize, type Disk} from '../flash/lsblk.js';
 import {explain, judge, type Verdict} from '../flash/policy.js';
 import {dropCache, verifyTarget, type CacheDrop} from '../flash/verifier.js';
-import {blockHash, CHUNK, dataRuns, FlashInterrupted, FlashIoError, syncTarget, writeImage, type Progress, type WriteResult} from '../flash/writer.js';
+import {dataExtents, type Extents} from '../flash/extents.js';
+import {FlashInterrupted, FlashIoError, syncTarget, writeImage, type Progress, type WriteResult} from '../flash/writer.js';
 import {readRecord, recordPath, type ImageRecord} from '../images/usb-image.js';
 import {bootTest} from '../images/usb/boot-test.js';
 import {PC_CHECKLIST} from '../images/usb/provenance.js';
@@ -265,6 +266,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 
 	const confirmed: Disk = {...disk};
 	const sparse = flag(context, 'sparse');
+	const map = dataExtents(imagePath, imageSize);
 	const source = await open(imagePath, 'r');
 	let target: FileHandle | undefined;
 	const controller = new AbortController();
@@ -274,11 +276,11 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 	try {
 		let result: WriteResult;
 		if (verifyOnly) {
-			result = await hashImage(source, imageSize, controller.signal, (progress) => ui.progress({...progress, phase: 'verify'}), sparse);
+			result = await hashImage(source, imageSize, (await map)?.extents, controller.signal, (progress) => ui.progress({...progress, phase: 'verify'}), sparse);
 		} else {
 			target = await openConfirmedDisk(confirmed, argv, rerunArguments(context, disk.path));
 			say(`identity checked right before writing: ${describeDisk(disk)}${disk.serial ? `, serial ${disk.serial}` : ''}`);
-			result = await writeImage({source, target, size: imageSize, sparse, signal: controller.signal, onProgress: (progress) => ui.progress(progress)});
+			result = await writeImage({source, target, size: imageSize, sparse, extents: (await map)?.extents, signal: controller.signal, onProgress: (progress) => ui.progress(progress)});
 			await syncTarget(target, result.syncedUpTo, imageSize, (progress) => ui.progress(progress));
 			await target.close();
 			target = undefined;
@@ -313,27 +315,11 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 	}
 }
 
-async function hashImage(source: FileHandle, size: number, signal: AbortSignal, onProgress: (progress: Progress) => void, sparse = false): Promise<WriteResult> {
+async function hashImage(source: FileHandle, size: number, extents: Extents | undefined, signal: AbortSignal, onProgress: (progress: Progress) => void, sparse = false): Promise<WriteResult> {
 	// Verify-only: the per-block hashes come from the image alone (and, for --sparse, the zero blocks to skip).
-	const chunkHashes: string[] = [];
-	const skipped: Array<[number, number]> = [];
-	const buffer = Buffer.allocUnsafe(CHUNK);
-	const started = performance.now();
-	for (let offset = 0; offset < size; offset += CHUNK) {
-		if (signal.aborted) throw new FlashInterrupted('verify', offset);
-		const {bytesRead} = await source.read(buffer, 0, Math.min(CHUNK, size - offset), offset);
-		const block = buffer.subarray(0, bytesRead);
-		chunkHashes.push(blockHash(block));
-		if (sparse) {
-			let cursor = 0;
-			for (const [start, end] of [...dataRuns(block), [bytesRead, bytesRead] as [number, number]]) {
-				if (start > cursor) skipped.push([offset + cursor, offset + start]);
-				cursor = end;
-			}
-		}
-	}
+	const result = await writeImage({source, target: undefined, size, sparse, extents, phase: 'verify', signal});
 	onProgress({phase: 'verify', done: 0, total: size, bytesPerSecond: 0, etaSeconds: undefined, elapsedSeconds: 0});
-	return {size, chunkHashes, skipped, written: 0, syncedUpTo: 0, seconds: (performance.now() - started) / 1000};
+	return result;
 }
 
 async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path: string, fresh: boolean): Promise<number> {
@@ -365,6 +351,8 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 			return ExitCode.refused;
 		}
 	}
+	// The image's data map is asked for while the target is opened (a separate process, about 50 ms).
+	const map = dataExtents(plan.imagePath, plan.imageSize);
 	const source = await open(plan.imagePath, 'r');
 	let handle: FileHandle | undefined;
 	const controller = new AbortController();
@@ -374,7 +362,7 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 	try {
 		let result: WriteResult;
 		if (verifyOnly) {
-			result = await hashImage(source, plan.imageSize, controller.signal, (progress) => ui.progress(progress));
+			result = await hashImage(source, plan.imageSize, (await map)?.extents, controller.signal, (progress) => ui.progress(progress));
 		} else {
 			try {
 				handle = await open(target, 'w');
@@ -394,6 +382,7 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 				target: handle,
 				size: plan.imageSize,
 				sparse: true,
+				extents: (await map)?.extents,
 				syncEvery: Number.POSITIVE_INFINITY,
 				signal: controller.signal,
 				onProgress: (progress) => ui.progress(progress),

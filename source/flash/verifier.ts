@@ -9,7 +9,7 @@
 // beyond any host software; both are reported when the drop fails, never hidden.
 import {spawn} from 'node:child_process';
 import type {FileHandle} from 'node:fs/promises';
-import {blockHash, CHUNK, FlashInterrupted, FlashIoError, RateMeter, type Progress} from './writer.js';
+import {AHEAD, blockDigest, CHUNK, FlashInterrupted, FlashIoError, isZero, RateMeter, RING, zeroHash, type Progress} from './writer.js';
 
 export type CacheDrop = {ok: boolean; method: string; detail?: string};
 
@@ -84,53 +84,73 @@ export async function verifyTarget(options: VerifyOptions): Promise<{seconds: nu
 	const {target, source, size, chunkHashes} = options;
 	const started = performance.now();
 	const meter = new RateMeter('verify', size);
-	const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
 	const chunks = Math.ceil(size / CHUNK);
 	const ignore = options.ignore ?? [];
+	const lengthOf = (index: number) => Math.min(CHUNK, size - index * CHUNK);
 	/** True when the whole block lies in one ignored range: it is not read at all. */
 	const ignored = (index: number) => {
 		const start = index * CHUNK;
-		const end = Math.min(start + CHUNK, size);
+		const end = start + lengthOf(index);
 		return ignore.some(([from, to]) => from <= start && to >= end);
 	};
-	const readChunk = (index: number) =>
-		ignored(index) ? Promise.resolve(Buffer.alloc(0)) : readAt(target, buffers[index % 2]!, index * CHUNK, Math.min(CHUNK, size - index * CHUNK));
-	let next = chunks > 0 ? readChunk(0) : undefined;
-	options.onProgress?.(meter.sample(0));
-	for (let index = 0; index < chunks; index++) {
+	// Reads run ahead while earlier blocks are hashed on the thread pool; a buffer is reused only after the hash of
+	// the block it held has settled.
+	const ring = Array.from({length: Math.min(RING, Math.max(chunks, 1))}, () => Buffer.allocUnsafe(CHUNK));
+	const reads: Array<Promise<Buffer | undefined>> = [];
+	const startRead = (index: number) => {
+		if (index >= chunks || reads[index]) return;
+		reads[index] = ignored(index) ? Promise.resolve(undefined) : readAt(target, ring[index % ring.length]!, index * CHUNK, lengthOf(index));
+		reads[index]!.catch(() => undefined);
+	};
+	const checks: Array<Promise<void>> = [];
+	const check = async (index: number, buffer: Buffer) => {
 		const offset = index * CHUNK;
-		if (options.signal?.aborted) throw new FlashInterrupted('verify', offset);
-		const buffer = await next!;
-		next = index + 1 < chunks ? readChunk(index + 1) : undefined;
-		next?.catch(() => undefined);
-		const expectedLength = Math.min(CHUNK, size - offset);
-		if (ignored(index)) {
-			options.onProgress?.(meter.sample(offset + expectedLength));
-			continue;
+		const expectedHash = chunkHashes[index];
+		// A block expected to be zeros is compared with zeros directly; others by sha256.
+		const same = expectedHash === zeroHash(buffer.length) ? isZero(buffer) : (await blockDigest(buffer)) === expectedHash;
+		if (same) return;
+		// Find the first differing byte: re-read that block of the image.
+		const expected = await readAt(source, Buffer.allocUnsafe(buffer.length), offset, buffer.length);
+		if (ignore.length) zeroIgnored(expected, offset, ignore);
+		let at = 0;
+		while (at < buffer.length && expected[at] === buffer[at]) at++;
+		const position = offset + at;
+		throw new FlashIoError(
+			`verify failed: the target differs from the image at byte ${position} (0x${position.toString(16)}): ` +
+				`wrote 0x${(expected[at] ?? 0).toString(16).padStart(2, '0')}, read back 0x${(buffer[at] ?? 0).toString(16).padStart(2, '0')}`,
+			{code: 'EVERIFY', phase: 'verify', offset: position},
+		);
+	};
+	const finish = async (index: number) => {
+		await checks[index];
+		options.onProgress?.(meter.sample(index * CHUNK + lengthOf(index)));
+	};
+	for (let index = 0; index < Math.min(AHEAD, chunks); index++) startRead(index);
+	options.onProgress?.(meter.sample(0));
+	try {
+		for (let index = 0; index < chunks; index++) {
+			const offset = index * CHUNK;
+			if (options.signal?.aborted) throw new FlashInterrupted('verify', offset);
+			const buffer = await reads[index]!;
+			const expectedLength = lengthOf(index);
+			if (buffer && buffer.length < expectedLength) {
+				throw new FlashIoError(`verify failed: the target ends at byte ${offset + buffer.length}, before the image's end (${size})`, {
+					code: undefined,
+					phase: 'verify',
+					offset: offset + buffer.length,
+				});
+			}
+			if (buffer && ignore.length) zeroIgnored(buffer, offset, ignore);
+			checks[index] = buffer ? check(index, buffer) : Promise.resolve();
+			checks[index]!.catch(() => undefined);
+			if (index > 0) await finish(index - 1);
+			startRead(index + AHEAD);
+			startRead(index + 1);
 		}
-		if (buffer.length < expectedLength) {
-			throw new FlashIoError(`verify failed: the target ends at byte ${offset + buffer.length}, before the image's end (${size})`, {
-				code: undefined,
-				phase: 'verify',
-				offset: offset + buffer.length,
-			});
-		}
-		if (options.ignore?.length) zeroIgnored(buffer, offset, options.ignore);
-		const hash = blockHash(buffer);
-		if (hash !== chunkHashes[index]) {
-			// Find the first differing byte: re-read that block of the image.
-			const expected = await readAt(source, Buffer.allocUnsafe(expectedLength), offset, expectedLength);
-			if (options.ignore?.length) zeroIgnored(expected, offset, options.ignore);
-			let at = 0;
-			while (at < expectedLength && expected[at] === buffer[at]) at++;
-			const position = offset + at;
-			throw new FlashIoError(
-				`verify failed: the target differs from the image at byte ${position} (0x${position.toString(16)}): ` +
-					`wrote 0x${(expected[at] ?? 0).toString(16).padStart(2, '0')}, read back 0x${(buffer[at] ?? 0).toString(16).padStart(2, '0')}`,
-				{code: 'EVERIFY', phase: 'verify', offset: position},
-			);
-		}
-		options.onProgress?.(meter.sample(offset + buffer.length));
+		if (chunks > 0) await finish(chunks - 1);
+	} catch (error) {
+		await Promise.allSettled([...checks, ...reads]);
+		throw error;
 	}
 	return {seconds: (performance.now() - started) / 1000};
 }

@@ -2,6 +2,7 @@
 // for the verifier, and optional skipping of all-zero blocks (bmap-style sparse writing).
 import {createHash} from 'node:crypto';
 import type {FileHandle} from 'node:fs/promises';
+import {extentCursor, type Extents} from './extents.js';
 
 export const CHUNK = 4 << 20;
 /** Granularity of zero detection for sparse writing. */
@@ -95,17 +96,28 @@ export function isZero(buffer: Buffer): boolean {
 	return buffer.equals(ZERO.subarray(0, buffer.length));
 }
 
+/** sha256 of `length` zero bytes, computed once per length. */
+export function zeroHash(length: number): string {
+	let hash = zeroHashes.get(length);
+	if (!hash) {
+		hash = createHash('sha256').update(ZERO.subarray(0, length)).digest('hex');
+		zeroHashes.set(length, hash);
+	}
+	return hash;
+}
+
 /** sha256 of a block; all-zero blocks (most of a sparse image) are recognised by memcmp and not hashed again. */
 export function blockHash(buffer: Buffer): string {
-	if (isZero(buffer)) {
-		let hash = zeroHashes.get(buffer.length);
-		if (!hash) {
-			hash = createHash('sha256').update(buffer).digest('hex');
-			zeroHashes.set(buffer.length, hash);
-		}
-		return hash;
-	}
-	return createHash('sha256').update(buffer).digest('hex');
+	return isZero(buffer) ? zeroHash(buffer.length) : createHash('sha256').update(buffer).digest('hex');
+}
+
+/**
+ * The same hash, computed on libuv's thread pool (WebCrypto's digest) so that hashing runs beside the reads and
+ * writes instead of holding up the event loop. The buffer must not change until the promise settles.
+ */
+export async function blockDigest(buffer: Buffer): Promise<string> {
+	if (isZero(buffer)) return zeroHash(buffer.length);
+	return Buffer.from(await globalThis.crypto.subtle.digest('SHA-256', buffer as Uint8Array<ArrayBuffer>)).toString('hex');
 }
 
 /** Runs [start, end) within `buffer` that hold non-zero bytes, at SPARSE_BLOCK granularity. */
@@ -165,29 +177,58 @@ async function readFull(source: FileHandle, buffer: Buffer, position: number, le
 
 export type WriteOptions = {
 	source: FileHandle;
-	target: FileHandle;
+	/** Where to write; without a target the image is only read and hashed (a verify of an earlier write). */
+	target: FileHandle | undefined;
 	size: number;
 	/** Skip all-zero blocks instead of writing them. */
 	sparse: boolean;
+	/**
+	 * The image's data ranges (from SEEK_DATA); blocks outside them are holes, known to be zeros without reading.
+	 * Undefined: every block is read.
+	 */
+	extents?: Extents | undefined;
 	/** Sync every this many bytes written, so write errors carry a narrow offset range (default 128 MiB). */
 	syncEvery?: number;
+	/** The phase named in progress reports (default: write). */
+	phase?: Phase;
 	signal?: AbortSignal | undefined;
 	onProgress?: ((progress: Progress) => void) | undefined;
 };
 
+/** Blocks read ahead of the one being written, and buffers in the ring (read ahead + two being written). */
+export const AHEAD = 2;
+export const RING = AHEAD + 2;
+
+async function imageStamp(source: FileHandle): Promise<string> {
+	const stat = await source.stat();
+	return `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+}
+
+/**
+ * Copies the image to the target block by block. Reads run ahead of the writes, and each block is written and
+ * hashed (on the thread pool) while the next ones are read, so a disk, the CPU and the stick all stay busy.
+ */
 export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 	const {source, target, size, sparse} = options;
+	const phase = options.phase ?? 'write';
 	const syncEvery = options.syncEvery ?? 128 << 20;
 	const started = performance.now();
-	const chunkHashes: string[] = [];
+	const stamp = await imageStamp(source);
+	const hasData = extentCursor(options.extents);
+	const chunks = Math.ceil(size / CHUNK);
+	const chunkHashes: string[] = new Array<string>(chunks);
 	const skipped: Array<[number, number]> = [];
-	const meter = new RateMeter('write', size);
-	const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+	const meter = new RateMeter(phase, size);
+	const ring = Array.from({length: Math.min(RING, Math.max(chunks, 1))}, () => Buffer.allocUnsafe(CHUNK));
+	const lengthOf = (index: number) => Math.min(CHUNK, size - index * CHUNK);
+	// Holes are decided up front, in order (the cursor only moves forward).
+	const holes = Array.from({length: chunks}, (_, index) => !hasData(index * CHUNK, index * CHUNK + lengthOf(index)));
+	/** A block's contents, or undefined for a hole (zeros, not read). */
+	const readChunk = (index: number): Promise<Buffer | undefined> =>
+		holes[index] ? Promise.resolve(undefined) : readFull(source, ring[index % ring.length]!, index * CHUNK, lengthOf(index), phase);
 	let written = 0;
 	let sinceSync = 0;
 	let syncedUpTo = 0;
-	const chunks = Math.ceil(size / CHUNK);
-	const readChunk = (index: number) => readFull(source, buffers[index % 2]!, index * CHUNK, Math.min(CHUNK, size - index * CHUNK), 'write');
 	let pendingSync: Promise<{upTo: number; error?: unknown}> | undefined;
 	const settle = async () => {
 		if (!pendingSync) return;
@@ -196,57 +237,89 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 		if ('error' in result) throw ioError(result.error, 'write', syncedUpTo, result.upTo);
 		syncedUpTo = result.upTo;
 	};
-	let next = chunks > 0 ? readChunk(0) : undefined;
+	const reads: Array<Promise<Buffer | undefined>> = [];
+	const startRead = (index: number) => {
+		if (index >= chunks || reads[index]) return;
+		reads[index] = readChunk(index);
+		reads[index]!.catch(() => undefined);
+	};
+	/** Writing and hashing of each block; a block's buffer is reused only after its work has settled. */
+	const work: Array<Promise<number>> = [];
+	const finishChunk = async (index: number) => {
+		const bytes = await work[index]!;
+		written += bytes;
+		sinceSync += bytes;
+		const upTo = index * CHUNK + lengthOf(index);
+		if (target && sinceSync >= syncEvery) {
+			// Sync in the background while the next blocks are written; at most one sync is in flight, and a
+			// failure names the range written since the last successful sync.
+			await settle();
+			pendingSync = target.datasync().then(
+				() => ({upTo}),
+				(error: unknown) => ({upTo, error}),
+			);
+			sinceSync = 0;
+		}
+		options.onProgress?.(meter.sample(upTo));
+	};
+	for (let index = 0; index < Math.min(AHEAD, chunks); index++) startRead(index);
 	options.onProgress?.(meter.sample(0));
 	try {
 		for (let index = 0; index < chunks; index++) {
 			const offset = index * CHUNK;
-			if (options.signal?.aborted) throw new FlashInterrupted('write', offset);
-			const buffer = await next!;
-			if (buffer.length !== Math.min(CHUNK, size - offset)) {
+			if (options.signal?.aborted) throw new FlashInterrupted(phase, offset);
+			const length = lengthOf(index);
+			const buffer = await reads[index]!;
+			if (buffer && buffer.length !== length) {
 				throw new FlashIoError(`the image ended early at byte ${offset + buffer.length} (expected ${size}): was it changed while writing?`, {
 					code: undefined,
-					phase: 'write',
+					phase,
 					offset: offset + buffer.length,
 				});
 			}
-			const runs: Array<[number, number]> = sparse ? dataRuns(buffer) : [[0, buffer.length]];
-			const pendingWrites = (async () => {
-				let cursor = 0;
-				for (const [start, end] of runs) {
-					if (start > cursor) skipped.push([offset + cursor, offset + start]);
-					await writeAll(target, buffer.subarray(start, end), offset + start);
-					written += end - start;
-					sinceSync += end - start;
-					cursor = end;
-				}
-				if (cursor < buffer.length) skipped.push([offset + cursor, offset + buffer.length]);
-			})();
-			// Read the next chunk into the other buffer while this one is written, and hash this one meanwhile
-			// (the write only reads the buffer too).
-			next = index + 1 < chunks ? readChunk(index + 1) : undefined;
-			next?.catch(() => undefined);
-			chunkHashes.push(blockHash(buffer));
-			await pendingWrites;
-			if (sinceSync >= syncEvery) {
-				// Sync in the background while the next blocks are written; at most one sync is in flight, and a
-				// failure names the range written since the last successful sync.
-				await settle();
-				const upTo = offset + buffer.length;
-				pendingSync = target.datasync().then(
-					() => ({upTo}),
-					(error: unknown) => ({upTo, error}),
-				);
-				sinceSync = 0;
+			const data = buffer ?? ZERO.subarray(0, length);
+			const runs: Array<[number, number]> = !sparse ? [[0, length]] : buffer ? dataRuns(buffer) : [];
+			let cursor = 0;
+			for (const [start, end] of runs) {
+				if (start > cursor) skipped.push([offset + cursor, offset + start]);
+				cursor = end;
 			}
-			options.onProgress?.(meter.sample(offset + buffer.length));
+			if (cursor < length) skipped.push([offset + cursor, offset + length]);
+			const hashing = buffer ? blockDigest(buffer) : Promise.resolve(zeroHash(length));
+			work[index] = Promise.all([
+				hashing.then((hash) => {
+					chunkHashes[index] = hash;
+				}),
+				(async () => {
+					if (!target) return 0;
+					let bytes = 0;
+					for (const [start, end] of runs) {
+						await writeAll(target, data.subarray(start, end), offset + start);
+						bytes += end - start;
+					}
+					return bytes;
+				})(),
+			]).then(([, bytes]) => bytes);
+			work[index]!.catch(() => undefined);
+			if (index > 0) await finishChunk(index - 1);
+			// The buffer of block index+AHEAD was last used by block index-2, whose work has settled.
+			startRead(index + AHEAD);
+			startRead(index + 1);
 		}
+		if (chunks > 0) await finishChunk(chunks - 1);
 	} catch (error) {
-		// Never leave a sync running on a handle the caller is about to close.
-		await pendingSync;
+		// Never leave a read, a write or a sync running on a handle the caller is about to close.
+		await Promise.allSettled([...work, ...reads, pendingSync].filter(Boolean));
 		throw error;
 	}
 	await settle();
+	if ((await imageStamp(source)) !== stamp) {
+		throw new FlashIoError('the image was changed while it was being written: write it again from a finished image', {
+			code: undefined,
+			phase,
+			offset: 0,
+		});
+	}
 	// Merge adjacent skipped ranges.
 	const merged: Array<[number, number]> = [];
 	for (const range of skipped) {

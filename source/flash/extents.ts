@@ -1,0 +1,76 @@
+// Where an image file holds data: the ranges that lseek(SEEK_DATA/SEEK_HOLE) reports, so that the writer never
+// reads (or scans) the holes of a sparse image. Node has no lseek, so a few lines of Python ask the kernel;
+// Python 3 is a host requirement of the seL4 build already. A filesystem without hole support reports the whole
+// file as data, and when Python cannot be run the writer reads everything (the result is the same, only slower).
+import {spawn} from 'node:child_process';
+
+/** Sorted, non-overlapping [start, end) byte ranges that hold data; everything else reads as zeros. */
+export type Extents = Array<[number, number]>;
+
+export type ExtentMap = {extents: Extents; method: string};
+
+const SCRIPT = `
+import errno, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+size = int(sys.argv[2])
+position = 0
+while position < size:
+    try:
+        start = os.lseek(fd, position, os.SEEK_DATA)
+    except OSError as error:
+        if error.errno == errno.ENXIO:
+            break
+        raise
+    end = os.lseek(fd, start, os.SEEK_HOLE)
+    print(start, min(end, size))
+    position = end
+`;
+
+/** The data ranges of the file at `path` up to `size`, or undefined when they cannot be asked for. */
+export function dataExtents(path: string, size: number, options: {python?: string; timeoutMs?: number} = {}): Promise<ExtentMap | undefined> {
+	return new Promise((resolve) => {
+		const child = spawn(options.python ?? 'python3', ['-I', '-S', '-c', SCRIPT, path, String(size)], {stdio: ['ignore', 'pipe', 'ignore']});
+		let output = '';
+		const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 10_000);
+		child.stdout.setEncoding('utf8');
+		child.stdout.on('data', (chunk: string) => {
+			output += chunk;
+		});
+		child.on('error', () => {
+			clearTimeout(timer);
+			resolve(undefined);
+		});
+		child.on('close', (code) => {
+			clearTimeout(timer);
+			resolve(code === 0 ? parseExtents(output, size) : undefined);
+		});
+	});
+}
+
+/** Parses "start end" lines; anything unexpected means the map is not trusted (undefined). */
+export function parseExtents(text: string, size: number): ExtentMap | undefined {
+	const extents: Extents = [];
+	for (const line of text.split('\n')) {
+		if (line.trim() === '') continue;
+		const match = /^(\d+) (\d+)$/.exec(line.trim());
+		if (!match) return undefined;
+		const start = Number(match[1]);
+		const end = Number(match[2]);
+		const last = extents.at(-1);
+		if (!(start < end) || end > size || (last && start < last[1])) return undefined;
+		if (last && last[1] === start) last[1] = end;
+		else extents.push([start, end]);
+	}
+	return {extents, method: 'lseek SEEK_DATA/SEEK_HOLE'};
+}
+
+/** Answers "does [start, end) hold data?" for ascending, non-overlapping queries in one pass over the extents. */
+export function extentCursor(extents: Extents | undefined): (start: number, end: number) => boolean {
+	if (!extents) return () => true;
+	let index = 0;
+	return (start, end) => {
+		while (index < extents.length && extents[index]![1] <= start) index++;
+		const extent = extents[index];
+		return extent !== undefined && extent[0] < end;
+	};
+}
