@@ -9,7 +9,7 @@
 // beyond any host software; both are reported when the drop fails, never hidden.
 import {spawn} from 'node:child_process';
 import type {FileHandle} from 'node:fs/promises';
-import {AHEAD, blockDigest, CHUNK, FlashInterrupted, FlashIoError, isZero, RateMeter, RING, zeroHash, type Progress} from './writer.js';
+import {blockDigest, CHUNK, FlashIoError, isZero, pipelineBlocks, RateMeter, zeroHash, type Progress} from './writer.js';
 
 export type CacheDrop = {ok: boolean; method: string; detail?: string};
 
@@ -84,7 +84,6 @@ export async function verifyTarget(options: VerifyOptions): Promise<{seconds: nu
 	const {target, source, size, chunkHashes} = options;
 	const started = performance.now();
 	const meter = new RateMeter('verify', size);
-	const chunks = Math.ceil(size / CHUNK);
 	const ignore = options.ignore ?? [];
 	const lengthOf = (index: number) => Math.min(CHUNK, size - index * CHUNK);
 	/** True when the whole block lies in one ignored range: it is not read at all. */
@@ -93,16 +92,6 @@ export async function verifyTarget(options: VerifyOptions): Promise<{seconds: nu
 		const end = start + lengthOf(index);
 		return ignore.some(([from, to]) => from <= start && to >= end);
 	};
-	// Reads run ahead while earlier blocks are hashed on the thread pool; a buffer is reused only after the hash of
-	// the block it held has settled.
-	const ring = Array.from({length: Math.min(RING, Math.max(chunks, 1))}, () => Buffer.allocUnsafe(CHUNK));
-	const reads: Array<Promise<Buffer | undefined>> = [];
-	const startRead = (index: number) => {
-		if (index >= chunks || reads[index]) return;
-		reads[index] = ignored(index) ? Promise.resolve(undefined) : readAt(target, ring[index % ring.length]!, index * CHUNK, lengthOf(index));
-		reads[index]!.catch(() => undefined);
-	};
-	const checks: Array<Promise<void>> = [];
 	const check = async (index: number, buffer: Buffer) => {
 		const offset = index * CHUNK;
 		const expectedHash = chunkHashes[index];
@@ -121,36 +110,29 @@ export async function verifyTarget(options: VerifyOptions): Promise<{seconds: nu
 			{code: 'EVERIFY', phase: 'verify', offset: position},
 		);
 	};
-	const finish = async (index: number) => {
-		await checks[index];
-		options.onProgress?.(meter.sample(index * CHUNK + lengthOf(index)));
-	};
-	for (let index = 0; index < Math.min(AHEAD, chunks); index++) startRead(index);
 	options.onProgress?.(meter.sample(0));
-	try {
-		for (let index = 0; index < chunks; index++) {
+	// Reads run ahead while earlier blocks are hashed on the thread pool.
+	await pipelineBlocks<Buffer | undefined>({
+		size,
+		phase: 'verify',
+		signal: options.signal,
+		read: (index, buffer, length) => (ignored(index) ? Promise.resolve(undefined) : readAt(target, buffer, index * CHUNK, length)),
+		start: async (index, buffer, length) => {
+			if (!buffer) return;
 			const offset = index * CHUNK;
-			if (options.signal?.aborted) throw new FlashInterrupted('verify', offset);
-			const buffer = await reads[index]!;
-			const expectedLength = lengthOf(index);
-			if (buffer && buffer.length < expectedLength) {
+			if (buffer.length < length) {
 				throw new FlashIoError(`verify failed: the target ends at byte ${offset + buffer.length}, before the image's end (${size})`, {
 					code: undefined,
 					phase: 'verify',
 					offset: offset + buffer.length,
 				});
 			}
-			if (buffer && ignore.length) zeroIgnored(buffer, offset, ignore);
-			checks[index] = buffer ? check(index, buffer) : Promise.resolve();
-			checks[index]!.catch(() => undefined);
-			if (index > 0) await finish(index - 1);
-			startRead(index + AHEAD);
-			startRead(index + 1);
-		}
-		if (chunks > 0) await finish(chunks - 1);
-	} catch (error) {
-		await Promise.allSettled([...checks, ...reads]);
-		throw error;
-	}
+			if (ignore.length) zeroIgnored(buffer, offset, ignore);
+			await check(index, buffer);
+		},
+		done: (_index, end) => {
+			options.onProgress?.(meter.sample(end));
+		},
+	});
 	return {seconds: (performance.now() - started) / 1000};
 }

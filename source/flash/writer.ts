@@ -195,9 +195,65 @@ export type WriteOptions = {
 	onProgress?: ((progress: Progress) => void) | undefined;
 };
 
-/** Blocks read ahead of the one being written, and buffers in the ring (read ahead + two being written). */
-export const AHEAD = 2;
-export const RING = AHEAD + 2;
+/** Blocks read ahead of the one being worked on, and buffers in the ring (read ahead + two being worked on). */
+const AHEAD = 2;
+const RING = AHEAD + 2;
+
+export type BlockPipeline<T> = {
+	size: number;
+	phase: Phase;
+	signal?: AbortSignal | undefined;
+	/** Reads block `index` (at index * CHUNK) into `buffer`, a ring buffer reused once the block's work settled. */
+	read: (index: number, buffer: Buffer, length: number) => Promise<T>;
+	/** Starts the work on a block that was read; it runs while the next blocks are read and started. */
+	start: (index: number, block: T, length: number) => Promise<unknown>;
+	/** Called in block order, once a block's work has settled. */
+	done: (index: number, end: number) => Promise<void> | void;
+	/** Work outside the blocks (a background sync) to wait for before an error is passed on. */
+	pending?: () => Promise<unknown> | undefined;
+};
+
+/**
+ * Runs every CHUNK-sized block of `size` bytes through read, then work: reads run AHEAD blocks ahead, and a block's
+ * work (a write, a hash on the thread pool) overlaps the next block's, so the disk, the CPU and the stick stay busy.
+ * On an error or an abort nothing is left running on the caller's handles.
+ */
+export async function pipelineBlocks<T>(pipeline: BlockPipeline<T>): Promise<void> {
+	const {size, phase} = pipeline;
+	const chunks = Math.ceil(size / CHUNK);
+	const ring = Array.from({length: Math.min(RING, Math.max(chunks, 1))}, () => Buffer.allocUnsafe(CHUNK));
+	const lengthOf = (index: number) => Math.min(CHUNK, size - index * CHUNK);
+	const reads: Array<Promise<T>> = [];
+	const work: Array<Promise<unknown>> = [];
+	const startRead = (index: number) => {
+		if (index >= chunks || reads[index]) return;
+		const read = pipeline.read(index, ring[index % ring.length]!, lengthOf(index));
+		read.catch(() => undefined);
+		reads[index] = read;
+	};
+	const finish = async (index: number) => {
+		await work[index];
+		await pipeline.done(index, index * CHUNK + lengthOf(index));
+	};
+	for (let index = 0; index < Math.min(AHEAD, chunks); index++) startRead(index);
+	try {
+		for (let index = 0; index < chunks; index++) {
+			if (pipeline.signal?.aborted) throw new FlashInterrupted(phase, index * CHUNK);
+			const started = pipeline.start(index, await reads[index]!, lengthOf(index));
+			started.catch(() => undefined);
+			work[index] = started;
+			if (index > 0) await finish(index - 1);
+			// The buffer of block index+AHEAD was last used by block index-2, whose work has settled.
+			startRead(index + AHEAD);
+			startRead(index + 1);
+		}
+		if (chunks > 0) await finish(chunks - 1);
+	} catch (error) {
+		// Never leave a read, a write or a sync running on a handle the caller is about to close.
+		await Promise.allSettled([...work, ...reads, pipeline.pending?.()]);
+		throw error;
+	}
+}
 
 async function imageStamp(source: FileHandle): Promise<string> {
 	const stat = await source.stat();
@@ -205,8 +261,8 @@ async function imageStamp(source: FileHandle): Promise<string> {
 }
 
 /**
- * Copies the image to the target block by block. Reads run ahead of the writes, and each block is written and
- * hashed (on the thread pool) while the next ones are read, so a disk, the CPU and the stick all stay busy.
+ * Copies the image to the target block by block: each block is written and hashed (on the thread pool) while the
+ * next ones are read. Blocks outside the image's data map are holes: never read, written from zeros or skipped.
  */
 export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 	const {source, target, size, sparse} = options;
@@ -215,17 +271,9 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 	const started = performance.now();
 	const stamp = await imageStamp(source);
 	const hasData = extentCursor(options.extents);
-	const chunks = Math.ceil(size / CHUNK);
-	const chunkHashes: string[] = new Array<string>(chunks);
+	const chunkHashes: string[] = [];
 	const skipped: Array<[number, number]> = [];
 	const meter = new RateMeter(phase, size);
-	const ring = Array.from({length: Math.min(RING, Math.max(chunks, 1))}, () => Buffer.allocUnsafe(CHUNK));
-	const lengthOf = (index: number) => Math.min(CHUNK, size - index * CHUNK);
-	// Holes are decided up front, in order (the cursor only moves forward).
-	const holes = Array.from({length: chunks}, (_, index) => !hasData(index * CHUNK, index * CHUNK + lengthOf(index)));
-	/** A block's contents, or undefined for a hole (zeros, not read). */
-	const readChunk = (index: number): Promise<Buffer | undefined> =>
-		holes[index] ? Promise.resolve(undefined) : readFull(source, ring[index % ring.length]!, index * CHUNK, lengthOf(index), phase);
 	let written = 0;
 	let sinceSync = 0;
 	let syncedUpTo = 0;
@@ -237,39 +285,15 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 		if ('error' in result) throw ioError(result.error, 'write', syncedUpTo, result.upTo);
 		syncedUpTo = result.upTo;
 	};
-	const reads: Array<Promise<Buffer | undefined>> = [];
-	const startRead = (index: number) => {
-		if (index >= chunks || reads[index]) return;
-		reads[index] = readChunk(index);
-		reads[index]!.catch(() => undefined);
-	};
-	/** Writing and hashing of each block; a block's buffer is reused only after its work has settled. */
-	const work: Array<Promise<number>> = [];
-	const finishChunk = async (index: number) => {
-		const bytes = await work[index]!;
-		written += bytes;
-		sinceSync += bytes;
-		const upTo = index * CHUNK + lengthOf(index);
-		if (target && sinceSync >= syncEvery) {
-			// Sync in the background while the next blocks are written; at most one sync is in flight, and a
-			// failure names the range written since the last successful sync.
-			await settle();
-			pendingSync = target.datasync().then(
-				() => ({upTo}),
-				(error: unknown) => ({upTo, error}),
-			);
-			sinceSync = 0;
-		}
-		options.onProgress?.(meter.sample(upTo));
-	};
-	for (let index = 0; index < Math.min(AHEAD, chunks); index++) startRead(index);
 	options.onProgress?.(meter.sample(0));
-	try {
-		for (let index = 0; index < chunks; index++) {
+	await pipelineBlocks<Buffer | undefined>({
+		size,
+		phase,
+		signal: options.signal,
+		// A hole block is not read: undefined stands for its zeros.
+		read: (index, buffer, length) => (hasData(index * CHUNK, index * CHUNK + length) ? readFull(source, buffer, index * CHUNK, length, phase) : Promise.resolve(undefined)),
+		start: (index, buffer, length) => {
 			const offset = index * CHUNK;
-			if (options.signal?.aborted) throw new FlashInterrupted(phase, offset);
-			const length = lengthOf(index);
-			const buffer = await reads[index]!;
 			if (buffer && buffer.length !== length) {
 				throw new FlashIoError(`the image ended early at byte ${offset + buffer.length} (expected ${size}): was it changed while writing?`, {
 					code: undefined,
@@ -285,33 +309,33 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 				cursor = end;
 			}
 			if (cursor < length) skipped.push([offset + cursor, offset + length]);
-			const hashing = buffer ? blockDigest(buffer) : Promise.resolve(zeroHash(length));
-			work[index] = Promise.all([
-				hashing.then((hash) => {
-					chunkHashes[index] = hash;
-				}),
-				(async () => {
-					if (!target) return 0;
-					let bytes = 0;
-					for (const [start, end] of runs) {
-						await writeAll(target, data.subarray(start, end), offset + start);
-						bytes += end - start;
-					}
-					return bytes;
-				})(),
-			]).then(([, bytes]) => bytes);
-			work[index]!.catch(() => undefined);
-			if (index > 0) await finishChunk(index - 1);
-			// The buffer of block index+AHEAD was last used by block index-2, whose work has settled.
-			startRead(index + AHEAD);
-			startRead(index + 1);
-		}
-		if (chunks > 0) await finishChunk(chunks - 1);
-	} catch (error) {
-		// Never leave a read, a write or a sync running on a handle the caller is about to close.
-		await Promise.allSettled([...work, ...reads, pendingSync].filter(Boolean));
-		throw error;
-	}
+			const hashing = (buffer ? blockDigest(buffer) : Promise.resolve(zeroHash(length))).then((hash) => {
+				chunkHashes[index] = hash;
+			});
+			const writing = (async () => {
+				for (const [start, end] of target ? runs : []) {
+					await writeAll(target!, data.subarray(start, end), offset + start);
+					written += end - start;
+					sinceSync += end - start;
+				}
+			})();
+			return Promise.all([hashing, writing]);
+		},
+		done: async (_index, end) => {
+			if (target && sinceSync >= syncEvery) {
+				// Sync in the background while the next blocks are written; at most one sync is in flight, and a
+				// failure names the range written since the last successful sync.
+				await settle();
+				pendingSync = target.datasync().then(
+					() => ({upTo: end}),
+					(error: unknown) => ({upTo: end, error}),
+				);
+				sinceSync = 0;
+			}
+			options.onProgress?.(meter.sample(end));
+		},
+		pending: () => pendingSync,
+	});
 	await settle();
 	if ((await imageStamp(source)) !== stamp) {
 		throw new FlashIoError('the image was changed while it was being written: write it again from a finished image', {
