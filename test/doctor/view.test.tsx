@@ -1,11 +1,14 @@
 /** @jsxRuntime automatic */
 // The Ink view of a report: exact lines for the parts people read first.
 import assert from 'node:assert/strict';
-import {test} from 'node:test';
-import {render} from 'ink-testing-library';
+import {afterEach, test} from 'node:test';
+import {cleanup, render} from 'ink-testing-library';
 import {evaluate} from '../../source/doctor/evaluate.js';
 import {DoctorView} from '../../source/ui/doctor/doctor-view.js';
 import {fixture} from './helpers.js';
+
+// A failed assertion must not leave a mounted view keeping the test process alive.
+afterEach(cleanup);
 
 const strip = (text: string) => text.replace(/\u001B\[[0-9;]*m/g, '');
 

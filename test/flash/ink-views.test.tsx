@@ -2,13 +2,16 @@
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {test} from 'node:test';
-import {render} from 'ink-testing-library';
+import {afterEach, test} from 'node:test';
+import {cleanup, render} from 'ink-testing-library';
 import {parseLsblk} from '../../source/flash/lsblk.js';
 import {judge, type Verdict} from '../../source/flash/policy.js';
 import {ConfirmDevice} from '../../source/ui/flash/confirm-device.js';
 import {DevicePicker} from '../../source/ui/flash/device-picker.js';
 import {FlashProgress} from '../../source/ui/flash/flash-progress.js';
+
+// A failed assertion must not leave a mounted view keeping the test process alive.
+afterEach(cleanup);
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 30));
 async function press(stdin: {write: (data: string) => void}, ...keys: string[]) {

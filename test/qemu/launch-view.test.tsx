@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import React from 'react';
-import {describe, it} from 'node:test';
-import {render} from 'ink-testing-library';
+import {afterEach, describe, it} from 'node:test';
+import {cleanup, render} from 'ink-testing-library';
 import {ConsoleBuffer} from '../../source/ui/launch/console-buffer.js';
 import {LaunchView} from '../../source/ui/launch/launch-view.js';
+
+// A failed assertion must not leave a mounted view keeping the test process alive.
+afterEach(cleanup);
 
 describe('console buffer', () => {
 	it('folds output into lines like a terminal', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import {join} from 'node:path';
 import {writeFileSync} from 'node:fs';
-import {test} from 'node:test';
-import {render} from 'ink-testing-library';
+import {afterEach, test} from 'node:test';
+import {cleanup, render} from 'ink-testing-library';
 import {defaultChoices, type Choices} from '../../source/wizard/choices.js';
 import type {HostSummary} from '../../source/wizard/host.js';
 import {SetupApp, type SetupOutcome} from '../../source/wizard/setup-app.js';
@@ -11,6 +11,9 @@ import {RunStore} from '../../source/ui/run-store.js';
 import {keys, press, tick} from '../support/keys.js';
 import {tempDir} from '../support/cli.js';
 import {fakeGguf} from '../support/gguf.js';
+
+// A failed assertion must not leave a mounted view keeping the test process alive.
+afterEach(cleanup);
 
 const noKvmHost: HostSummary = {
 	platforms: {
