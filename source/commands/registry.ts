@@ -42,6 +42,12 @@ export const globalOptions: Record<string, OptionSpec> = {
 	help: {type: 'boolean', short: 'h', description: 'Show help'},
 };
 
+const minFree: OptionSpec = {
+	type: 'string',
+	valueName: 'SIZE',
+	description: 'Pause a running step while less than SIZE is free in the workspace, continue at 1.5x SIZE (default 1G; 0: off)',
+};
+
 const recipeCommands: CommandSpec[] = [
 	{
 		name: 'recipes',
@@ -71,6 +77,7 @@ const recipeCommands: CommandSpec[] = [
 		options: {
 			force: {type: 'boolean', description: 'Run the named steps again even if they are up to date'},
 			yes: {type: 'boolean', short: 'y', description: 'Do not ask; accept the plan (needed without a terminal for sudo steps)'},
+			'min-free': minFree,
 		},
 		usesRecipes: true,
 		positionals: {min: 1, max: Infinity, name: 'step|recipe'},
@@ -203,6 +210,7 @@ const setupCommand: CommandSpec = {
 		model: {type: 'string', valueName: 'FILE', description: 'GGUF model for the guest ("" for the built-in demo model)'},
 		'guest-ram': {type: 'string', valueName: 'MIB', description: 'Guest RAM in MiB'},
 		target: {type: 'string', values: ['qemu', 'usb'], valueName: 'T', description: 'Boot in QEMU, or build a USB stick for a PC'},
+		'min-free': minFree,
 	},
 	usesRecipes: true,
 	positionals: {min: 0, max: 0, name: ''},

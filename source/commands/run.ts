@@ -6,6 +6,7 @@ import {openJournal} from '../engine/journal.js';
 import {planSteps, resolveTargets, type PlannedStep} from '../engine/plan.js';
 import {initialState, reduce, type RunState} from '../engine/reducer.js';
 import {runPlan} from '../engine/runner.js';
+import {DEFAULT_MIN_FREE, diskGuardFor, parseSize} from '../engine/disk-guard.js';
 import {createJsonReporter} from '../reporters/json.js';
 import {createPlainReporter} from '../reporters/plain.js';
 import type {Reporter} from '../reporters/reporter.js';
@@ -91,6 +92,20 @@ export async function createReporter(context: CommandContext): Promise<Reporter>
 	return createPlainReporter(context.io.stderr);
 }
 
+/** The --min-free floor in bytes (0: no guard); a value that is not a size is a usage error. */
+export function minFreeOption(context: CommandContext): number {
+	const text = context.options['min-free'];
+	if (typeof text !== 'string') return DEFAULT_MIN_FREE;
+	const bytes = parseSize(text);
+	if (bytes === undefined) {
+		throw new UserError(`--min-free: "${text}" is not a size`, {
+			exitCode: ExitCode.usage,
+			hint: 'give bytes or a size with a unit: 800M, 2G, 1.5GiB; 0 turns the guard off',
+		});
+	}
+	return bytes;
+}
+
 /** Runs a plan with signals wired to cancellation; returns the final state. */
 export async function executePlan(
 	context: CommandContext,
@@ -100,6 +115,7 @@ export async function executePlan(
 	reporter: Reporter,
 	onAbortable?: (abort: () => void) => void,
 ): Promise<{state: RunState; signal: NodeJS.Signals | undefined}> {
+	const diskGuard = diskGuardFor(context.workspace, minFreeOption(context));
 	const journal = openJournal(context.workspace);
 	const controller = new AbortController();
 	onAbortable?.(() => controller.abort());
@@ -126,6 +142,7 @@ export async function executePlan(
 			workspace: context.workspace,
 			signal: controller.signal,
 			forced,
+			diskGuard,
 		})) {
 			state = reduce(state, event);
 			reporter.handle(event);
@@ -141,6 +158,7 @@ export async function executePlan(
 }
 
 export async function run(context: CommandContext): Promise<number> {
+	minFreeOption(context);
 	const saved = readJournal(context.workspace).choices();
 	const loaded = loadForCommand(context, saved);
 	const targets = resolveTargets(loaded.set, context.positionals);

@@ -26,7 +26,7 @@ import type {ResumeInfo} from '../wizard/welcome.js';
 import type {RunAction} from '../wizard/run-app.js';
 import type {CommandContext} from './context.js';
 import {checkWorkspace, loadForCommand, readJournal, type Loaded} from './recipe-context.js';
-import {confirmDangerous, createReporter, executePlan} from './run.js';
+import {confirmDangerous, createReporter, executePlan, minFreeOption} from './run.js';
 
 const flagNames: Record<keyof Choices, string> = {platform: '--platform', workspace: '--workspace', model: '--model', guestRamMb: '--guest-ram', target: '--target'};
 
@@ -200,6 +200,7 @@ function handOver(context: CommandContext, choices: Choices, command: string[]):
 }
 
 export async function run(context: CommandContext): Promise<number> {
+	minFreeOption(context);
 	const yes = Boolean(context.options.yes);
 	if (!context.interactive && !yes && !context.json) {
 		throw new UserError('setup asks questions, and there is no terminal to ask on', {

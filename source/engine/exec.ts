@@ -45,7 +45,12 @@ export type ExecOptions = {
 	flow?: {pause(): boolean};
 	/** Called with the child's pid (also its process group id) once it has started. */
 	onSpawn?: (pid: number) => void;
+	/** Filled in once the child has started: stop (SIGSTOP) and continue (SIGCONT) its whole process group. */
+	control?: ProcessControl;
 };
+
+/** Pausing a running command; time spent paused does not count against its timeout. */
+export type ProcessControl = {pause?: () => void; resume?: () => void};
 
 export function killTree(pid: number, signal: NodeJS.Signals): void {
 	try {
@@ -84,9 +89,27 @@ export async function runProcess(command: ResolvedCommand, options: ExecOptions)
 	let cancelled = false;
 	let timedOut = false;
 	let killTimer: NodeJS.Timeout | undefined;
+	const startedAt = Date.now();
+	let pausedSince: number | undefined;
+	let pausedMs = 0;
+	if (pid !== undefined && options.control) {
+		options.control.pause = () => {
+			if (pausedSince !== undefined) return;
+			killTree(pid, 'SIGSTOP');
+			pausedSince = Date.now();
+		};
+		options.control.resume = () => {
+			if (pausedSince === undefined) return;
+			killTree(pid, 'SIGCONT');
+			pausedMs += Date.now() - pausedSince;
+			pausedSince = undefined;
+		};
+	}
 	const stop = () => {
 		if (pid === undefined) return;
 		killTree(pid, 'SIGTERM');
+		// A stopped process group only acts on SIGTERM once it runs again.
+		if (pausedSince !== undefined) killTree(pid, 'SIGCONT');
 		killTimer ??= setTimeout(() => killTree(pid, 'SIGKILL'), 3000);
 		killTimer.unref();
 	};
@@ -96,13 +119,19 @@ export async function runProcess(command: ResolvedCommand, options: ExecOptions)
 	};
 	if (options.signal?.aborted) onAbort();
 	options.signal?.addEventListener('abort', onAbort, {once: true});
-	const timer =
-		options.timeoutMs === undefined
-			? undefined
-			: setTimeout(() => {
-					timedOut = true;
-					stop();
-				}, options.timeoutMs);
+	let timer: NodeJS.Timeout | undefined;
+	const onTimeout = (limit: number) => {
+		// Time spent paused (waiting for disk space) is not the command's.
+		const paused = pausedMs + (pausedSince === undefined ? 0 : Date.now() - pausedSince);
+		const remaining = limit - (Date.now() - startedAt - paused);
+		if (remaining > 0) {
+			timer = setTimeout(onTimeout, remaining, limit);
+			return;
+		}
+		timedOut = true;
+		stop();
+	};
+	if (options.timeoutMs !== undefined) timer = setTimeout(onTimeout, options.timeoutMs, options.timeoutMs);
 	for (const stream of ['stdout', 'stderr'] as const) {
 		const readable = subprocess[stream];
 		readable?.on('data', (chunk: Buffer) => {

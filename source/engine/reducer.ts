@@ -26,6 +26,8 @@ export type RunState = {
 	startedAt?: number;
 	finished?: {ok: boolean; interrupted: boolean; durationMs: number; failed?: string};
 	failure?: {id: string; error: string; exitCode?: number; window: ErrorWindow; diagnoses: Diagnosis[]; interrupted: boolean};
+	/** The running step is stopped until disk space is freed. */
+	paused?: {id: string; since: number; freeBytes: number; path: string; pauseBelow: number; resumeAbove: number};
 };
 
 export const tailSize = 200;
@@ -58,14 +60,20 @@ export function reduce(state: RunState, event: RunEvent): RunState {
 			if (!current) return next;
 			return {...next, steps: {...state.steps, [event.id]: {...current, lines: current.lines + event.lines.length}}};
 		}
+		case 'step-paused':
+			return {...state, paused: {id: event.id, since: event.at, freeBytes: event.freeBytes, path: event.path, pauseBelow: event.pauseBelow, resumeAbove: event.resumeAbove}};
+		case 'step-resumed': {
+			const {paused: _paused, ...rest} = state;
+			return rest;
+		}
 		case 'step-done': {
 			const next = update(state, event.id, {status: 'done', durationMs: event.durationMs, artifacts: event.artifacts});
-			const {running: _running, ...rest} = next;
+			const {running: _running, paused: _paused, ...rest} = next;
 			return rest;
 		}
 		case 'step-fail': {
 			const next = update(state, event.id, {status: event.interrupted ? 'interrupted' : 'failed', durationMs: event.durationMs});
-			const {running: _running, ...rest} = next;
+			const {running: _running, paused: _paused, ...rest} = next;
 			return {
 				...rest,
 				failure: {

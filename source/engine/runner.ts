@@ -3,7 +3,8 @@ import {existsSync, mkdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import type {RecipeSet} from './load.js';
 import {stateDir, type Journal} from './journal.js';
-import {killTree, runProcess, resolveCommand, succeeds, type ResolvedCommand} from './exec.js';
+import {killTree, runProcess, resolveCommand, succeeds, type ProcessControl, type ResolvedCommand} from './exec.js';
+import {watchDisk, type DiskGuardOptions} from './disk-guard.js';
 import {OutputCollector, type ErrorWindow} from './output.js';
 import {decide, outputsDigest, processEnv, type PlannedStep} from './plan.js';
 import type {Capability} from './schema.js';
@@ -18,6 +19,9 @@ export type RunEvent =
 	| {type: 'step-start'; at: number; id: string; title: string; logPath: string; reason: string}
 	| {type: 'step-command'; at: number; id: string; command: string}
 	| {type: 'step-output'; at: number; id: string; lines: string[]}
+	/** The step's processes are stopped until more disk space is free. */
+	| {type: 'step-paused'; at: number; id: string; freeBytes: number; path: string; pauseBelow: number; resumeAbove: number}
+	| {type: 'step-resumed'; at: number; id: string; freeBytes: number; pausedMs: number}
 	| {type: 'step-done'; at: number; id: string; durationMs: number; artifacts: Record<string, string>}
 	| {
 			type: 'step-fail';
@@ -42,6 +46,8 @@ export type RunOptions = {
 	baseEnv?: NodeJS.ProcessEnv;
 	/** Step ids forced to run. */
 	forced?: ReadonlySet<string>;
+	/** Stop a running step while its filesystem is nearly full, and continue it when space is freed. */
+	diskGuard?: DiskGuardOptions | undefined;
 };
 
 /** A small unbounded queue between process callbacks and the async generator, with a high-water mark. */
@@ -207,7 +213,9 @@ async function* runStep(
 		const commands = planned.commands;
 		for (const command of commands) {
 			yield {type: 'step-command', at: Date.now(), id: planned.id, command: command.display};
+			const control: ProcessControl = {};
 			const running = runProcess(command, {
+				control,
 				cwd: planned.cwd,
 				env,
 				...(options.signal ? {signal: options.signal} : {}),
@@ -216,9 +224,20 @@ async function* runStep(
 				onSpawn: (pid) => journal.set(planned.id, {state: 'running', fingerprint, startedAt: new Date(startedAt).toISOString(), logPath, pid}),
 				flow: {pause: () => queue.full},
 			});
+			const guard = options.diskGuard;
+			const watch = guard
+				? watchDisk(guard, {pause: () => control.pause?.(), resume: () => control.resume?.()}, (change) =>
+						queue.push(
+							change.paused
+								? {type: 'step-paused', at: Date.now(), id: planned.id, freeBytes: change.freeBytes, path: guard.path, pauseBelow: guard.pauseBelow, resumeAbove: guard.resumeAbove}
+								: {type: 'step-resumed', at: Date.now(), id: planned.id, freeBytes: change.freeBytes, pausedMs: change.pausedMs},
+						),
+					)
+				: undefined;
 			let done = false;
 			let result: Awaited<typeof running> | undefined;
 			void running.then((value) => {
+				watch?.stop();
 				result = value;
 				done = true;
 				queue.wake();

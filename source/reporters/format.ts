@@ -11,6 +11,26 @@ export function formatDuration(ms: number): string {
 	return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
+/** Bytes in binary units, as the --min-free sizes are given: "812 MiB", "1.5 GiB". */
+export function formatBytes(bytes: number): string {
+	const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+	let value = bytes;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit++;
+	}
+	return `${unit === 0 || value >= 100 ? Math.round(value) : Number(value.toFixed(1))} ${units[unit]}`;
+}
+
+/** What a step stopped for lack of disk space waits for: what happened, then what to do about it. */
+export function pausedLines(paused: NonNullable<RunState['paused']>): [string, string] {
+	return [
+		`paused ${paused.id}: only ${formatBytes(paused.freeBytes)} free on ${paused.path} (below ${formatBytes(paused.pauseBelow)})`,
+		`free some space and it continues at ${formatBytes(paused.resumeAbove)} free (Ctrl-C stops it; it runs again next time)`,
+	];
+}
+
 /** The error window and the matched troubleshooting entries, as plain lines (no colour). */
 export function failureLines(failure: NonNullable<RunState['failure']>, options: {tail?: number} = {}): string[] {
 	const lines: string[] = [];

@@ -1,7 +1,7 @@
 // Plain lines for pipes, CI and --plain: one line per significant event, and the output of each step
 // prefixed with its id.
 import type {RunEvent} from '../engine/runner.js';
-import {failureLines, formatDuration} from './format.js';
+import {failureLines, formatBytes, formatDuration, pausedLines} from './format.js';
 import type {Reporter} from './reporter.js';
 
 export function createPlainReporter(stream: NodeJS.WritableStream, options: {showOutput?: boolean} = {}): Reporter {
@@ -29,6 +29,12 @@ export function createPlainReporter(stream: NodeJS.WritableStream, options: {sho
 						const prefix = `  ${event.id} | `;
 						stream.write(`${prefix}${event.lines.join(`\n${prefix}`)}\n`);
 					}
+					break;
+				case 'step-paused':
+					write(`‖ ${pausedLines({...event, since: event.at}).join('; ')}`);
+					break;
+				case 'step-resumed':
+					write(`▶ continued ${event.id}: ${formatBytes(event.freeBytes)} free after ${formatDuration(event.pausedMs)} paused`);
 					break;
 				case 'step-done':
 					write(`✓ done ${event.id} in ${formatDuration(event.durationMs)}`);

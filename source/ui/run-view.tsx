@@ -29,7 +29,7 @@ export function RunView({store, clock = Date.now, tailLines = 6}: {store: RunSto
 	return (
 		<Box flexDirection="column">
 			<Static items={finished.map((id) => state.steps[id]!)}>{(step) => <StepLine key={step.id} step={step} />}</Static>
-			{running ? <RunningStep step={running} tail={state.tail} now={now} lines={tailLines} /> : null}
+			{running ? <RunningStep step={running} tail={state.tail} now={now} lines={tailLines} paused={state.paused} /> : null}
 			{state.failure ? <FailureWindow failure={state.failure} /> : null}
 			{total > 0 ? (
 				<Text dimColor>

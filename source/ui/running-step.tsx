@@ -1,10 +1,10 @@
 import {Box, Text} from 'ink';
-import type {StepState} from '../engine/reducer.js';
-import {formatDuration} from '../reporters/format.js';
+import type {RunState, StepState} from '../engine/reducer.js';
+import {formatDuration, pausedLines} from '../reporters/format.js';
 import {spinnerFrame} from './theme.js';
 
 /** The running step: spinner, elapsed time, its command and its last few output lines. */
-export function RunningStep({step, tail, now, lines = 6}: {step: StepState; tail: string[]; now: number; lines?: number}) {
+export function RunningStep({step, tail, now, lines = 6, paused}: {step: StepState; tail: string[]; now: number; lines?: number; paused?: RunState['paused']}) {
 	const elapsed = step.startedAt ? formatDuration(Math.max(0, now - step.startedAt)) : '';
 	return (
 		<Box flexDirection="column">
@@ -21,6 +21,18 @@ export function RunningStep({step, tail, now, lines = 6}: {step: StepState; tail
 					{'  $ '}
 					{step.command}
 				</Text>
+			) : null}
+			{paused && paused.id === step.id ? (
+				<Box flexDirection="column">
+					<Text color="yellow" wrap="truncate-end">
+						{'  ‖ '}
+						{pausedLines(paused)[0]} · {formatDuration(Math.max(0, now - paused.since))}
+					</Text>
+					<Text color="yellow" wrap="wrap">
+						{'    '}
+						{pausedLines(paused)[1]}
+					</Text>
+				</Box>
 			) : null}
 			{tail.slice(-lines).map((line, index) => (
 				<Text key={index} dimColor wrap="truncate-end">

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import {test} from 'node:test';
-import {render} from 'ink-testing-library';
+import {afterEach, test} from 'node:test';
+import {cleanup, render} from 'ink-testing-library';
 import type {RunEvent} from '../../source/engine/runner.js';
 import {RunStore} from '../../source/ui/run-store.js';
 import {RunView} from '../../source/ui/run-view.js';
 import {tick} from '../support/keys.js';
+
+// A failed assertion must not leave a mounted view keeping the test process alive.
+afterEach(cleanup);
 
 const steps = [
 	{id: 'a.one', title: 'First', action: 'run' as const, reason: 'never run', capabilities: [], commands: ['echo one']},
@@ -95,5 +98,26 @@ test('a failure shows the error window, the log path and the matched cause with 
 	assert.match(frame, /Known cause: The disk is full/);
 	assert.match(frame, /\$ df -h \/ws/);
 	assert.match(frame, /stopped at the failure/);
+	view.unmount();
+});
+
+test('a step paused for disk space says so in the live region, and the note goes when it continues', async () => {
+	const store = new RunStore();
+	const clock = () => 20_000;
+	const view = render(<RunView store={store} clock={clock} />);
+	const GiB = 1024 ** 3;
+	feed(store, [
+		{type: 'run-start', at: 1000, steps, workspace: '/ws'},
+		{type: 'step-start', at: 1000, id: 'a.one', title: 'First', logPath: '/ws/one.log', reason: 'never run'},
+		{type: 'step-output', at: 1100, id: 'a.one', lines: ['compiling']},
+		{type: 'step-paused', at: 15_000, id: 'a.one', freeBytes: 0.8 * GiB, path: '/ws', pauseBelow: GiB, resumeAbove: 1.5 * GiB},
+	]);
+	await tick(50);
+	assert.match(view.lastFrame()!, /‖ paused a\.one: only 819 MiB free on \/ws \(below 1 GiB\) · 5\.0 s\n {4}free some space and it continues at 1\.5 GiB free/);
+	assert.match(view.lastFrame()!, /│ compiling/);
+	feed(store, [{type: 'step-resumed', at: 19_000, id: 'a.one', freeBytes: 2 * GiB, pausedMs: 4000}]);
+	await tick(50);
+	assert.doesNotMatch(view.lastFrame()!, /paused/);
+	assert.match(view.lastFrame()!, /a\.one {2}First/);
 	view.unmount();
 });
