@@ -54,11 +54,11 @@ export type GuardChange = {paused: true; freeBytes: number} | {paused: false; fr
 
 /**
  * Checks now and then every `intervalMs` while a process runs, calling `pause`/`resume` on it and reporting each
- * change. `stop()` ends the watch.
+ * change (`pause` returns false when the process cannot be stopped). `stop()` ends the watch.
  */
 export function watchDisk(
 	options: DiskGuardOptions,
-	process: {pause(): void; resume(): void},
+	process: {pause(): boolean; resume(): void},
 	onChange: (change: GuardChange) => void,
 ): {stop(): void} {
 	let pausedSince: number | undefined;
@@ -71,7 +71,8 @@ export function watchDisk(
 			const free = await freeBytes(options.path);
 			if (free === undefined || stopped) return;
 			if (pausedSince === undefined && free < options.pauseBelow) {
-				process.pause();
+				// What cannot be stopped is left to run (and to fail on a full disk as it would have).
+				if (!process.pause()) return;
 				pausedSince = Date.now();
 				onChange({paused: true, freeBytes: free});
 			} else if (pausedSince !== undefined && free >= options.resumeAbove) {

@@ -50,16 +50,19 @@ export type ExecOptions = {
 };
 
 /** Pausing a running command; time spent paused does not count against its timeout. */
-export type ProcessControl = {pause?: () => void; resume?: () => void};
+export type ProcessControl = {pause?: () => boolean; resume?: () => void};
 
-export function killTree(pid: number, signal: NodeJS.Signals): void {
+/** Signals a process group (or the process alone); false when neither could be signalled (gone, or not ours). */
+export function killTree(pid: number, signal: NodeJS.Signals): boolean {
 	try {
 		process.kill(-pid, signal);
+		return true;
 	} catch {
 		try {
 			process.kill(pid, signal);
+			return true;
 		} catch {
-			// already gone
+			return false;
 		}
 	}
 }
@@ -94,9 +97,11 @@ export async function runProcess(command: ResolvedCommand, options: ExecOptions)
 	let pausedMs = 0;
 	if (pid !== undefined && options.control) {
 		options.control.pause = () => {
-			if (pausedSince !== undefined) return;
-			killTree(pid, 'SIGSTOP');
+			if (pausedSince !== undefined) return true;
+			// A process of another user (a sudo step run by a user) cannot be stopped: say so rather than pretend.
+			if (!killTree(pid, 'SIGSTOP')) return false;
 			pausedSince = Date.now();
+			return true;
 		};
 		options.control.resume = () => {
 			if (pausedSince === undefined) return;

@@ -226,7 +226,7 @@ async function* runStep(
 			});
 			const guard = options.diskGuard;
 			const watch = guard
-				? watchDisk(guard, {pause: () => control.pause?.(), resume: () => control.resume?.()}, (change) =>
+				? watchDisk(guard, {pause: () => control.pause?.() ?? false, resume: () => control.resume?.()}, (change) =>
 						queue.push(
 							change.paused
 								? {type: 'step-paused', at: Date.now(), id: planned.id, freeBytes: change.freeBytes, path: guard.path, pauseBelow: guard.pauseBelow, resumeAbove: guard.resumeAbove}

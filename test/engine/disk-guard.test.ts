@@ -70,11 +70,18 @@ test('free space is read from the nearest existing folder', async () => {
 	// The watch pauses below the floor and resumes above the mark, once each.
 	const changes: boolean[] = [];
 	const calls: string[] = [];
-	const watch = watchDisk({path: workspace, pauseBelow: 100 * MiB, resumeAbove: 200 * MiB, intervalMs: 20}, {pause: () => calls.push('pause'), resume: () => calls.push('resume')}, (change) => changes.push(change.paused));
+	const watch = watchDisk({path: workspace, pauseBelow: 100 * MiB, resumeAbove: 200 * MiB, intervalMs: 20}, {pause: () => calls.push('pause') > 0, resume: () => calls.push('resume')}, (change) => changes.push(change.paused));
 	await waitFor(() => changes.length > 0, 2000, 'the first check');
 	await new Promise((resolve) => setTimeout(resolve, 200));
 	watch.stop();
 	assert.deepEqual(calls, ['pause'], 'paused once while the disk stays below the floor');
+	// A process that cannot be stopped (another user's) is never reported as paused.
+	const unstoppable: boolean[] = [];
+	let tries = 0;
+	const other = watchDisk({path: workspace, pauseBelow: 100 * MiB, resumeAbove: 200 * MiB, intervalMs: 20}, {pause: () => (tries++, false), resume: () => {}}, (change) => unstoppable.push(change.paused));
+	await waitFor(() => tries > 2, 2000, 'a few checks');
+	other.stop();
+	assert.deepEqual(unstoppable, []);
 });
 
 test('a step that fills the disk is stopped before it is full and continues when space is freed', async () => {
