@@ -9,7 +9,7 @@
 // beyond any host software; both are reported when the drop fails, never hidden.
 import {spawn} from 'node:child_process';
 import type {FileHandle} from 'node:fs/promises';
-import {blockDigest, CHUNK, FlashIoError, isZero, pipelineBlocks, RateMeter, zeroHash, type Progress} from './writer.js';
+import {blockHash, CHUNK, FlashIoError, isZero, pipelineBlocks, RateMeter, zeroHash, type Progress} from './writer.js';
 
 export type CacheDrop = {ok: boolean; method: string; detail?: string};
 
@@ -96,7 +96,7 @@ export async function verifyTarget(options: VerifyOptions): Promise<{seconds: nu
 		const offset = index * CHUNK;
 		const expectedHash = chunkHashes[index];
 		// A block expected to be zeros is compared with zeros directly; others by sha256.
-		const same = expectedHash === zeroHash(buffer.length) ? isZero(buffer) : (await blockDigest(buffer)) === expectedHash;
+		const same = expectedHash === zeroHash(buffer.length) ? isZero(buffer) : blockHash(buffer) === expectedHash;
 		if (same) return;
 		// Find the first differing byte: re-read that block of the image.
 		const expected = await readAt(source, Buffer.allocUnsafe(buffer.length), offset, buffer.length);
@@ -111,7 +111,7 @@ export async function verifyTarget(options: VerifyOptions): Promise<{seconds: nu
 		);
 	};
 	options.onProgress?.(meter.sample(0));
-	// Reads run ahead while earlier blocks are hashed on the thread pool.
+	// Reads run ahead (on the thread pool) while earlier blocks are hashed.
 	await pipelineBlocks<Buffer | undefined>({
 		size,
 		phase: 'verify',

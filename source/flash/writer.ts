@@ -111,15 +111,6 @@ export function blockHash(buffer: Buffer): string {
 	return isZero(buffer) ? zeroHash(buffer.length) : createHash('sha256').update(buffer).digest('hex');
 }
 
-/**
- * The same hash, computed on libuv's thread pool (WebCrypto's digest) so that hashing runs beside the reads and
- * writes instead of holding up the event loop. The buffer must not change until the promise settles.
- */
-export async function blockDigest(buffer: Buffer): Promise<string> {
-	if (isZero(buffer)) return zeroHash(buffer.length);
-	return Buffer.from(await globalThis.crypto.subtle.digest('SHA-256', buffer as Uint8Array<ArrayBuffer>)).toString('hex');
-}
-
 /** Runs [start, end) within `buffer` that hold non-zero bytes, at SPARSE_BLOCK granularity. */
 export function dataRuns(buffer: Buffer): Array<[number, number]> {
 	if (buffer.equals(ZERO.subarray(0, buffer.length))) return [];
@@ -215,7 +206,8 @@ export type BlockPipeline<T> = {
 
 /**
  * Runs every CHUNK-sized block of `size` bytes through read, then work: reads run AHEAD blocks ahead, and a block's
- * work (a write, a hash on the thread pool) overlaps the next block's, so the disk, the CPU and the stick stay busy.
+ * work (a write on the thread pool, a hash here) overlaps the next blocks' reads, so the disk, the CPU and the stick
+ * stay busy.
  * On an error or an abort nothing is left running on the caller's handles.
  */
 export async function pipelineBlocks<T>(pipeline: BlockPipeline<T>): Promise<void> {
@@ -261,8 +253,8 @@ async function imageStamp(source: FileHandle): Promise<string> {
 }
 
 /**
- * Copies the image to the target block by block: each block is written and hashed (on the thread pool) while the
- * next ones are read. Blocks outside the image's data map are holes: never read, written from zeros or skipped.
+ * Copies the image to the target block by block: each block is hashed while its write and the next reads run on the
+ * thread pool. Blocks outside the image's data map are holes: never read, written from zeros or skipped.
  */
 export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 	const {source, target, size, sparse} = options;
@@ -309,9 +301,7 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 				cursor = end;
 			}
 			if (cursor < length) skipped.push([offset + cursor, offset + length]);
-			const hashing = (buffer ? blockDigest(buffer) : Promise.resolve(zeroHash(length))).then((hash) => {
-				chunkHashes[index] = hash;
-			});
+			// The write goes to the thread pool first; the block is hashed here while it runs.
 			const writing = (async () => {
 				for (const [start, end] of target ? runs : []) {
 					await writeAll(target!, data.subarray(start, end), offset + start);
@@ -319,7 +309,8 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 					sinceSync += end - start;
 				}
 			})();
-			return Promise.all([hashing, writing]);
+			chunkHashes[index] = buffer ? blockHash(buffer) : zeroHash(length);
+			return writing;
 		},
 		done: async (_index, end) => {
 			if (target && sinceSync >= syncEvery) {
