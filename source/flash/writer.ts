@@ -178,7 +178,10 @@ export type WriteOptions = {
 	 * Undefined: every block is read.
 	 */
 	extents?: Extents | undefined;
-	/** Sync every this many bytes written, so write errors carry a narrow offset range (default 128 MiB). */
+	/**
+	 * Sync every this many bytes written, so that write errors carry a narrow offset range and the progress follows
+	 * the device. Default: sized to the device, see nextSyncInterval.
+	 */
 	syncEvery?: number;
 	/** The phase named in progress reports (default: write). */
 	phase?: Phase;
@@ -252,6 +255,21 @@ async function imageStamp(source: FileHandle): Promise<string> {
 	return `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
 }
 
+const SYNC_FIRST = 64 << 20;
+const SYNC_MIN = 32 << 20;
+const SYNC_MAX = 1 << 30;
+
+/**
+ * The bytes to write before the next background sync: about two seconds of what the device has really taken so far
+ * (bytes made durable over the time since the write began). A USB stick at 20 MB/s syncs every 40 MB or so, and its
+ * progress moves steadily; a fast disk syncs rarely and loses no speed to it.
+ */
+export function nextSyncInterval(syncedBytes: number, seconds: number): number {
+	if (!(seconds > 0) || syncedBytes <= 0) return SYNC_FIRST;
+	const interval = (syncedBytes / seconds) * 2;
+	return Math.min(SYNC_MAX, Math.max(SYNC_MIN, Math.round(interval / CHUNK) * CHUNK));
+}
+
 /**
  * Copies the image to the target block by block: each block is hashed while its write and the next reads run on the
  * thread pool. Blocks outside the image's data map are holes: never read, written from zeros or skipped.
@@ -259,7 +277,7 @@ async function imageStamp(source: FileHandle): Promise<string> {
 export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 	const {source, target, size, sparse} = options;
 	const phase = options.phase ?? 'write';
-	const syncEvery = options.syncEvery ?? 128 << 20;
+	let syncEvery = options.syncEvery ?? SYNC_FIRST;
 	const started = performance.now();
 	const stamp = await imageStamp(source);
 	const hasData = extentCursor(options.extents);
@@ -318,7 +336,10 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 				// failure names the range written since the last successful sync.
 				await settle();
 				pendingSync = target.datasync().then(
-					() => ({upTo: end}),
+					() => {
+						if (options.syncEvery === undefined) syncEvery = nextSyncInterval(end, (performance.now() - started) / 1000);
+						return {upTo: end};
+					},
 					(error: unknown) => ({upTo: end, error}),
 				);
 				sinceSync = 0;

@@ -9,7 +9,7 @@ import {join} from 'node:path';
 import {after, test} from 'node:test';
 import {dataExtents, extentCursor, parseExtents} from '../../source/flash/extents.js';
 import {dropCache, verifyTarget} from '../../source/flash/verifier.js';
-import {blockHash, CHUNK, FlashIoError, writeImage, zeroHash} from '../../source/flash/writer.js';
+import {blockHash, CHUNK, FlashIoError, nextSyncInterval, writeImage, zeroHash} from '../../source/flash/writer.js';
 import {cleanup, scratch} from './helpers.js';
 
 const dir = scratch('writer');
@@ -186,4 +186,15 @@ test('a block hash is the sha256 of its bytes, and zeros are known without hashi
 	assert.equal(blockHash(data), createHash('sha256').update(data).digest('hex'));
 	assert.equal(blockHash(Buffer.alloc(MiB)), createHash('sha256').update(Buffer.alloc(MiB)).digest('hex'));
 	assert.equal(blockHash(Buffer.alloc(MiB)), zeroHash(MiB));
+});
+
+test('background syncs are sized to the device: small on a slow stick, rare on a fast disk', () => {
+	// Nothing synced yet: the first interval.
+	assert.equal(nextSyncInterval(0, 0), 64 * MiB);
+	// A stick that took 3.2 s to make 64 MiB durable (20 MiB/s): about two seconds of it, in whole blocks.
+	assert.equal(nextSyncInterval(64 * MiB, 3.2), 40 * MiB);
+	// A very slow one still syncs at least 32 MiB at a time; a fast disk at most every 1 GiB.
+	assert.equal(nextSyncInterval(64 * MiB, 60), 32 * MiB);
+	assert.equal(nextSyncInterval(64 * MiB, 0.05), 1024 * MiB);
+	assert.equal(nextSyncInterval(512 * MiB, 2) % CHUNK, 0);
 });
