@@ -11,16 +11,17 @@ export function formatDuration(ms: number): string {
 	return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
-/** Bytes in binary units, as the --min-free sizes are given: "812 MiB", "1.5 GiB". */
+/** Bytes in binary units: "820 MiB", "1.5 GiB". */
 export function formatBytes(bytes: number): string {
-	const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-	let value = bytes;
+	if (bytes < 1024) return `${bytes} B`;
+	const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+	let value = bytes / 1024;
 	let unit = 0;
 	while (value >= 1024 && unit < units.length - 1) {
 		value /= 1024;
 		unit++;
 	}
-	return `${unit === 0 || value >= 100 ? Math.round(value) : Number(value.toFixed(1))} ${units[unit]}`;
+	return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
 /** What a step stopped for lack of disk space waits for: what happened, then what to do about it. */

@@ -1,7 +1,8 @@
 // The choices, one field per line with its explanation; select fields cycle with ←/→, text fields take typing.
 import {Box, Text, useInput} from 'ink';
 import {useReducer} from 'react';
-import {checkModel, explanations, formatBytes, platforms, ramLimits, targets, validateChoices, type ChoiceField, type Choices} from './choices.js';
+import {formatBytes} from '../reporters/format.js';
+import {checkModel, explanations, platforms, ramLimits, targets, validateChoices, type ChoiceField, type Choices} from './choices.js';
 import {Footer} from './footer.js';
 
 const order: ChoiceField[] = ['platform', 'workspace', 'model', 'guestRamMb', 'target'];

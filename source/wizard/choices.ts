@@ -95,18 +95,6 @@ export function validateChoices(choices: Choices): Problems {
 	return problems;
 }
 
-export function formatBytes(bytes: number): string {
-	if (bytes < 1024) return `${bytes} B`;
-	const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-	let value = bytes / 1024;
-	let unit = 0;
-	while (value >= 1024 && unit < units.length - 1) {
-		value /= 1024;
-		unit++;
-	}
-	return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
-
 /** The recipe variables that carry the choices (workspace is the global option). */
 export function choicesToVars(choices: Choices): Record<string, string> {
 	return {platform: choices.platform, model: choices.model, guest_ram_mb: String(choices.guestRamMb), target: choices.target};

@@ -1,6 +1,6 @@
 // The plan: every step, whether it runs and why, what it needs; disk and time against what the host has.
 import {Box, Text, useInput} from 'ink';
-import {formatBytes} from './choices.js';
+import {formatBytes} from '../reporters/format.js';
 import {Footer} from './footer.js';
 
 export type PlanSummary = {

@@ -113,7 +113,7 @@ test('a step paused for disk space says so in the live region, and the note goes
 		{type: 'step-paused', at: 15_000, id: 'a.one', freeBytes: 0.8 * GiB, path: '/ws', pauseBelow: GiB, resumeAbove: 1.5 * GiB},
 	]);
 	await tick(50);
-	assert.match(view.lastFrame()!, /‖ paused a\.one: only 819 MiB free on \/ws \(below 1 GiB\) · 5\.0 s\n {4}free some space and it continues at 1\.5 GiB free/);
+	assert.match(view.lastFrame()!, /‖ paused a\.one: only 819 MiB free on \/ws \(below 1\.0 GiB\) · 5\.0 s\n {4}free some space and it continues at 1\.5 GiB free/);
 	assert.match(view.lastFrame()!, /│ compiling/);
 	feed(store, [{type: 'step-resumed', at: 19_000, id: 'a.one', freeBytes: 2 * GiB, pausedMs: 4000}]);
 	await tick(50);
