@@ -351,9 +351,11 @@ async function gatherPython(context: Context): Promise<Pick<HostFacts, 'python' 
 	const python = which('python', context.env.PATH);
 	// `python` linked to a python3 binary (python-is-python3) needs no process to tell.
 	const linked = python ? await fs.realpath(python).then((real) => /\/python3(\.\d+)?$/.test(real), () => false) : false;
+	// Asked before any probe starts: a probe that failed while this was awaited would be a rejection nobody handles.
+	const hasVenv = await exists(venvPython);
 	const [main, venv, plain] = await Promise.all([
 		probePython(context, which('python3', context.env.PATH)),
-		(await exists(venvPython)) ? probePython(context, venvPython) : Promise.resolve(null),
+		hasVenv ? probePython(context, venvPython) : Promise.resolve(null),
 		python && !linked ? run(context, [python, '--version']) : Promise.resolve(null),
 	]);
 	const isPython3 = linked || (plain !== null && /Python 3\./.test(plain.stdout + plain.stderr));
