@@ -351,7 +351,7 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 			return ExitCode.refused;
 		}
 	}
-	// The image's data map is asked for while the target is opened (a separate process, about 50 ms).
+	// The image's data map is asked for while the target is opened (a short Perl process).
 	const map = dataExtents(plan.imagePath, plan.imageSize);
 	const source = await open(plan.imagePath, 'r');
 	let handle: FileHandle | undefined;

@@ -25,7 +25,7 @@ export function formatBytes(bytes: number): string {
 }
 
 /** What a step stopped for lack of disk space waits for: what happened, then what to do about it. */
-export function pausedLines(paused: NonNullable<RunState['paused']>): [string, string] {
+export function pausedLines(paused: Omit<NonNullable<RunState['paused']>, 'since'>): [string, string] {
 	return [
 		`paused ${paused.id}: only ${formatBytes(paused.freeBytes)} free on ${paused.path} (below ${formatBytes(paused.pauseBelow)})`,
 		`free some space and it continues at ${formatBytes(paused.resumeAbove)} free (Ctrl-C stops it; it runs again next time)`,

@@ -31,7 +31,7 @@ export function createPlainReporter(stream: NodeJS.WritableStream, options: {sho
 					}
 					break;
 				case 'step-paused':
-					write(`‖ ${pausedLines({...event, since: event.at}).join('; ')}`);
+					write(`‖ ${pausedLines(event).join('; ')}`);
 					break;
 				case 'step-resumed':
 					write(`▶ continued ${event.id}: ${formatBytes(event.freeBytes)} free after ${formatDuration(event.pausedMs)} paused`);

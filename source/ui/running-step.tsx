@@ -6,6 +6,7 @@ import {spinnerFrame} from './theme.js';
 /** The running step: spinner, elapsed time, its command and its last few output lines. */
 export function RunningStep({step, tail, now, lines = 6, paused}: {step: StepState; tail: string[]; now: number; lines?: number; paused?: RunState['paused']}) {
 	const elapsed = step.startedAt ? formatDuration(Math.max(0, now - step.startedAt)) : '';
+	const [pausedWhat, pausedNext] = paused && paused.id === step.id ? pausedLines(paused) : [];
 	return (
 		<Box flexDirection="column">
 			<Box>
@@ -22,15 +23,15 @@ export function RunningStep({step, tail, now, lines = 6, paused}: {step: StepSta
 					{step.command}
 				</Text>
 			) : null}
-			{paused && paused.id === step.id ? (
+			{paused && pausedWhat ? (
 				<Box flexDirection="column">
 					<Text color="yellow" wrap="truncate-end">
 						{'  ‖ '}
-						{pausedLines(paused)[0]} · {formatDuration(Math.max(0, now - paused.since))}
+						{pausedWhat} · {formatDuration(Math.max(0, now - paused.since))}
 					</Text>
 					<Text color="yellow" wrap="wrap">
 						{'    '}
-						{pausedLines(paused)[1]}
+						{pausedNext}
 					</Text>
 				</Box>
 			) : null}
