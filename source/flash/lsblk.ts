@@ -145,5 +145,5 @@ export function formatSize(bytes: number): string {
 		value /= 1000;
 		unit++;
 	}
-	return `${unit === 0 ? value : value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+	return `${unit === 0 ? Math.round(value) : value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
 }

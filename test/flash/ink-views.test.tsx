@@ -4,7 +4,7 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, test} from 'node:test';
 import {cleanup, render} from 'ink-testing-library';
-import {parseLsblk} from '../../source/flash/lsblk.js';
+import {formatSize, parseLsblk} from '../../source/flash/lsblk.js';
 import {judge, type Verdict} from '../../source/flash/policy.js';
 import {ConfirmDevice} from '../../source/ui/flash/confirm-device.js';
 import {DevicePicker} from '../../source/ui/flash/device-picker.js';
@@ -91,4 +91,11 @@ test('progress shows a row per phase with bytes, speed and ETA', () => {
 		].join('\n'),
 	);
 	view.unmount();
+});
+
+test('sizes are whole bytes below a kilobyte, and decimal units above', () => {
+	assert.equal(formatSize(567.7656717519537), '568 B');
+	assert.equal(formatSize(1500), '1.5 kB');
+	assert.equal(formatSize(2_000_000_000), '2.0 GB');
+	assert.equal(formatSize(275_000_000_000), '275 GB');
 });
