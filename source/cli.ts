@@ -7,7 +7,8 @@ import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {chooseMode, defaultWorkspace, packageDir, type CommandContext} from './commands/context.js';
 import {commandHelp, mainHelp} from './commands/help.js';
 import {commands, findCommand, globalOptions, type CommandSpec, type OptionSpec} from './commands/registry.js';
-import {ExitCode, formatError, UserError} from './errors.js';
+import {ExitCode, formatError, UsageError, UserError} from './errors.js';
+import {exitCodeForStop, finalExitCode, installStopHandlers, stopReason} from './system/interrupt.js';
 
 function version(): string {
 	return (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {version: string}).version;
@@ -83,7 +84,16 @@ export function parseCommandLine(argv: string[]): {command: CommandSpec | undefi
 				nextSteps: [`sel4-llm ${command ? `${command.name} ` : ''}--help`],
 			});
 		}
-		throw new UserError(message, {nextSteps: [`sel4-llm ${command ? `${command.name} ` : ''}--help`]});
+		const needsValue = /Option '(-{1,2}[^' ]+)[^']*' argument (?:is ambiguous|missing)/.exec(message)?.[1];
+		if (needsValue) {
+			const name = needsValue.replace(/^-+/, '');
+			const spec = specs[name] ?? Object.values(specs).find((each) => each.short === name);
+			throw new UsageError(`${needsValue} needs a value${spec?.valueName ? ` (${spec.valueName})` : ''}`, {
+				hint: `write it as ${needsValue}=VALUE when the value starts with "-"`,
+				nextSteps: [`sel4-llm ${command ? `${command.name} ` : ''}--help`],
+			});
+		}
+		throw new UsageError(message.split('\n')[0]!, {nextSteps: [`sel4-llm ${command ? `${command.name} ` : ''}--help`]});
 	}
 	for (const [key, spec] of Object.entries(specs)) {
 		const value = (parsed.values as Record<string, unknown>)[key];
@@ -166,14 +176,17 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
+	installStopHandlers(process);
 	main(process.argv.slice(2)).then(
 		(code) => {
-			process.exitCode = code;
+			// However the command ended, a stop request decides the exit code (130, 143 or 141).
+			process.exitCode = finalExitCode(code);
 		},
 		(error: unknown) => {
 			const {text, exitCode} = formatError(error);
-			process.stderr.write(`${text}\n`);
-			process.exitCode = exitCode;
+			const stopped = stopReason();
+			if (stopped !== 'EPIPE') process.stderr.write(`${text}\n`);
+			process.exitCode = stopped ? exitCodeForStop(stopped) : exitCode;
 		},
 	);
 }

@@ -1,5 +1,6 @@
 // `sel4-llm run`: plan, confirm what needs confirming, then run with the chosen reporter.
-import {spawnSync} from 'node:child_process';
+import {handOver} from '../system/exec.js';
+import {stopReason, stopSignal} from '../system/interrupt.js';
 import {createInterface} from 'node:readline/promises';
 import {ExitCode, UserError} from '../errors.js';
 import {openJournal} from '../engine/journal.js';
@@ -36,14 +37,13 @@ export async function confirmDangerous(context: CommandContext, plan: PlannedSte
 		}
 		return undefined;
 	};
-	const dangerous = plan.filter(
-		(step) => step.decision.action === 'run' && step.capabilities.some((cap) => cap === 'device-write' || (cap === 'sudo' && !isRoot)),
-	);
+	// "sudo" means the step changes the system: it is confirmed for root too (root only skips the password).
+	const dangerous = plan.filter((step) => step.decision.action === 'run' && step.capabilities.some((cap) => cap === 'device-write' || cap === 'sudo'));
 	if (dangerous.length === 0 || context.options.yes) {
 		if (dangerous.some((step) => step.capabilities.includes('sudo')) && !isRoot && context.interactive) await prime();
 		return;
 	}
-	const lines = ['These steps need extra rights:'];
+	const lines = [isRoot ? 'These steps change the system (they run as root):' : 'These steps change the system (with sudo) or write a device:'];
 	for (const step of dangerous) {
 		lines.push(`  ${step.id} [${step.capabilities.join(', ')}]`);
 		for (const command of step.commands) lines.push(`    $ ${command.display}`);
@@ -76,8 +76,7 @@ async function waitForManualSudo(context: CommandContext, plan: PlannedStep[]): 
 
 /** Asks for the sudo password once, before any UI, so steps can use `sudo -n`. */
 function primeSudo(context: CommandContext): void {
-	const result = spawnSync('sudo', ['-v'], {stdio: 'inherit'});
-	if (result.status !== 0) {
+	if (handOver(['sudo', '-v']).exitCode !== 0) {
 		throw new UserError('sudo did not accept the credentials', {hint: 'run `sudo -v` yourself, then run again', exitCode: ExitCode.refused});
 	}
 	context.io.stderr.write('\n');
@@ -119,19 +118,11 @@ export async function executePlan(
 	const journal = openJournal(context.workspace);
 	const controller = new AbortController();
 	onAbortable?.(() => controller.abort());
-	let received: NodeJS.Signals | undefined;
-	const onSignal = (signal: NodeJS.Signals) => {
-		if (received) process.exit(signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated);
-		received = signal;
-		controller.abort();
-	};
-	// conf's atomic writer (when-exit) re-raises SIGINT/SIGTERM at once; while a step runs we own these
-	// signals so the child tree is stopped and the journal written before we exit.
-	const previous = {SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM')};
-	process.removeAllListeners('SIGINT');
-	process.removeAllListeners('SIGTERM');
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
+	// Ctrl-C, SIGTERM or a closed output stops the running step's process tree; the journal records it.
+	const stop = stopSignal();
+	const onStop = () => controller.abort();
+	if (stop.aborted) onStop();
+	stop.addEventListener('abort', onStop, {once: true});
 	let state = initialState;
 	try {
 		for await (const event of runPlan({
@@ -148,13 +139,11 @@ export async function executePlan(
 			reporter.handle(event);
 		}
 	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
-		for (const listener of previous.SIGINT) process.on('SIGINT', listener as NodeJS.SignalsListener);
-		for (const listener of previous.SIGTERM) process.on('SIGTERM', listener as NodeJS.SignalsListener);
+		stop.removeEventListener('abort', onStop);
 		await reporter.finish(state);
 	}
-	return {state, signal: received};
+	const why = stopReason();
+	return {state, signal: why === 'SIGTERM' ? 'SIGTERM' : why ? 'SIGINT' : undefined};
 }
 
 export async function run(context: CommandContext): Promise<number> {
