@@ -19,7 +19,7 @@ const skipAmd64 = args.includes('--skip-amd64');
 const {payloadBinary, testModel, rootfsOverlay} = await import(join(root, 'test/support/test-model.ts'));
 const {debianKernel, debianBusybox} = await import(join(root, 'test/support/debian-kernel.ts'));
 const {benchModel} = await import(join(root, 'source/guest/llama/demo-model.ts'));
-const {buildInitramfs} = await import(join(root, 'source/images/initramfs.ts'));
+const {buildInitramfs} = await import(join(root, 'test/support/initramfs.ts'));
 const {buildQemuCommand, startQemu} = await import(join(root, 'source/qemu/index.ts'));
 const {GuestConsole} = await import(join(root, 'source/console/client.ts'));
 

@@ -1,4 +1,5 @@
-// The three kinds of failure the CLI knows, and the exit codes they map to (documented in the README).
+// The kinds of failure the CLI knows, one class per exit code (documented in the README), and the one mapping
+// from an error to its message and exit code, used at the top of the program and nowhere else.
 
 export const ExitCode = {
 	ok: 0,
@@ -6,7 +7,7 @@ export const ExitCode = {
 	failed: 1,
 	/** The command line is wrong: unknown command, flag, value or step. */
 	usage: 2,
-	/** A recipe, catalogue or other input file is invalid. */
+	/** A recipe, catalogue, state file or other input file is invalid. */
 	invalidInput: 3,
 	/** Refused: the host, the workspace or the target cannot be used as asked. */
 	refused: 4,
@@ -14,15 +15,37 @@ export const ExitCode = {
 	bug: 70,
 	/** Stopped by Ctrl-C (SIGINT). */
 	interrupted: 130,
+	/** Our output was closed (a broken pipe, such as `| head`). */
+	brokenPipe: 141,
 	/** Stopped by SIGTERM. */
 	terminated: 143,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+export type ErrorKind = 'failed' | 'usage' | 'input' | 'refused';
+
+const kindExitCode: Record<ErrorKind, ExitCodeValue> = {failed: ExitCode.failed, usage: ExitCode.usage, input: ExitCode.invalidInput, refused: ExitCode.refused};
+
+function kindOfExitCode(code: ExitCodeValue | undefined): ErrorKind | undefined {
+	switch (code) {
+		case ExitCode.failed:
+			return 'failed';
+		case ExitCode.usage:
+			return 'usage';
+		case ExitCode.invalidInput:
+			return 'input';
+		case ExitCode.refused:
+			return 'refused';
+		default:
+			return undefined;
+	}
+}
+
 export type UserErrorOptions = {
 	hint?: string;
 	nextSteps?: string[];
+	/** The kind by exit code (the subclasses set it; kept for errors whose kind is decided at run time). */
 	exitCode?: ExitCodeValue;
 	/** Where in an input file the problem is, as file:line:col. */
 	location?: string;
@@ -32,16 +55,48 @@ export type UserErrorOptions = {
 export class UserError extends Error {
 	readonly hint: string | undefined;
 	readonly nextSteps: string[];
-	readonly exitCode: ExitCodeValue;
+	readonly kind: ErrorKind;
 	readonly location: string | undefined;
 
-	constructor(message: string, options: UserErrorOptions = {}) {
+	constructor(message: string, options: UserErrorOptions = {}, kind?: ErrorKind) {
 		super(message);
-		this.name = 'UserError';
+		this.name = new.target.name;
 		this.hint = options.hint;
 		this.nextSteps = options.nextSteps ?? [];
-		this.exitCode = options.exitCode ?? ExitCode.usage;
+		this.kind = kind ?? kindOfExitCode(options.exitCode) ?? 'usage';
 		this.location = options.location;
+	}
+
+	get exitCode(): ExitCodeValue {
+		return kindExitCode[this.kind];
+	}
+}
+
+/** The command line is wrong (exit 2). */
+export class UsageError extends UserError {
+	constructor(message: string, options: Omit<UserErrorOptions, 'exitCode'> = {}) {
+		super(message, options, 'usage');
+	}
+}
+
+/** An input file (recipe, catalogue, lock file, state file, log) is invalid or unreadable (exit 3). */
+export class InputError extends UserError {
+	constructor(message: string, options: Omit<UserErrorOptions, 'exitCode'> = {}) {
+		super(message, options, 'input');
+	}
+}
+
+/** The host, the workspace or the target cannot be used as asked (exit 4). */
+export class RefusedError extends UserError {
+	constructor(message: string, options: Omit<UserErrorOptions, 'exitCode'> = {}) {
+		super(message, options, 'refused');
+	}
+}
+
+/** The work itself failed: a step, a check, a boot expectation (exit 1). */
+export class WorkError extends UserError {
+	constructor(message: string, options: Omit<UserErrorOptions, 'exitCode'> = {}) {
+		super(message, options, 'failed');
 	}
 }
 
@@ -51,23 +106,49 @@ export class UserErrors extends UserError {
 
 	constructor(errors: UserError[]) {
 		const first = errors[0];
-		super(first ? first.message : 'invalid input', {exitCode: first?.exitCode ?? ExitCode.invalidInput});
+		super(first ? first.message : 'invalid input', {}, first?.kind ?? 'input');
 		this.errors = errors;
 	}
 }
 
-/** A command we ran failed; carries the command, its exit code and the tail of its output. */
-export class CommandError extends Error {
+/** A command we ran failed; carries the command, its exit code and the tail of its output (exit 1). */
+export class CommandError extends WorkError {
 	readonly command: string;
-	readonly exitCode: number | undefined;
+	readonly commandExitCode: number | undefined;
 	readonly tail: string[];
 
 	constructor(command: string, exitCode: number | undefined, tail: string[], message?: string) {
 		super(message ?? `${command} failed${exitCode === undefined ? '' : ` with exit code ${exitCode}`}`);
-		this.name = 'CommandError';
 		this.command = command;
-		this.exitCode = exitCode;
+		this.commandExitCode = exitCode;
 		this.tail = tail;
+	}
+}
+
+/** The user stopped us (Ctrl-C, SIGTERM) or closed our output. */
+export class InterruptedError extends Error {
+	readonly hint: string | undefined;
+
+	constructor(
+		readonly reason: 'SIGINT' | 'SIGTERM' | 'EPIPE',
+		message?: string,
+		options: {hint?: string} = {},
+	) {
+		super(message ?? (reason === 'EPIPE' ? 'the output was closed' : `stopped by ${reason === 'SIGINT' ? 'Ctrl-C' : reason}`));
+		this.name = 'InterruptedError';
+		this.hint = options.hint;
+	}
+
+	get exitCode(): ExitCodeValue {
+		return this.reason === 'SIGINT' ? ExitCode.interrupted : this.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.brokenPipe;
+	}
+}
+
+/** Something that must never happen: reported as a bug with its stack. */
+export class BugError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'BugError';
 	}
 }
 
@@ -81,11 +162,12 @@ export function formatError(error: unknown): {text: string; exitCode: number} {
 		const parts = error.errors.map((each) => formatUserError(each));
 		return {text: parts.join('\n'), exitCode: error.exitCode};
 	}
-	if (error instanceof UserError) return {text: formatUserError(error), exitCode: error.exitCode};
 	if (error instanceof CommandError) {
 		const tail = error.tail.length > 0 ? `\n${error.tail.map((line) => `  | ${line}`).join('\n')}` : '';
-		return {text: `error: ${error.message}${tail}`, exitCode: ExitCode.failed};
+		return {text: `${formatUserError(error)}${tail}`, exitCode: error.exitCode};
 	}
+	if (error instanceof UserError) return {text: formatUserError(error), exitCode: error.exitCode};
+	if (error instanceof InterruptedError) return {text: `error: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}`, exitCode: error.exitCode};
 	const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
 	return {
 		text: `sel4-llm hit a bug:\n${stack}\nPlease report it with the command you ran and the output above.`,

@@ -2,7 +2,7 @@
 import {constants, existsSync, statSync} from 'node:fs';
 import {access, open, type FileHandle} from 'node:fs/promises';
 import {dirname} from 'node:path';
-import {ExitCode, UserError} from '../errors.js';
+import {ExitCode, InterruptedError, UserError} from '../errors.js';
 import {
 	identityOf,
 	listDisks,
@@ -495,7 +495,7 @@ async function explainFailure(
 			error.phase === 'verify'
 				? `stopped during verify at byte ${error.offset}: ${where.verifyOnly ? 'nothing was changed' : 'the image was written completely but not verified'}`
 				: `stopped during ${error.phase} at byte ${error.offset} of ${where.size}: ${unusable}`;
-		return new UserError(text, {exitCode: ExitCode.interrupted});
+		return new InterruptedError('SIGINT', text);
 	}
 	if (error instanceof FlashIoError) {
 		if (where.kind === 'block' && error.phase !== 'verify') {

@@ -1,6 +1,7 @@
 // `sel4-llm launch`: boot in QEMU with upstream's command line, watch the console, and explain what happened.
-import {execFileSync} from 'node:child_process';
 import {existsSync, mkdtempSync, rmSync} from 'node:fs';
+import {acceptStop, stopSignal} from '../system/interrupt.js';
+import {which} from '../system/run.js';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {loadRecipeSet} from '../engine/load.js';
@@ -75,12 +76,7 @@ function expectations(context: CommandContext, fallback: string[]): Expectation[
 }
 
 function programExists(program: string): boolean {
-	try {
-		execFileSync('sh', ['-c', 'command -v "$1"', 'sh', program], {stdio: 'ignore'});
-		return true;
-	} catch {
-		return false;
-	}
+	return which(program) !== null;
 }
 
 function timestamp(): string {
@@ -325,17 +321,18 @@ async function runPlain(
 		onEvent: emit,
 	});
 	let interrupted = false;
-	const onSignal = () => {
+	const onStop = () => {
 		interrupted = true;
 		session?.stop();
 	};
-	process.once('SIGINT', onSignal);
-	process.once('SIGTERM', onSignal);
-	process.once('SIGHUP', onSignal);
+	const stop = stopSignal();
+	if (stop.aborted) onStop();
+	stop.addEventListener('abort', onStop, {once: true});
 	try {
 		const result = await session.done;
 		// Serving: once the guest was ready, being stopped (or the time running out) is the normal end.
 		if (options.serve && watcherDone(session) && (interrupted || result.outcome === 'timeout' || (asking && result.outcome === 'stopped'))) {
+			acceptStop();
 			err.write(`stopped serving; QEMU stopped. console log: ${options.logFile}\n`);
 			return {...result, outcome: 'expected', ok: true};
 		}
@@ -345,9 +342,7 @@ async function runPlain(
 		}
 		return result;
 	} finally {
-		process.removeListener('SIGINT', onSignal);
-		process.removeListener('SIGTERM', onSignal);
-		process.removeListener('SIGHUP', onSignal);
+		stop.removeEventListener('abort', onStop);
 	}
 }
 

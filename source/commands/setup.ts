@@ -1,11 +1,11 @@
 // `sel4-llm setup` (and `sel4-llm` alone on a terminal): the guided path from a bare machine to a booted LLM VM.
 // Phases, each its own Ink mount so that sudo, a pager or `launch` can have the terminal in between:
 // welcome + choices + plan  ->  (sudo primed in plain mode)  ->  live run with fix/retry  ->  launch or flash.
-import {spawnSync} from 'node:child_process';
 import {ExitCode, UserError} from '../errors.js';
 import {openJournal} from '../engine/journal.js';
 import {conditionHolds, fingerprintOf, planSteps, prepareStep, type PlannedStep} from '../engine/plan.js';
 import {runProcess, resolveCommand, selfArgv} from '../engine/exec.js';
+import {handOver} from '../system/exec.js';
 import {commandList} from '../engine/load.js';
 import type {RunState} from '../engine/reducer.js';
 import {
@@ -190,13 +190,12 @@ function openLog(context: CommandContext, state: RunState): void {
 	const path = state.failure?.window.logPath;
 	if (!path) return;
 	const pager = process.env.PAGER ?? 'less';
-	const result = spawnSync(pager, pager === 'less' ? ['-R', '+G', path] : [path], {stdio: 'inherit'});
-	if (result.error) context.io.stderr.write(`cannot open ${pager}: the log is ${path}\n`);
+	const result = handOver([pager, ...(pager === 'less' ? ['-R', '+G'] : []), '--', path]);
+	if (result.missing) context.io.stderr.write(`cannot open ${pager}: the log is ${path}\n`);
 }
 
-function handOver(context: CommandContext, choices: Choices, command: string[]): number {
-	const result = spawnSync(selfArgv[0]!, [...selfArgv.slice(1), ...command, '--workspace', choices.workspace], {stdio: 'inherit'});
-	return result.status ?? ExitCode.failed;
+function runNested(context: CommandContext, choices: Choices, command: string[]): number {
+	return handOver([...selfArgv, ...command, '--workspace', choices.workspace]).exitCode ?? ExitCode.failed;
 }
 
 export async function run(context: CommandContext): Promise<number> {
@@ -262,8 +261,8 @@ export async function run(context: CommandContext): Promise<number> {
 				await applyFix(context, result.state, loaded, choices);
 				continue;
 			}
-			if (action === 'launch') return handOver(context, choices, ['launch']);
-			if (action === 'flash') return handOver(context, choices, ['flash']);
+			if (action === 'launch') return runNested(context, choices, ['launch']);
+			if (action === 'flash') return runNested(context, choices, ['flash']);
 			if (action === 'quit') return result.state.finished?.interrupted ? ExitCode.interrupted : result.state.finished?.ok ? ExitCode.ok : ExitCode.failed;
 			return result.state.finished?.ok ? ExitCode.ok : ExitCode.failed;
 		}

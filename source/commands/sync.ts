@@ -5,7 +5,8 @@ import {isAbsolute, relative, resolve} from 'node:path';
 import {ExitCode, UserError} from '../errors.js';
 import {formatArgv} from '../engine/vars.js';
 import {BuildChoiceError, buildDirName, checkBuildChoice, initBuildCommand} from '../sync/build-commands.js';
-import {defaultManifestUrl, SyncError, syncWorkspace, type SyncEvent} from '../sync/sync.js';
+import {defaultManifestUrl, syncWorkspace, type SyncEvent} from '../sync/sync.js';
+import {stopSignal, stoppedError} from '../system/interrupt.js';
 import type {CommandContext} from './context.js';
 
 function intOption(context: CommandContext, name: string, fallback: number, min: number, max: number): number {
@@ -99,35 +100,20 @@ export async function run(context: CommandContext): Promise<number> {
 				break;
 		}
 	};
-	const controller = new AbortController();
-	const onSignal = () => controller.abort();
-	process.once('SIGINT', onSignal);
-	let result;
-	try {
-		result = await syncWorkspace({
-			workspace,
-			...(manifestUrl ? {manifestUrl} : {}),
-			manifestFile: stringOption(context, 'manifest') ?? 'default.xml',
-			...(stringOption(context, 'manifest-branch') ? {manifestBranch: stringOption(context, 'manifest-branch')!} : {}),
-			...(fromLockRaw ? {fromLock: resolve(fromLockRaw)} : {}),
-			jobs,
-			retries,
-			shallow: !context.options.full,
-			signal: controller.signal,
-			onEvent,
-		});
-	} catch (error) {
-		if (error instanceof SyncError) {
-			throw new UserError(error.message, {
-				...(error.hint ? {hint: error.hint} : {}),
-				exitCode: error.kind === 'refused' ? ExitCode.refused : error.kind === 'network' ? ExitCode.failed : ExitCode.invalidInput,
-			});
-		}
-		throw error;
-	} finally {
-		process.removeListener('SIGINT', onSignal);
-	}
-	if (controller.signal.aborted) return ExitCode.interrupted;
+	const signal = stopSignal();
+	const result = await syncWorkspace({
+		workspace,
+		...(manifestUrl ? {manifestUrl} : {}),
+		manifestFile: stringOption(context, 'manifest') ?? 'default.xml',
+		...(stringOption(context, 'manifest-branch') ? {manifestBranch: stringOption(context, 'manifest-branch')!} : {}),
+		...(fromLockRaw ? {fromLock: resolve(fromLockRaw)} : {}),
+		jobs,
+		retries,
+		shallow: !context.options.full,
+		signal,
+		onEvent,
+	});
+	if (signal.aborted) throw stoppedError('sync stopped; projects that finished are in place', 'run the same sync again: projects already at their revision are not fetched again');
 	const failed = result.projects.filter((project) => project.error);
 	if (context.json) {
 		context.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -1,10 +1,10 @@
 // Runs one resolved command as a child process: stdin ignored, output as raw chunks, its own process group
 // so that cancelling stops the whole tree, and a timeout.
-import {execa} from 'execa';
 import {fileURLToPath} from 'node:url';
 import {dirname, join} from 'node:path';
 import type {CommandSpec} from './schema.js';
 import {expand, formatArgv, splitWords} from './vars.js';
+import {exec, killTree, type ProcessControl} from '../system/exec.js';
 
 export type ResolvedCommand =
 	| {kind: 'argv'; argv: string[]; display: string}
@@ -24,8 +24,11 @@ export function resolveCommand(spec: CommandSpec, values: ReadonlyMap<string, st
 		words = spec.argv.map((word) => expand(word, values));
 		sudo = Boolean(spec.sudo);
 	} else {
-		const prefix = spec.sudo && !isRoot ? 'sudo -n ' : '';
-		return {kind: 'sh', script: spec.sh, display: `${prefix}sh -c ${formatArgv([spec.sh])}`};
+		if (!spec.sudo || isRoot) return {kind: 'sh', script: spec.sh, display: `sh -c ${formatArgv([spec.sh])}`};
+		// sudo resets the environment: the variables the script names go along as literal env arguments.
+		const names = [...new Set([...spec.sh.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]!))].filter((name) => values.has(name));
+		const pairs = names.map((name) => `${name}=${values.get(name)}`);
+		return {kind: 'argv', argv: ['sudo', '-n', 'env', ...pairs, '/bin/sh', '-c', spec.sh], display: `sudo -n sh -c ${formatArgv([spec.sh])}`};
 	}
 	const display = (sudo && !isRoot ? 'sudo -n ' : '') + formatArgv(words);
 	if (words[0] === 'sel4-llm') words = [...selfArgv, ...words.slice(1)];
@@ -49,121 +52,29 @@ export type ExecOptions = {
 	control?: ProcessControl;
 };
 
-/** Pausing a running command; time spent paused does not count against its timeout. */
-export type ProcessControl = {pause?: () => boolean; resume?: () => void};
+export {killTree, type ProcessControl};
 
-/** Signals a process group (or the process alone); false when neither could be signalled (gone, or not ours). */
-export function killTree(pid: number, signal: NodeJS.Signals): boolean {
-	try {
-		process.kill(-pid, signal);
-		return true;
-	} catch {
-		try {
-			process.kill(pid, signal);
-			return true;
-		} catch {
-			return false;
-		}
-	}
-}
-
+/** Runs a recipe command through the process layer; the step's output goes to onChunk, nothing is kept here. */
 export async function runProcess(command: ResolvedCommand, options: ExecOptions): Promise<ExecResult> {
-	const [file, ...args] = command.kind === 'argv' ? command.argv : ['/bin/sh', '-c', command.script];
-	let subprocess;
-	try {
-		subprocess = execa(file!, args, {
-			cwd: options.cwd,
-			env: options.env,
-			extendEnv: false,
-			stdin: 'ignore',
-			stdout: 'pipe',
-			stderr: 'pipe',
-			buffer: false,
-			reject: false,
-			detached: true,
-			stripFinalNewline: false,
-			encoding: 'buffer',
-		});
-	} catch (error) {
-		return {exitCode: undefined, signal: undefined, timedOut: false, cancelled: false, error: (error as Error).message};
-	}
-	const pid = subprocess.pid;
-	if (pid !== undefined) options.onSpawn?.(pid);
-	let cancelled = false;
-	let timedOut = false;
-	let killTimer: NodeJS.Timeout | undefined;
-	const startedAt = Date.now();
-	let pausedSince: number | undefined;
-	let pausedMs = 0;
-	if (pid !== undefined && options.control) {
-		options.control.pause = () => {
-			if (pausedSince !== undefined) return true;
-			// A process of another user (a sudo step run by a user) cannot be stopped: say so rather than pretend.
-			if (!killTree(pid, 'SIGSTOP')) return false;
-			pausedSince = Date.now();
-			return true;
-		};
-		options.control.resume = () => {
-			if (pausedSince === undefined) return;
-			killTree(pid, 'SIGCONT');
-			pausedMs += Date.now() - pausedSince;
-			pausedSince = undefined;
-		};
-	}
-	const stop = () => {
-		if (pid === undefined) return;
-		killTree(pid, 'SIGTERM');
-		// A stopped process group only acts on SIGTERM once it runs again.
-		if (pausedSince !== undefined) killTree(pid, 'SIGCONT');
-		killTimer ??= setTimeout(() => killTree(pid, 'SIGKILL'), 3000);
-		killTimer.unref();
-	};
-	const onAbort = () => {
-		cancelled = true;
-		stop();
-	};
-	if (options.signal?.aborted) onAbort();
-	options.signal?.addEventListener('abort', onAbort, {once: true});
-	let timer: NodeJS.Timeout | undefined;
-	const onTimeout = (limit: number) => {
-		// Time spent paused (waiting for disk space) is not the command's.
-		const paused = pausedMs + (pausedSince === undefined ? 0 : Date.now() - pausedSince);
-		const remaining = limit - (Date.now() - startedAt - paused);
-		if (remaining > 0) {
-			timer = setTimeout(onTimeout, remaining, limit);
-			return;
-		}
-		timedOut = true;
-		stop();
-	};
-	if (options.timeoutMs !== undefined) timer = setTimeout(onTimeout, options.timeoutMs, options.timeoutMs);
-	for (const stream of ['stdout', 'stderr'] as const) {
-		const readable = subprocess[stream];
-		readable?.on('data', (chunk: Buffer) => {
-			options.onChunk?.(stream, chunk);
-			if (options.flow?.pause()) {
-				readable.pause();
-				setImmediate(function retry() {
-					if (options.flow?.pause()) setTimeout(retry, 5);
-					else readable.resume();
-				});
-			}
-		});
-	}
-	const result = await subprocess;
-	if (timer) clearTimeout(timer);
-	if (killTimer) clearTimeout(killTimer);
-	options.signal?.removeEventListener('abort', onAbort);
-	// Anything the command left behind in its process group goes with it.
-	if (pid !== undefined && (cancelled || timedOut)) killTree(pid, 'SIGKILL');
-	const failedToStart = result.exitCode === undefined && !result.signal && !cancelled && !timedOut;
+	const argv = command.kind === 'argv' ? command.argv : ['/bin/sh', '-c', command.script];
+	const result = await exec(argv, {
+		cwd: options.cwd,
+		env: options.env,
+		maxCapture: 0,
+		tailLines: 0,
+		...(options.signal ? {signal: options.signal} : {}),
+		...(options.timeoutMs !== undefined ? {timeoutMs: options.timeoutMs} : {}),
+		...(options.onChunk ? {onChunk: options.onChunk} : {}),
+		...(options.flow ? {flow: options.flow} : {}),
+		...(options.onSpawn ? {onSpawn: options.onSpawn} : {}),
+		...(options.control ? {control: options.control} : {}),
+	});
 	return {
 		exitCode: result.exitCode,
-		signal: result.signal ?? undefined,
-		timedOut,
-		cancelled,
-		...(failedToStart ? {error: result.shortMessage ?? result.message} : {}),
-		...((result as {code?: string}).code === 'ENOENT' ? {error: `command not found: ${file}`} : {}),
+		signal: result.signal,
+		timedOut: result.timedOut,
+		cancelled: result.cancelled,
+		...(result.startError ? {error: result.startError.missing ? `command not found: ${argv[0]}` : result.startError.message} : {}),
 	};
 }
 

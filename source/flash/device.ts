@@ -1,13 +1,10 @@
 // The host side of flashing: running lsblk, facts for the policy, unmounting, opening the target exclusively
 // and re-checking its identity right before the first write.
-import {execFile} from 'node:child_process';
 import {constants, existsSync, readFileSync, realpathSync, statSync} from 'node:fs';
 import {open, type FileHandle} from 'node:fs/promises';
-import {promisify} from 'node:util';
 import {ExitCode, UserError} from '../errors.js';
+import {exec} from '../system/exec.js';
 import {diskFromRaw, parseLsblk, type Disk} from './lsblk.js';
-
-const run = promisify(execFile);
 
 export async function listDisks(lsblkJson?: string): Promise<Disk[]> {
 	if (lsblkJson) {
@@ -19,23 +16,22 @@ export async function listDisks(lsblkJson?: string): Promise<Disk[]> {
 		}
 		return parseLsblk(text, lsblkJson);
 	}
-	try {
-		const {stdout} = await run('lsblk', ['-J', '-O', '-b'], {maxBuffer: 32 << 20});
-		return parseLsblk(stdout, 'lsblk -J -O -b');
-	} catch (error) {
-		if (error instanceof UserError) throw error;
-		throw new UserError(`lsblk failed: ${(error as Error).message}`, {
+	const result = await exec(['lsblk', '-J', '-O', '-b'], {maxCapture: 32 << 20});
+	if (!result.ok) {
+		throw new UserError(`lsblk failed: ${result.startError?.message ?? (result.tail.at(-1) || `exit code ${result.exitCode}`)}`, {
 			nextSteps: ['sudo apt-get install -y util-linux'],
 			exitCode: ExitCode.failed,
 		});
 	}
+	return parseLsblk(result.stdout, 'lsblk -J -O -b');
 }
 
 /** The disk at `path` as lsblk sees it now, or undefined when it is gone. */
 export async function readDisk(path: string): Promise<Disk | undefined> {
+	const result = await exec(['lsblk', '-J', '-O', '-b', '--', path], {maxCapture: 8 << 20});
+	if (!result.ok) return undefined;
 	try {
-		const {stdout} = await run('lsblk', ['-J', '-O', '-b', path], {maxBuffer: 8 << 20});
-		const devices = (JSON.parse(stdout) as {blockdevices?: Array<Record<string, unknown>>}).blockdevices ?? [];
+		const devices = (JSON.parse(result.stdout) as {blockdevices?: Array<Record<string, unknown>>}).blockdevices ?? [];
 		return devices[0] ? diskFromRaw(devices[0]) : undefined;
 	} catch {
 		return undefined;
@@ -158,10 +154,9 @@ export async function openConfirmedDisk(confirmed: Disk, argv: string[], extra: 
 
 export async function unmount(paths: string[]): Promise<void> {
 	for (const path of paths) {
-		try {
-			await run('umount', [path]);
-		} catch (error) {
-			throw new UserError(`cannot unmount ${path}: ${String((error as {stderr?: string}).stderr ?? (error as Error).message).trim()}`, {
+		const result = await exec(['umount', '--', path]);
+		if (!result.ok) {
+			throw new UserError(`cannot unmount ${path}: ${(result.stderr.trim() || result.startError?.message) ?? `exit code ${result.exitCode}`}`, {
 				hint: 'close files and programs that use it, then try again',
 				exitCode: ExitCode.refused,
 			});

@@ -3,7 +3,7 @@
 // is part of every Debian and Ubuntu system, and it starts in a few milliseconds (Python takes tens to hundreds,
 // more behind a version manager's shim). A filesystem without hole support reports the whole file as data, and
 // when Perl cannot be run the writer reads everything (the result is the same, only slower).
-import {spawn} from 'node:child_process';
+import {exec} from '../system/exec.js';
 
 /** Sorted, non-overlapping [start, end) byte ranges that hold data; everything else reads as zeros. */
 export type Extents = Array<[number, number]>;
@@ -29,25 +29,15 @@ while ($position < $size) {
 `;
 
 /** The data ranges of the file at `path` up to `size`, or undefined when they cannot be asked for. */
-export function dataExtents(path: string, size: number, options: {perl?: string; timeoutMs?: number} = {}): Promise<ExtentMap | undefined> {
-	return new Promise((resolve) => {
-		// Only PATH is passed on: PERL5LIB and PERL5OPT have no say in what this reads.
-		const child = spawn(options.perl ?? 'perl', ['-e', SCRIPT, path, String(size)], {stdio: ['ignore', 'pipe', 'ignore'], env: {PATH: process.env.PATH ?? '/usr/bin:/bin'}});
-		let output = '';
-		const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 10_000);
-		child.stdout.setEncoding('utf8');
-		child.stdout.on('data', (chunk: string) => {
-			output += chunk;
-		});
-		child.on('error', () => {
-			clearTimeout(timer);
-			resolve(undefined);
-		});
-		child.on('close', (code) => {
-			clearTimeout(timer);
-			resolve(code === 0 ? parseExtents(output, size) : undefined);
-		});
+export async function dataExtents(path: string, size: number, options: {perl?: string; timeoutMs?: number} = {}): Promise<ExtentMap | undefined> {
+	// Only PATH is passed on: PERL5LIB and PERL5OPT have no say in what this reads.
+	const result = await exec([options.perl ?? 'perl', '-e', SCRIPT, '--', path, String(size)], {
+		env: {PATH: process.env.PATH ?? '/usr/bin:/bin'},
+		timeoutMs: options.timeoutMs ?? 10_000,
+		graceMs: 0,
+		tailLines: 0,
 	});
+	return result.ok ? parseExtents(result.stdout, size) : undefined;
 }
 
 /** Parses "start end" lines; anything unexpected means the map is not trusted (undefined). */

@@ -7,28 +7,23 @@
 // cached pages. Node cannot open with O_DIRECT here, so this is the way to make the verify read the medium.
 // Limits: a file on a network or FUSE filesystem may ignore the advice, and a disk's own write cache is
 // beyond any host software; both are reported when the drop fails, never hidden.
-import {spawn} from 'node:child_process';
+import {resolve} from 'node:path';
+import {exec} from '../system/exec.js';
 import type {FileHandle} from 'node:fs/promises';
 import {blockHash, CHUNK, FlashIoError, isZero, pipelineBlocks, RateMeter, zeroHash, type Progress} from './writer.js';
 
 export type CacheDrop = {ok: boolean; method: string; detail?: string};
 
-function runQuiet(command: string, args: string[]): Promise<{code: number; stderr: string}> {
-	return new Promise((resolve) => {
-		const child = spawn(command, args, {stdio: ['ignore', 'ignore', 'pipe']});
-		let stderr = '';
-		child.stderr.on('data', (chunk: Buffer) => {
-			stderr += chunk.toString();
-		});
-		child.on('error', (error) => resolve({code: 127, stderr: error.message}));
-		child.on('close', (code) => resolve({code: code ?? 1, stderr: stderr.trim()}));
-	});
+async function runQuiet(command: string, args: string[]): Promise<{code: number; stderr: string}> {
+	const result = await exec([command, ...args], {tailLines: 0});
+	return {code: result.startError ? 127 : (result.exitCode ?? 1), stderr: (result.startError?.message ?? result.stderr).trim()};
 }
 
 /** Drops the target's cached pages so that the verify reads the medium. */
 export async function dropCache(path: string, kind: 'block' | 'file'): Promise<CacheDrop> {
 	if (kind === 'block') {
-		const result = await runQuiet('blockdev', ['--flushbufs', path]);
+		// blockdev takes no `--`; an absolute path can never be read as a command.
+		const result = await runQuiet('blockdev', ['--flushbufs', resolve(path)]);
 		return result.code === 0
 			? {ok: true, method: 'blockdev --flushbufs (BLKFLSBUF)'}
 			: {ok: false, method: 'blockdev --flushbufs (BLKFLSBUF)', detail: result.stderr};

@@ -1,13 +1,11 @@
 // The model disk: an ext4 image holding GGUF models, built with `mke2fs -d` from a staging directory. No root, no
 // loop device, no mount; the image is sparse and sized to its content plus a margin.
-import {execFile} from 'node:child_process';
 import {copyFile, link, lstat, mkdir, mkdtemp, open, readdir, rm, stat} from 'node:fs/promises';
 import {basename, dirname, join, resolve} from 'node:path';
-import {promisify} from 'node:util';
 import {ExitCode, UserError} from '../errors.js';
 import {readGgufHeader, type GgufHeader} from '../guest/gguf.js';
+import {execOk} from '../system/exec.js';
 
-const run = promisify(execFile);
 
 export const modelDiskLabel = 'SEL4LLM-MODELS';
 const blockSize = 4096;
@@ -168,27 +166,27 @@ export async function buildModelDisk(options: ModelDiskOptions): Promise<ModelDi
 			}
 		}
 		const inodes = Math.max(64, files.length * 2 + 32);
-		await run('mke2fs', [
-			'-q',
-			'-F',
-			'-t', 'ext4',
-			'-b', String(blockSize),
-			'-L', label,
-			'-m', '0',
-			'-N', String(inodes),
-			// A read-mostly disk needs no journal; without metadata checksums mke2fs -d copies about 3x faster
-			// (it recomputes bitmap checksums for every block it allocates), and old guest kernels read it too.
-			'-O', '^has_journal,^metadata_csum',
-			'-E', options.mbr ? `root_owner=0:0,offset=${mbrOffset}` : 'root_owner=0:0',
-			'-d', staging,
-			output,
-			`${sizeBytes / 1024}k`,
-		]).catch((error: NodeJS.ErrnoException & {stderr?: string}) => {
-			if (error.code === 'ENOENT') {
-				throw new UserError('mke2fs is not installed', {exitCode: ExitCode.refused, hint: 'Install e2fsprogs: sudo apt-get install e2fsprogs'});
-			}
-			throw new UserError(`mke2fs failed: ${(error.stderr ?? error.message).trim()}`, {exitCode: ExitCode.failed});
-		});
+		await execOk(
+			[
+				'mke2fs',
+				'-q',
+				'-F',
+				'-t', 'ext4',
+				'-b', String(blockSize),
+				'-L', label,
+				'-m', '0',
+				'-N', String(inodes),
+				// A read-mostly disk needs no journal; without metadata checksums mke2fs -d copies about 3x faster
+				// (it recomputes bitmap checksums for every block it allocates), and old guest kernels read it too.
+				'-O', '^has_journal,^metadata_csum',
+				'-E', options.mbr ? `root_owner=0:0,offset=${mbrOffset}` : 'root_owner=0:0',
+				'-d', staging,
+				'--',
+				output,
+				`${sizeBytes / 1024}k`,
+			],
+			{what: 'build the model disk'},
+		);
 	} finally {
 		await rm(staging, {recursive: true, force: true});
 	}

@@ -1,15 +1,12 @@
 // A bootable USB image for a PC: GRUB (BIOS and UEFI, via grub-mkrescue) loading the seL4 kernel and the
 // root-server image as a multiboot module, with a provenance record and the PC checklist on the stick.
-import {execFile} from 'node:child_process';
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
-import {promisify} from 'node:util';
-import {ExitCode, UserError} from '../errors.js';
+import {ExitCode, UserError, WorkError} from '../errors.js';
+import {exec, failureOf} from '../system/exec.js';
 import {grubConfig, grubEntries} from './usb/grub-config.js';
 import {PC_CHECKLIST, revisionsFromLock, sha256File, type Revision} from './usb/provenance.js';
 import type {BootTestResult} from './usb/boot-test.js';
-
-const run = promisify(execFile);
 
 export const KERNEL_NAME = 'kernel-x86_64-pc99';
 export const ROOTSERVER_NAME = 'capdl-loader-image-x86_64-pc99';
@@ -72,12 +69,8 @@ export function readRecord(image: string): ImageRecord | undefined {
 }
 
 async function toolVersion(command: string): Promise<string> {
-	try {
-		const {stdout} = await run(command, ['--version']);
-		return stdout.split('\n')[0]!.trim();
-	} catch {
-		return 'unknown';
-	}
+	const result = await exec([command, '--version'], {timeoutMs: 10_000, tailLines: 0});
+	return result.ok ? (result.stdout.split('\n')[0] ?? '').trim() || 'unknown' : 'unknown';
 }
 
 /** What grub-mkrescue needs, as apt packages, when missing. */
@@ -165,15 +158,12 @@ export async function buildUsbImage(options: {
 		writeFileSync(join(stage, 'sel4-llm', 'provenance.json'), `${JSON.stringify(provenance, null, 2)}\n`);
 		writeFileSync(join(stage, 'sel4-llm', 'PC-CHECKLIST.txt'), PC_CHECKLIST);
 		const partial = `${output}.partial`;
-		try {
-			await run('grub-mkrescue', ['-o', partial, stage, '--', '-volid', 'SEL4LLM'], {maxBuffer: 16 << 20});
-		} catch (error) {
+		// Everything after `--` goes to xorriso.
+		const made = await exec(['grub-mkrescue', `--output=${partial}`, stage, '--', '-volid', 'SEL4LLM'], {tailLines: 8});
+		if (!made.ok) {
 			rmSync(partial, {force: true});
-			const stderr = String((error as {stderr?: string}).stderr ?? '').trim().split('\n').slice(-8);
-			throw new UserError(`grub-mkrescue failed: ${stderr.at(-1) ?? (error as Error).message}`, {
-				hint: stderr.join('\n  '),
-				exitCode: ExitCode.failed,
-			});
+			if (made.startError?.missing) throw failureOf(made, 'build the USB stick image');
+			throw new WorkError(`grub-mkrescue failed: ${made.tail.at(-1) ?? made.startError?.message ?? `exit code ${made.exitCode}`}`, {hint: made.tail.join('\n  ')});
 		}
 		const {renameSync} = await import('node:fs');
 		renameSync(partial, output);

@@ -87,13 +87,18 @@ export function startBoot(options: BootOptions): BootSession {
 		},
 	});
 	watcher.start(0);
-	const qemu = startQemu(options.command, options.env ? {env: options.env} : {});
-	let socket: Awaited<QemuProcess['console']>;
-	qemu.child.stderr?.on('data', (chunk: Buffer) => watcher.push(chunk, now(), 'qemu'));
-	qemu.child.stdout?.on('data', (chunk: Buffer) => {
-		watcher.push(chunk, now(), 'serial');
-		options.onOutput?.(chunk);
+	const qemu = startQemu(options.command, {
+		...(options.env ? {env: options.env} : {}),
+		onOutput: (stream, chunk) => {
+			if (stream === 'stderr') {
+				watcher.push(chunk, now(), 'qemu');
+				return;
+			}
+			watcher.push(chunk, now(), 'serial');
+			options.onOutput?.(chunk);
+		},
 	});
+	let socket: Awaited<QemuProcess['console']>;
 	void qemu.console.then((connected) => {
 		socket = connected;
 		connected?.on('data', (chunk: Buffer) => {
@@ -119,11 +124,14 @@ export function startBoot(options: BootOptions): BootSession {
 			client.on('error', forget);
 		});
 		server.listen(share.socketPath, () => {
-			mkdirSync(dirname(share.recordFile), {recursive: true});
-			writeFileSync(
-				share.recordFile,
-				`${JSON.stringify({pid: process.pid, qemuPid: qemu.pid, serialSocket: share.socketPath, platform: share.platform, logFile: options.logFile ?? null, startedAt: new Date(started).toISOString()}, null, 2)}\n`,
-			);
+			void qemu.spawned.then((qemuPid) => {
+				if (qemuPid === undefined || !server?.listening) return;
+				mkdirSync(dirname(share.recordFile), {recursive: true});
+				writeFileSync(
+					share.recordFile,
+					`${JSON.stringify({pid: process.pid, qemuPid, serialSocket: share.socketPath, platform: share.platform, logFile: options.logFile ?? null, startedAt: new Date(started).toISOString()}, null, 2)}\n`,
+				);
+			});
 		});
 		void qemu.console.then((connected) => connected?.on('data', (chunk: Buffer) => {
 			for (const client of clients) client.write(chunk);

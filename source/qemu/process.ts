@@ -1,13 +1,14 @@
-// Starting and stopping QEMU: its own process group (so the whole tree is stopped), the console on a unix
-// socket, and a last-resort kill when Node exits for any reason.
-import {killTree} from '../engine/exec.js';
-import {spawn, type ChildProcess} from 'node:child_process';
+// Starting and stopping QEMU through the process layer: its own process group (so the whole tree is stopped), the
+// console on a unix socket, and a watchdog that stops QEMU if this process dies without cleaning up.
 import {connect, type Socket} from 'node:net';
+import {start, type OutputStream} from '../system/exec.js';
 import type {QemuCommand} from './command.js';
 
 export type QemuProcess = {
-	child: ChildProcess;
-	pid: number;
+	/** The pid (and process group) of QEMU's watchdog, once it has started. */
+	pid: number | undefined;
+	/** Resolves with that pid once QEMU has started (undefined when it could not start). */
+	spawned: Promise<number | undefined>;
 	/** The console, once connected (socket serial only). */
 	console: Promise<Socket | undefined>;
 	exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>;
@@ -16,24 +17,12 @@ export type QemuProcess = {
 	stop(graceMs?: number): Promise<void>;
 };
 
-const live = new Set<number>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-	if (exitHookInstalled) return;
-	exitHookInstalled = true;
-	// 'exit' handlers run synchronously on every normal exit, process.exit() and uncaught exceptions.
-	process.on('exit', () => {
-		for (const pid of live) killTree(pid, 'SIGKILL');
-	});
-}
-
-async function connectConsole(path: string, child: ChildProcess, deadlineMs: number): Promise<Socket | undefined> {
-	const start = Date.now();
+async function connectConsole(path: string, running: () => boolean, deadlineMs: number): Promise<Socket | undefined> {
+	const begin = Date.now();
 	// QEMU creates the socket while it sets up its chardevs, before the guest runs; poll quickly so that no early
 	// output is lost (with wait=off, output nobody reads is dropped).
 	for (;;) {
-		if (child.exitCode !== null || child.signalCode !== null) return undefined;
+		if (!running()) return undefined;
 		const socket = await new Promise<Socket | undefined>((resolve) => {
 			const attempt = connect(path);
 			attempt.once('connect', () => resolve(attempt));
@@ -43,7 +32,7 @@ async function connectConsole(path: string, child: ChildProcess, deadlineMs: num
 			});
 		});
 		if (socket) return socket;
-		if (Date.now() - start > deadlineMs) return undefined;
+		if (Date.now() - begin > deadlineMs) return undefined;
 		await new Promise((resolve) => setTimeout(resolve, 10));
 	}
 }
@@ -60,39 +49,42 @@ const watchdog = [
 	'wait "$qemu"',
 ].join('\n');
 
-export function startQemu(command: QemuCommand, options: {env?: NodeJS.ProcessEnv; connectTimeoutMs?: number} = {}): QemuProcess {
-	installExitHook();
-	const child = spawn('sh', ['-c', watchdog, 'sel4-llm-qemu', String(process.pid), command.program, ...command.args], {
-		detached: true,
-		stdio: ['ignore', 'pipe', 'pipe'],
-		env: options.env ?? process.env,
+export type QemuStartOptions = {
+	env?: NodeJS.ProcessEnv;
+	connectTimeoutMs?: number;
+	/** QEMU's own stdout and stderr (the console too, when it is on stdio). */
+	onOutput?: (stream: OutputStream, chunk: Buffer) => void;
+};
+
+export function startQemu(command: QemuCommand, options: QemuStartOptions = {}): QemuProcess {
+	const child = start(['sh', '-c', watchdog, 'sel4-llm-qemu', String(process.pid), command.program, ...command.args], {
+		...(options.env ? {env: options.env} : {}),
+		maxCapture: 0,
+		tailLines: 0,
+		drainMs: 200,
+		...(options.onOutput ? {onChunk: options.onOutput} : {}),
 	});
-	const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => {
-		child.once('exit', (code, signal) => {
-			if (child.pid) live.delete(child.pid);
-			resolve({code, signal});
-		});
-		child.once('error', () => {
-			if (child.pid) live.delete(child.pid);
-			resolve({code: 127, signal: null});
-		});
-	});
-	const pid = child.pid ?? -1;
-	if (pid > 0) live.add(pid);
+	const exited = child.result.then((result) => ({
+		code: result.startError ? 127 : (result.exitCode ?? null),
+		signal: (result.signal ?? null) as NodeJS.Signals | null,
+	}));
+	const running = () => child.running();
 	const consolePromise =
-		command.serial === 'stdio' || pid <= 0
+		command.serial === 'stdio'
 			? Promise.resolve(undefined)
-			: connectConsole(command.serial.socketPath, child, options.connectTimeoutMs ?? 15_000);
-	const running = () => child.exitCode === null && child.signalCode === null && pid > 0;
-	const stop = async (graceMs = 3000) => {
-		if (pid <= 0) return;
-		if (running()) killTree(pid, 'SIGTERM');
-		const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
-		if ((await Promise.race([exited.then(() => 'exited' as const), timer])) === 'timeout') {
-			killTree(pid, 'SIGKILL');
-			await exited;
-		}
-		live.delete(pid);
+			: child.spawned.then(() => connectConsole(command.serial === 'stdio' ? '' : command.serial.socketPath, running, options.connectTimeoutMs ?? 15_000));
+	const handle: QemuProcess = {
+		get pid() {
+			return child.pid;
+		},
+		spawned: child.spawned,
+		console: consolePromise,
+		exited,
+		running,
+		stop: async (graceMs = 3000) => {
+			if (child.running()) await child.stop(graceMs);
+			else await child.result;
+		},
 	};
-	return {child, pid, console: consolePromise, exited, running, stop};
+	return handle;
 }

@@ -1,5 +1,7 @@
 // Runs git without a terminal: no credential prompts, C locale (so messages can be recognised), output captured.
-import {spawn} from 'node:child_process';
+// Callers put every value that comes from outside (a URL, a ref, a path) after `--`.
+import {RefusedError} from '../errors.js';
+import {exec, missingProgramHint} from '../system/exec.js';
 
 export type GitResult = {code: number; stdout: string; stderr: string};
 
@@ -24,29 +26,21 @@ export function lastLines(text: string, count: number): string {
 export type GitOptions = {cwd?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal};
 
 export function gitEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-	return {...base, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', LC_ALL: 'C', LANGUAGE: 'C'};
+	// Only transports that move data: never ext:: or fd::, which run commands, whatever the user's config says.
+	return {...base, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', LC_ALL: 'C', LANGUAGE: 'C', GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh'};
 }
 
-export function git(args: string[], options: GitOptions = {}): Promise<GitResult> {
-	return new Promise((resolve, reject) => {
-		const child = spawn('git', args, {
-			cwd: options.cwd,
-			env: gitEnv(options.env),
-			stdio: ['ignore', 'pipe', 'pipe'],
-			...(options.signal ? {signal: options.signal} : {}),
-		});
-		const out: Buffer[] = [];
-		const err: Buffer[] = [];
-		child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-		child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-		child.on('error', (error: NodeJS.ErrnoException) => {
-			if (error.code === 'ENOENT') reject(new Error('git is not installed (install it with: apt-get install git)'));
-			else reject(error);
-		});
-		child.on('close', (code) =>
-			resolve({code: code ?? 128, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8')}),
-		);
+export async function git(args: string[], options: GitOptions = {}): Promise<GitResult> {
+	const result = await exec(['git', ...args], {
+		env: gitEnv(options.env),
+		tailLines: 0,
+		maxCapture: 64 * 1024 * 1024,
+		...(options.cwd ? {cwd: options.cwd} : {}),
+		...(options.signal ? {signal: options.signal} : {}),
 	});
+	if (result.startError?.missing) throw new RefusedError('git is not installed', {hint: missingProgramHint('git')});
+	if (result.startError) throw new Error(`git could not start: ${result.startError.message}`);
+	return {code: result.exitCode ?? 128, stdout: result.stdout, stderr: result.stderr};
 }
 
 /** Runs git and throws GitError unless it exits 0. */

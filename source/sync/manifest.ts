@@ -2,6 +2,7 @@
 // manifest's own URL), a default remote and revision, projects with name/path/revision/upstream/remote,
 // linkfile and copyfile, include, and remove-project.
 import {posix} from 'node:path';
+import {gitValueProblem, relativePathProblem} from '../system/untrusted.js';
 import {parseXml, XmlError, type XmlElement} from './xml.js';
 
 export type FileLink = {src: string; dest: string};
@@ -71,15 +72,16 @@ export function resolveFetchUrl(fetch: string, manifestUrl: string): string {
 	return posix.resolve(posix.dirname(base), trimmed);
 }
 
+function checkGitValue(value: string, what: 'url' | 'revision' | 'name', label: string, file: string, line: number): string {
+	const problem = gitValueProblem(value, what);
+	if (problem) throw new ManifestError(`${label} "${value}" ${problem}`, file, line);
+	return value;
+}
+
 function checkRelative(path: string, what: string, file: string, line: number): string {
-	const normal = posix.normalize(path);
-	if (path === '' || posix.isAbsolute(path) || normal === '..' || normal.startsWith('../') || normal === '.') {
-		throw new ManifestError(`${what} "${path}" must be a relative path inside the workspace`, file, line);
-	}
-	if (normal.split('/').some((part) => part === '.git' || part === '.repo')) {
-		throw new ManifestError(`${what} "${path}" may not name .git or .repo`, file, line);
-	}
-	return normal.replace(/\/$/, '');
+	const problem = relativePathProblem(path);
+	if (problem) throw new ManifestError(`${what} "${path}" ${problem}`, file, line);
+	return posix.normalize(path).replace(/\/$/, '');
 }
 
 export type ParseOptions = {
@@ -140,6 +142,8 @@ export function parseManifest(text: string, options: ParseOptions): Manifest {
 			case 'remote': {
 				if (!a.name || a.fetch === undefined) throw new ManifestError('<remote> needs name and fetch', where, element.line);
 				if (remotes.has(a.name)) throw new ManifestError(`remote "${a.name}" is declared twice`, where, element.line);
+				if (a.fetch !== '') checkGitValue(a.fetch, 'url', `fetch URL of remote ${a.name}`, where, element.line);
+				if (a.revision) checkGitValue(a.revision, 'revision', `revision of remote ${a.name}`, where, element.line);
 				remotes.set(a.name, {
 					name: a.name,
 					fetch: a.fetch,
@@ -169,6 +173,7 @@ export function parseManifest(text: string, options: ParseOptions): Manifest {
 		const a = element.attributes;
 		if (!a.name) throw new ManifestError('<project> needs a name', where, element.line);
 		if (removed.has(a.name)) continue;
+		checkGitValue(a.name, 'name', 'project name', where, element.line);
 		const path = checkRelative(a.path ?? a.name.replace(/\.git$/, ''), `path of project ${a.name}`, where, element.line);
 		if (paths.has(path)) throw new ManifestError(`path "${path}" is used by ${paths.get(path)} and ${a.name}`, where, element.line);
 		for (const other of paths.keys()) {
@@ -189,13 +194,19 @@ export function parseManifest(text: string, options: ParseOptions): Manifest {
 		}
 		const revision = a.revision ?? remote.revision ?? defaultRevision;
 		if (!revision) throw new ManifestError(`project ${a.name} has no revision and there is no default revision`, where, element.line);
+		checkGitValue(revision, 'revision', `revision of project ${a.name}`, where, element.line);
+		if (a.upstream) checkGitValue(a.upstream, 'revision', `upstream of project ${a.name}`, where, element.line);
 		const links = (kind: 'linkfile' | 'copyfile') =>
 			element.children
 				.filter((child) => child.name === kind)
 				.map((child) => {
 					if (!child.attributes.src || !child.attributes.dest) throw new ManifestError(`<${kind}> needs src and dest`, where, child.line);
+					const srcProblem = relativePathProblem(child.attributes.src);
+					if (srcProblem) {
+						const why = srcProblem.startsWith('must be a relative path') ? 'must stay inside the project' : srcProblem;
+						throw new ManifestError(`<${kind}> src "${child.attributes.src}" ${why}`, where, child.line);
+					}
 					const src = posix.normalize(child.attributes.src);
-					if (posix.isAbsolute(src) || src.startsWith('../')) throw new ManifestError(`<${kind}> src "${child.attributes.src}" must stay inside the project`, where, child.line);
 					return {src, dest: checkRelative(child.attributes.dest, `<${kind}> dest`, where, child.line)};
 				});
 		projects.push({

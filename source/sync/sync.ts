@@ -3,11 +3,13 @@
 // `rm -f src/.git`, which fails on a directory). Projects are fetched in parallel, shallow where the server
 // allows fetching a commit by id, and checked out detached at the exact revision. A project already at its
 // pinned revision costs no network access. The result is recorded in a lock file.
-import {copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
+import {copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {dirname, join, relative, resolve} from 'node:path';
+import {InputError, RefusedError, UsageError, WorkError} from '../errors.js';
 import {git, GitError, gitOk, lastLines, type GitResult} from './git.js';
 import {formatLock, lockFileName, readLock, type LockFile, type LockedProject} from './lock.js';
 import {isCommitId, parseManifest, type FileLink} from './manifest.js';
+import {gitValueProblem, relativePathProblem} from '../system/untrusted.js';
 
 export const defaultManifestUrl = 'https://github.com/seL4/camkes-vm-examples-manifest.git';
 export const deprecatedManifest = /(^|[/:])camkes-vm-manifest(\.git)?\/?$/;
@@ -61,17 +63,6 @@ export type SyncOptions = {
 	onEvent?: (event: SyncEvent) => void;
 };
 
-/** A problem with the sync as a whole (not with one project): bad manifest, unreachable manifest, bad lock. */
-export class SyncError extends Error {
-	constructor(
-		message: string,
-		readonly hint?: string,
-		readonly kind: 'input' | 'network' | 'refused' = 'input',
-	) {
-		super(message);
-	}
-}
-
 class ProjectError extends Error {
 	constructor(
 		message: string,
@@ -118,7 +109,7 @@ export async function withRetry<T>(
 /** The commit a branch or tag name points at on the remote (annotated tags peeled). */
 async function resolveRemoteRef(url: string, revision: string, options: {env?: NodeJS.ProcessEnv; signal?: AbortSignal}): Promise<{sha: string; ref: string}> {
 	const candidates = revision.startsWith('refs/') ? [revision] : [`refs/heads/${revision}`, `refs/tags/${revision}`];
-	const result = await gitOk(['ls-remote', url, ...candidates.flatMap((ref) => [ref, `${ref}^{}`])], options);
+	const result = await gitOk(['ls-remote', '--', url, ...candidates.flatMap((ref) => [ref, `${ref}^{}`])], options);
 	const refs = new Map<string, string>();
 	for (const line of result.stdout.split('\n')) {
 		const [sha, name] = line.split('\t');
@@ -187,15 +178,15 @@ async function prepareCheckout(workspace: string, path: string, url: string, env
 		mkdirSync(dirname(store), {recursive: true});
 		rmSync(store, {recursive: true, force: true});
 		mkdirSync(worktree, {recursive: true});
-		await gitOk(['init', '-q', `--separate-git-dir=${store}`, worktree], {env});
+		await gitOk(['init', '-q', `--separate-git-dir=${store}`, '--', worktree], {env});
 		state = 'new';
 	}
 	// A relative pointer, so the workspace can be moved; rewritten if missing (e.g. removed by a build).
 	const pointer = `gitdir: ${relativeStore}\n`;
 	if (!existsSync(gitPath) || readFileSync(gitPath, 'utf8') !== pointer) writeFileSync(gitPath, pointer);
 	const current = await git(['config', '--get', 'remote.origin.url'], {cwd: worktree, env});
-	if (current.code !== 0) await gitOk(['remote', 'add', 'origin', url], {cwd: worktree, env});
-	else if (current.stdout.trim() !== url) await gitOk(['remote', 'set-url', 'origin', url], {cwd: worktree, env});
+	if (current.code !== 0) await gitOk(['remote', 'add', '--', 'origin', url], {cwd: worktree, env});
+	else if (current.stdout.trim() !== url) await gitOk(['remote', 'set-url', '--', 'origin', url], {cwd: worktree, env});
 	return state;
 }
 
@@ -205,7 +196,7 @@ async function hasCommit(cwd: string, sha: string, env?: NodeJS.ProcessEnv): Pro
 
 async function fetchRevision(cwd: string, sha: string, shallow: boolean, env: NodeJS.ProcessEnv | undefined, signal: AbortSignal | undefined): Promise<boolean> {
 	if (shallow) {
-		const result = await git(['fetch', '-q', '--no-tags', '--depth', '1', 'origin', sha], {cwd, env, ...(signal ? {signal} : {})});
+		const result = await git(['fetch', '-q', '--no-tags', '--depth', '1', '--', 'origin', sha], {cwd, env, ...(signal ? {signal} : {})});
 		if (result.code === 0 && (await hasCommit(cwd, sha, env))) return true;
 		const text = result.stderr;
 		// Servers that refuse a commit by id say so; anything else (network) is for the caller to retry.
@@ -214,7 +205,7 @@ async function fetchRevision(cwd: string, sha: string, shallow: boolean, env: No
 		}
 	}
 	const shallowFile = existsSync(join(cwd, '.git')) ? join(readGitdirFile(cwd) ?? join(cwd, '.git'), 'shallow') : '';
-	const args = ['fetch', '-q', '--no-tags', ...(shallowFile && existsSync(shallowFile) ? ['--unshallow'] : []), 'origin', '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'];
+	const args = ['fetch', '-q', '--no-tags', ...(shallowFile && existsSync(shallowFile) ? ['--unshallow'] : []), '--', 'origin', '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'];
 	await gitOk(args, {cwd, env, ...(signal ? {signal} : {})});
 	if (!(await hasCommit(cwd, sha, env))) {
 		throw new ProjectError(`commit ${sha} is not on any branch or tag of the remote`, 'check the revision in the manifest, or whether the mirror is complete');
@@ -223,7 +214,7 @@ async function fetchRevision(cwd: string, sha: string, shallow: boolean, env: No
 }
 
 async function checkout(cwd: string, path: string, sha: string, env?: NodeJS.ProcessEnv): Promise<void> {
-	const result = await git(['checkout', '-q', '--detach', sha], {cwd, env});
+	const result = await git(['checkout', '-q', '--detach', sha, '--'], {cwd, env});
 	if (result.code === 0) return;
 	const files = result.stderr
 		.split('\n')
@@ -279,7 +270,8 @@ async function syncProject(
 			emit({type: 'project-done', index, total, path: project.path, action: 'unchanged', revision: sha, durationMs: Date.now() - started, shallow: false});
 			return {...base, revision: sha, action: 'unchanged'};
 		}
-		const worktree = join(workspace, project.path);
+		const worktree = insidePath(workspace, project.path, 'project path');
+		insidePath(workspace, `.repo/projects/${project.path}.git`, 'git directory');
 		const state = await prepareCheckout(workspace, project.path, project.url, env);
 		let shallow = false;
 		if (!(await hasCommit(worktree, sha, env))) {
@@ -287,7 +279,7 @@ async function syncProject(
 			shallow = await withRetry(() => fetchRevision(worktree, sha, options.shallow, env, signal), retry);
 		}
 		if (ref?.startsWith('refs/heads/')) {
-			await git(['update-ref', `refs/remotes/origin/${ref.slice('refs/heads/'.length)}`, sha], {cwd: worktree, env});
+			await git(['update-ref', '--', `refs/remotes/origin/${ref.slice('refs/heads/'.length)}`, sha], {cwd: worktree, env});
 		}
 		await checkout(worktree, project.path, sha, env);
 		const action: ProjectAction = state === 'new' || current === undefined ? 'cloned' : 'updated';
@@ -311,9 +303,37 @@ async function syncProject(
 	}
 }
 
+/**
+ * The absolute path of `rel` under `root`, refusing one that would leave it: every part of the path that already
+ * exists must be a real directory, not a symlink (a project can commit `out -> /elsewhere`, and a write to
+ * `out/x` would land outside the workspace). The last part may be a symlink only when `lastMayBeLink`.
+ */
+export function insidePath(root: string, rel: string, what: string, lastMayBeLink = false): string {
+	const parts = rel.split('/').filter((part) => part !== '' && part !== '.');
+	let current = root;
+	for (const [index, part] of parts.entries()) {
+		if (part === '..') throw new ProjectError(`${what} "${rel}" leaves ${root}`);
+		current = join(current, part);
+		let stats;
+		try {
+			stats = lstatSync(current);
+		} catch {
+			return join(root, ...parts);
+		}
+		const last = index === parts.length - 1;
+		if (stats.isSymbolicLink() && !(last && lastMayBeLink)) {
+			throw new ProjectError(`${what} "${rel}" goes through the symlink ${relative(root, current)} (-> ${readlinkSync(current)}); it could lead outside the workspace`, 'remove the symlink (or fix the manifest), then sync again');
+		}
+		if (!last && !stats.isDirectory()) throw new ProjectError(`${what} "${rel}": ${relative(root, current)} is not a directory`);
+	}
+	return join(root, ...parts);
+}
+
 function placeLink(workspace: string, project: WantedProject, link: FileLink, kind: 'link' | 'copy'): void {
-	const dest = join(workspace, link.dest);
-	const source = join(workspace, project.path, link.src);
+	// Checked before anything is created: mkdir would follow a symlink in the way.
+	const dest = insidePath(workspace, link.dest, `<${kind}file> dest`, kind === 'link');
+	const projectDir = insidePath(workspace, project.path, 'project path');
+	const source = kind === 'copy' ? insidePath(projectDir, link.src, `<copyfile> src`) : join(projectDir, link.src);
 	mkdirSync(dirname(dest), {recursive: true});
 	if (kind === 'link') {
 		const target = relative(dirname(dest), source);
@@ -328,8 +348,8 @@ function placeLink(workspace: string, project: WantedProject, link: FileLink, ki
 		symlinkSync(target, dest);
 		return;
 	}
-	if (!existsSync(source) || !statSync(source).isFile()) throw new Error(`copyfile source ${project.path}/${link.src} is not a file`);
-	if (existsSync(dest) && readFileSync(dest).equals(readFileSync(source))) return;
+	if (!existsSync(source) || !lstatSync(source).isFile()) throw new Error(`copyfile source ${project.path}/${link.src} is not a regular file of the project`);
+	if (existsSync(dest) && lstatSync(dest).isFile() && readFileSync(dest).equals(readFileSync(source))) return;
 	rmSync(dest, {force: true});
 	copyFileSync(source, dest);
 }
@@ -353,12 +373,16 @@ async function readManifest(options: SyncOptions): Promise<{lock: LockFile; proj
 	const workspace = options.workspace;
 	const url = options.manifestUrl ?? defaultManifestUrl;
 	const file = options.manifestFile ?? 'default.xml';
+	const urlProblem = gitValueProblem(url, 'url');
+	if (urlProblem) throw new UsageError(`the manifest URL "${url}" ${urlProblem}`, {hint: 'give the URL or path of the manifest repository (a local path that starts with "-" can be written ./-name)'});
+	const fileProblem = relativePathProblem(file);
+	if (fileProblem) throw new InputError(`the manifest file "${file}" ${fileProblem}`, {hint: 'name a manifest of the repository, such as default.xml'});
+	if (options.manifestBranch !== undefined) {
+		const branchProblem = gitValueProblem(options.manifestBranch, 'revision');
+		if (branchProblem) throw new UsageError(`the manifest branch "${options.manifestBranch}" ${branchProblem}`, {hint: 'give a branch name of the manifest repository'});
+	}
 	if (deprecatedManifest.test(url.replace(/\/+$/, ''))) {
-		throw new SyncError(
-			`${url} is the deprecated camkes-vm manifest (last updated 2018, old make layout without init-build.sh)`,
-			`use ${defaultManifestUrl} (the default)`,
-			'refused',
-		);
+		throw new RefusedError(`${url} is the deprecated camkes-vm manifest (last updated 2018, old make layout without init-build.sh)`, {hint: `use ${defaultManifestUrl} (the default)`});
 	}
 	const dir = join(workspace, '.repo', 'manifests');
 	const env = options.env;
@@ -366,22 +390,18 @@ async function readManifest(options: SyncOptions): Promise<{lock: LockFile; proj
 	if (!existsSync(join(dir, '.git'))) {
 		rmSync(dir, {recursive: true, force: true});
 		mkdirSync(dir, {recursive: true});
-		await gitOk(['init', '-q', dir], {env});
+		await gitOk(['init', '-q', '--', dir], {env});
 	}
 	// Fetch straight from the URL (a mirror given later just works), then check out only when it moved.
 	const branch = options.manifestBranch ?? 'HEAD';
 	let fetched: GitResult | undefined;
 	for (let attempt = 0; attempt <= (options.retries ?? 2); attempt++) {
-		fetched = await git(['fetch', '-q', '--depth', '1', url, branch], {cwd: dir, env, ...(signal ? {signal} : {})});
+		fetched = await git(['fetch', '-q', '--depth', '1', '--', url, branch], {cwd: dir, env, ...(signal ? {signal} : {})});
 		if (fetched.code === 0 || permanentNetworkError.test(fetched.stderr) || signal?.aborted) break;
 		if (attempt < (options.retries ?? 2)) await new Promise((done) => setTimeout(done, (options.retryDelayMs ?? 1000) * 2 ** attempt));
 	}
 	if (!fetched || fetched.code !== 0) {
-		throw new SyncError(
-			`cannot fetch the manifest repository ${url}${options.manifestBranch ? ` (branch ${options.manifestBranch})` : ''}: ${lastLines(fetched?.stderr ?? '', 2)}`,
-			'check the network (and proxy), or point --manifest-url (recipe variable manifest_url) at a reachable mirror or a local file:// copy',
-			'network',
-		);
+		throw new WorkError(`cannot fetch the manifest repository ${url}${options.manifestBranch ? ` (branch ${options.manifestBranch})` : ''}: ${lastLines(fetched?.stderr ?? '', 2)}`, {hint: 'check the network (and proxy), or point --manifest-url (recipe variable manifest_url) at a reachable mirror or a local file:// copy'});
 	}
 	const commit = readFileSync(join(dir, '.git', 'FETCH_HEAD'), 'utf8').slice(0, 40);
 	let current = '';
@@ -390,11 +410,11 @@ async function readManifest(options: SyncOptions): Promise<{lock: LockFile; proj
 	} catch {
 		// a fresh repository
 	}
-	if (current !== commit || !existsSync(join(dir, file))) await gitOk(['checkout', '-q', '--force', '--detach', commit], {cwd: dir, env});
+	if (current !== commit || !existsSync(join(dir, file))) await gitOk(['checkout', '-q', '--force', '--detach', commit, '--'], {cwd: dir, env});
 	const manifestPath = join(dir, file);
 	if (!existsSync(manifestPath)) {
 		const available = readdirSync(dir).filter((name) => name.endsWith('.xml'));
-		throw new SyncError(`the manifest repository has no ${file}`, `available manifests: ${available.join(', ') || 'none'}`, 'input');
+		throw new InputError(`the manifest repository has no ${file}`, {hint: `available manifests: ${available.join(', ') || 'none'}`});
 	}
 	let manifest;
 	try {
@@ -404,7 +424,7 @@ async function readManifest(options: SyncOptions): Promise<{lock: LockFile; proj
 			readInclude: (name) => readFileSync(join(dir, name), 'utf8'),
 		});
 	} catch (error) {
-		throw new SyncError((error as Error).message, 'fix the manifest or choose another one with --manifest', 'input');
+		throw new InputError((error as Error).message, {hint: 'fix the manifest or choose another one with --manifest'});
 	}
 	const state: StateFile = {manifestUrl: url, manifestFile: file, ...(options.manifestBranch ? {manifestBranch: options.manifestBranch} : {})};
 	writeFileSync(join(workspace, '.repo', 'sel4-llm-sync.json'), `${JSON.stringify(state, null, '\t')}\n`);
@@ -433,7 +453,7 @@ export async function syncWorkspace(options: SyncOptions): Promise<SyncResult> {
 		try {
 			locked = readLock(options.fromLock);
 		} catch (error) {
-			throw new SyncError((error as Error).message, 'give a lock file written by `sel4-llm sync`', 'input');
+			throw new InputError((error as Error).message, {hint: 'give a lock file written by `sel4-llm sync`'});
 		}
 		lock = {version: 1, manifest: locked.manifest, projects: []};
 		projects = locked.projects.map((project) => ({...project}));

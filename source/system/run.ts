@@ -1,56 +1,38 @@
 // Running a host command for a fact: bounded by a timeout that always holds, even when the command leaves
 // children behind that keep its pipes open (the whole process group is killed and we stop waiting).
-import {spawn} from 'node:child_process';
 import {accessSync, constants, statSync} from 'node:fs';
 import {delimiter, join} from 'node:path';
+import {exec} from './exec.js';
 
 export type RunResult = {
 	code: number | null;
 	stdout: string;
 	stderr: string;
 	timedOut: boolean;
-	/** Set when the program could not be started (e.g. ENOENT). */
+	/** Set when the program could not be started (ENOENT when it does not exist). */
 	spawnError?: string;
 	ms: number;
 };
 
 export type RunOptions = {timeoutMs: number; env?: NodeJS.ProcessEnv; maxBytes?: number};
 
-export function runCommand(argv: readonly string[], options: RunOptions): Promise<RunResult> {
-	const started = performance.now();
-	const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
-	return new Promise((resolve) => {
-		let stdout = '';
-		let stderr = '';
-		let settled = false;
-		const finish = (result: Omit<RunResult, 'ms' | 'stdout' | 'stderr'>) => {
-			if (settled) return;
-			settled = true;
-			clearTimeout(timer);
-			resolve({...result, stdout, stderr, ms: Math.round(performance.now() - started)});
-		};
-		const child = spawn(argv[0]!, argv.slice(1), {
-			stdio: ['ignore', 'pipe', 'pipe'],
-			env: options.env ?? process.env,
-			detached: true,
-		});
-		const timer = setTimeout(() => {
-			try {
-				if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-			} catch {
-				child.kill('SIGKILL');
-			}
-			finish({code: null, timedOut: true});
-		}, options.timeoutMs);
-		child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-			if (stdout.length < maxBytes) stdout += chunk;
-		});
-		child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-			if (stderr.length < maxBytes) stderr += chunk;
-		});
-		child.on('error', (error) => finish({code: null, timedOut: false, spawnError: (error as NodeJS.ErrnoException).code ?? error.message}));
-		child.on('close', (code) => finish({code, timedOut: false}));
+export async function runCommand(argv: readonly string[], options: RunOptions): Promise<RunResult> {
+	const result = await exec(argv, {
+		timeoutMs: options.timeoutMs,
+		graceMs: 0,
+		drainMs: 100,
+		tailLines: 0,
+		maxCapture: options.maxBytes ?? 4 * 1024 * 1024,
+		...(options.env ? {env: options.env} : {}),
 	});
+	return {
+		code: result.exitCode ?? null,
+		stdout: result.stdout,
+		stderr: result.stderr,
+		timedOut: result.timedOut,
+		...(result.startError ? {spawnError: result.startError.missing ? 'ENOENT' : result.startError.message} : {}),
+		ms: result.durationMs,
+	};
 }
 
 /** Resolves a program name on PATH like a shell would, without starting a process. */

@@ -21,7 +21,7 @@ test('x86_64 + usb: the stick image is built after the x86 build, with the lock 
 	const image = steps.find((step) => step.id === 'usb.image')!;
 	assert.equal(image.action, 'run');
 	assert.deepEqual(image.commands, [
-		`sel4-llm usb-image --workspace ${workspace} --app llm_vm --lock ${workspace}/sel4-llm.lock.json --output ${workspace}/usb/sel4-llm-x86_64-llm_vm.img`,
+		`sel4-llm usb-image --workspace=${workspace} --app=llm_vm --lock=${workspace}/sel4-llm.lock.json --output=${workspace}/usb/sel4-llm-x86_64-llm_vm.img`,
 	]);
 });
 

@@ -8,7 +8,7 @@ import {chmodSync, copyFileSync, existsSync, mkdirSync} from 'node:fs';
 import {basename, join, resolve} from 'node:path';
 import {test} from 'node:test';
 import {buildRootfs} from '../../source/guest/rootfs.js';
-import {buildInitramfs} from '../../source/images/initramfs.js';
+import {buildInitramfs} from '../support/initramfs.js';
 import {buildModelDisk} from '../../source/images/model-disk.js';
 import {debianBusybox, debianKernel, type DebianArch} from '../support/debian-kernel.js';
 import {buildQemuCommand, parseExpectation, startBoot} from '../../source/qemu/index.js';

@@ -6,7 +6,7 @@ import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, 
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, describe, it} from 'node:test';
-import {buildInitramfs} from '../../source/images/initramfs.js';
+import {buildInitramfs} from '../support/initramfs.js';
 import {buildQemuCommand, startQemu, type QemuProcess} from '../../source/qemu/index.js';
 import {LineSplitter, parseGuestLine} from '../../source/console/protocol.js';
 import {debianBusybox, debianKernel, type DebianArch} from '../support/debian-kernel.js';
@@ -118,9 +118,10 @@ describe('a real prompt answered in a QEMU guest', {timeout: 900_000}, () => {
 			const started = Date.now();
 			const qemu = startQemu(command);
 			running.push(qemu);
+			const qemuPid = await qemu.spawned;
 			writeFileSync(
 				join(workspace, '.sel4-llm', 'launch.json'),
-				`${JSON.stringify({pid: qemu.pid, serialSocket: socketPath, platform: 'linux-test'})}\n`,
+				`${JSON.stringify({pid: qemuPid, serialSocket: socketPath, platform: 'linux-test'})}\n`,
 			);
 			const prompt = 'Say "hello"\nin two lines — ünïcode';
 			let result;

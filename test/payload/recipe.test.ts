@@ -13,7 +13,7 @@ describe('recipes/payload.yaml', () => {
 		const build = set.steps.get('payload.build')!;
 		assert.deepEqual(build.needs, ['payload.fetch', 'payload.check-model'], 'the model is checked before anything is built');
 		const argv = (build.spec.run as string[][])[0]!;
-		assert.deepEqual(argv.slice(0, 5), ['sel4-llm', 'payload', 'build', '--platform', '${platform}']);
+		assert.deepEqual(argv.slice(0, 5), ['sel4-llm', 'payload', 'build', '--platform=${platform}', '--jobs=${jobs}']);
 		assert.deepEqual(set.steps.get('payload.demo-model')!.spec.if, {model: ['']});
 	});
 });

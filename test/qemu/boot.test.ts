@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {before, describe, it} from 'node:test';
 import {fileURLToPath} from 'node:url';
-import {buildInitramfs, type InitramfsFile} from '../../source/images/initramfs.js';
+import {buildInitramfs, type InitramfsFile} from '../support/initramfs.js';
 import {buildQemuCommand, parseExpectation, readCatalogue, startBoot} from '../../source/qemu/index.js';
 import {debianBusybox, debianKernel, type DebianKernel} from '../support/debian-kernel.js';
 

@@ -7,7 +7,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, describe, it} from 'node:test';
 import {fileURLToPath} from 'node:url';
-import {buildInitramfs} from '../../source/images/initramfs.js';
+import {buildInitramfs} from '../support/initramfs.js';
 import {shellQuote} from '../../source/qemu/index.js';
 import {debianBusybox, debianKernel} from '../support/debian-kernel.js';
 

@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {gunzipSync} from 'node:zlib';
-import {buildInitramfs, initramfsBytes, moduleLoadOrder, readModuleIndex} from '../../source/images/initramfs.js';
+import {buildInitramfs, initramfsBytes, moduleLoadOrder, readModuleIndex} from '../support/initramfs.js';
 import {debianBusybox, debianKernel} from '../support/debian-kernel.js';
 
 const work = mkdtempSync(join(tmpdir(), 'initramfs-'));

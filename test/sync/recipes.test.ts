@@ -78,7 +78,7 @@ test('plan prints exactly the upstream commands for each platform', () => {
 			.filter((line) => line.trim().startsWith('$ '))
 			.map((line) => line.trim().slice(2));
 	const arm = commands([]);
-	assert.ok(arm.includes(`sel4-llm sync --workspace ${dir} --manifest-url ${mini.manifestUrl} --manifest default.xml --jobs 2`), arm.join('\n'));
+	assert.ok(arm.includes(`sel4-llm sync --workspace=${dir} --manifest-url=${mini.manifestUrl} --manifest=default.xml --jobs=2`), arm.join('\n'));
 	assert.ok(arm.includes('../init-build.sh -DPLATFORM=qemu-arm-virt -DAARCH64=TRUE -DCAMKES_VM_APP=llm_vm -DSIMULATION=TRUE'), arm.join('\n'));
 	assert.ok(arm.includes('ninja -j 2'));
 	const x86 = commands(['--set', 'platform=x86_64']);
@@ -86,7 +86,7 @@ test('plan prints exactly the upstream commands for each platform', () => {
 	assert.ok(!x86.some((line) => line.includes('-DPLATFORM')));
 	const usb = commands(['--set', 'platform=x86_64', '--set', 'target=usb', '--set', 'app=minimal_64', '--set', 'manifest=master.xml']);
 	assert.ok(usb.includes('../init-build.sh -DCAMKES_VM_APP=minimal_64'), usb.join('\n'));
-	assert.ok(usb.some((line) => line.endsWith('--manifest master.xml --jobs 2')));
+	assert.ok(usb.some((line) => line.endsWith('--manifest=master.xml --jobs=2')));
 	const host = cli(['plan', 'host', '--workspace', dir]);
 	assert.match(host.stdout + host.stderr, /host\.apt: Install the host packages .*\[needs: sudo, network\]/);
 });

@@ -227,16 +227,19 @@ test('master.xml follows branch tips; a missing manifest file names the ones the
 });
 
 test('an unreachable manifest and the deprecated manifest are refused before anything is fetched', async () => {
-	await assert.rejects(sync(workspace(), {manifestUrl: `file://${mini.root}/nowhere.git`, retries: 0}), (error: Error & {hint?: string; kind?: string}) => {
+	await assert.rejects(sync(workspace(), {manifestUrl: `file://${mini.root}/nowhere.git`, retries: 0}), (error: Error & {hint?: string; kind?: string; exitCode?: number}) => {
 		assert.match(error.message, /cannot fetch the manifest repository/);
 		assert.match(error.hint!, /--manifest-url .*mirror/);
-		assert.equal(error.kind, 'network');
+		// The work failed (the network or the server), not the input: exit code 1.
+		assert.equal(error.kind, 'failed');
+		assert.equal(error.exitCode, 1);
 		return true;
 	});
 	const dir = workspace();
-	await assert.rejects(sync(dir, {manifestUrl: 'https://github.com/seL4/camkes-vm-manifest.git'}), (error: Error & {kind?: string}) => {
+	await assert.rejects(sync(dir, {manifestUrl: 'https://github.com/seL4/camkes-vm-manifest.git'}), (error: Error & {kind?: string; exitCode?: number}) => {
 		assert.match(error.message, /deprecated camkes-vm manifest/);
 		assert.equal(error.kind, 'refused');
+		assert.equal(error.exitCode, 4);
 		return true;
 	});
 	assert.equal(existsSync(join(dir, '.repo', 'manifests')), false);

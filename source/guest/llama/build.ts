@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto';
 import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {ExitCode, UserError} from '../../errors.js';
-import {runTool} from './exec.js';
+import {execOk} from '../../system/exec.js';
 import {withLock} from './lock.js';
 import type {AcquiredSource} from './source.js';
 
@@ -172,12 +172,10 @@ async function buildLocked(request: BuildRequest, key: string): Promise<BuiltPay
 	mkdirSync(buildDir, {recursive: true});
 	const defines = Object.entries(options).map(([name, value]) => `-D${name}=${value}`);
 	progress(`cmake ${request.arch}: ${defines.join(' ')}`);
-	await runTool(
-		'cmake',
-		['-G', 'Ninja', '-S', request.programDir, '-B', buildDir, `-DLLAMA_SOURCE_DIR=${request.source.dir}`, ...defines],
+	await execOk(['cmake', '-G', 'Ninja', '-S', request.programDir, '-B', buildDir, `-DLLAMA_SOURCE_DIR=${request.source.dir}`, ...defines],
 		{onLine: progress},
 	);
-	await runTool('cmake', ['--build', buildDir, '--target', binaryName, '--', `-j${request.jobs ?? 2}`], {onLine: progress});
+	await execOk(['cmake', '--build', buildDir, '--target', binaryName, '--', `-j${request.jobs ?? 2}`], {onLine: progress});
 	const built = join(buildDir, binaryName);
 	const elf = readElfInfo(built);
 	const expected = request.arch === 'x86_64' ? 'x86_64' : 'aarch64';

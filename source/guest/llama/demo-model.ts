@@ -1,10 +1,10 @@
 // A reproducible tiny llama-architecture GGUF with random weights and a byte-fallback SPM vocabulary, written by
 // gguf-py from the pinned llama.cpp source with Debian's python3-numpy. Deterministic by seed and parameters.
-import {spawn} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import {existsSync, mkdirSync, renameSync, rmSync} from 'node:fs';
 import {dirname, join} from 'node:path';
-import {CommandError, ExitCode, UserError} from '../../errors.js';
+import {ExitCode, RefusedError, UserError} from '../../errors.js';
+import {exec, failureOf} from '../../system/exec.js';
 
 export type DemoModelParams = {
 	seed: number;
@@ -150,26 +150,16 @@ export async function writeDemoModel(out: string, params: DemoModelParams, ggufP
 	const partial = `${out}.partial-${process.pid}`;
 	rmSync(partial, {force: true});
 	const args = ['-c', generatorScript, partial, JSON.stringify(params)];
-	await new Promise<void>((resolvePromise, reject) => {
-		const child = spawn(systemPython, args, {
-			env: {PATH: '/usr/bin:/bin', PYTHONPATH: ggufPyDir, PYTHONHASHSEED: '0', LANG: 'C.UTF-8'},
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		let output = '';
-		child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-		child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-		child.on('error', reject);
-		child.on('close', (code) => {
-			if (code === 0) resolvePromise();
-			else if (/No module named 'numpy'/.test(output)) {
-				reject(
-					new UserError('Debian python3 has no numpy', {
-						exitCode: ExitCode.refused,
-						hint: 'apt-get install -y --no-install-recommends python3-numpy python3-yaml',
-					}),
-				);
-			} else reject(new CommandError('python3 gguf generator', code ?? undefined, output.trim().split('\n').slice(-15)));
-		});
+	const result = await exec([systemPython, ...args], {
+		env: {PATH: '/usr/bin:/bin', PYTHONPATH: ggufPyDir, PYTHONHASHSEED: '0', LANG: 'C.UTF-8'},
+		tailLines: 15,
 	});
+	if (!result.ok) {
+		rmSync(partial, {force: true});
+		if (/No module named 'numpy'/.test(result.stderr + result.stdout)) {
+			throw new RefusedError('Debian python3 has no numpy', {hint: 'apt-get install -y --no-install-recommends python3-numpy python3-yaml'});
+		}
+		throw failureOf(result, 'write the demo model with gguf-py');
+	}
 	renameSync(partial, out);
 }

@@ -3,8 +3,9 @@
 import {createHash} from 'node:crypto';
 import {createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {ExitCode, UserError} from '../../errors.js';
-import {runTool} from './exec.js';
+import {ExitCode, UsageError, UserError} from '../../errors.js';
+import {execOk} from '../../system/exec.js';
+import {gitValueProblem} from '../../system/untrusted.js';
 import {withLock} from './lock.js';
 import {sourceId, type GitSource, type LlamaSource, type NpmSource} from './pins.js';
 
@@ -35,7 +36,7 @@ export async function fileIntegrity(path: string): Promise<string> {
 type Progress = (line: string) => void;
 
 async function gitHead(dir: string): Promise<string> {
-	return (await runTool('git', ['-C', dir, 'rev-parse', 'HEAD'])).stdout.trim();
+	return (await execOk(['git', '-C', dir, 'rev-parse', '--verify', 'HEAD'])).stdout.trim();
 }
 
 async function acquireNpm(source: NpmSource, cacheDir: string, progress: Progress): Promise<AcquiredSource> {
@@ -45,7 +46,7 @@ async function acquireNpm(source: NpmSource, cacheDir: string, progress: Progres
 	const tarball = join(tarballDir, tarballName);
 	if (!existsSync(tarball)) {
 		progress(`npm pack ${source.package}@${source.version}`);
-		await runTool('npm', ['pack', `${source.package}@${source.version}`, '--pack-destination', tarballDir, '--silent'], {
+		await execOk(['npm', 'pack', `${source.package}@${source.version}`, '--pack-destination', tarballDir, '--silent'], {
 			cwd: tarballDir,
 		});
 		if (!existsSync(tarball)) {
@@ -67,7 +68,7 @@ async function acquireNpm(source: NpmSource, cacheDir: string, progress: Progres
 		rmSync(work, {recursive: true, force: true});
 		mkdirSync(work, {recursive: true});
 		progress(`extract llama/gitRelease.bundle from ${tarballName}`);
-		await runTool('tar', ['-xzf', tarball, '-C', work, 'package/llama/gitRelease.bundle', 'package/llama/llama.cpp.info.json']);
+		await execOk(['tar', '-xzf', tarball, '-C', work, 'package/llama/gitRelease.bundle', 'package/llama/llama.cpp.info.json']);
 		const bundle = join(work, 'package', 'llama', 'gitRelease.bundle');
 		const bundleSha = await fileSha256(bundle);
 		if (bundleSha !== source.bundleSha256) {
@@ -79,7 +80,7 @@ async function acquireNpm(source: NpmSource, cacheDir: string, progress: Progres
 		}
 		progress('git clone gitRelease.bundle');
 		const tree = join(work, 'llama.cpp');
-		await runTool('git', ['clone', '--quiet', bundle, tree]);
+		await execOk(['git', 'clone', '--quiet', '--', bundle, tree]);
 		const commit = await gitHead(tree);
 		if (commit !== source.commit) {
 			rmSync(work, {recursive: true, force: true});
@@ -105,16 +106,17 @@ async function acquireNpm(source: NpmSource, cacheDir: string, progress: Progres
 }
 
 async function acquireGit(source: GitSource, cacheDir: string, progress: Progress): Promise<AcquiredSource> {
-	if (!/^[A-Za-z0-9._/-]+$/.test(source.tag)) {
-		throw new UserError(`invalid llama.cpp tag "${source.tag}"`, {hint: 'use a release tag such as b6000'});
-	}
+	const tagProblem = /^[A-Za-z0-9._/-]+$/.test(source.tag) ? gitValueProblem(source.tag, 'revision') : 'has characters a tag cannot have';
+	if (tagProblem) throw new UsageError(`the llama.cpp tag "${source.tag}" ${tagProblem}`, {hint: 'use a release tag such as b6000'});
+	const urlProblem = gitValueProblem(source.url, 'url');
+	if (urlProblem) throw new UsageError(`the llama.cpp repository "${source.url}" ${urlProblem}`, {hint: 'give the URL or path of a llama.cpp git repository'});
 	const safe = createHash('sha256').update(`${source.url}#${source.tag}`).digest('hex').slice(0, 16);
 	const srcDir = join(cacheDir, 'src', `git-${safe}`);
 	if (!existsSync(join(srcDir, '.sel4llm-source.json'))) {
 		const work = `${srcDir}.partial`;
 		rmSync(work, {recursive: true, force: true});
 		progress(`git clone --depth 1 --branch ${source.tag} ${source.url}`);
-		await runTool('git', ['clone', '--quiet', '--depth', '1', '--branch', source.tag, source.url, work]);
+		await execOk(['git', 'clone', '--quiet', '--depth', '1', `--branch=${source.tag}`, '--', source.url, work]);
 		const commit = await gitHead(work);
 		if (source.commit && commit !== source.commit) {
 			rmSync(work, {recursive: true, force: true});

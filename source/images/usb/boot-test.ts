@@ -1,6 +1,6 @@
 // Boots a USB image (a file or a written block device) in QEMU as a USB stick and watches the serial console:
 // GRUB's menu must appear and the kernel must print its first lines.
-import {spawn} from 'node:child_process';
+import {start} from '../../system/exec.js';
 import {copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -76,69 +76,70 @@ export async function bootTest(
 		}
 	}
 	const timeoutMs = options.timeoutMs ?? (firmware === 'uefi' ? 120_000 : 90_000);
-	const child = spawn('qemu-system-x86_64', qemuUsbArgs(image, firmware, varsCopy, code), {stdio: ['ignore', 'pipe', 'pipe']});
 	let raw = '';
 	let pending = '';
 	let grubMenu = false;
 	let grub = false;
 	const kernelLines: string[] = [];
 	let problem: string | undefined;
-	const result = await new Promise<BootTestResult>((resolve) => {
-		let settled = false;
-		let stopTimer: NodeJS.Timeout | undefined;
-		const finish = (why?: string) => {
-			if (settled) return;
-			settled = true;
-			clearTimeout(timer);
-			if (stopTimer) clearTimeout(stopTimer);
-			problem ??= why;
-			child.kill('SIGKILL');
-			const ok = grub && kernelLines.length > 0;
-			resolve({
-				firmware,
-				ok,
-				grub,
-				grubMenu,
-				kernelLines,
-				seconds: (Date.now() - started) / 1000,
-				...(ok ? {} : {problem: problem ?? (grub ? 'GRUB started but no kernel line followed' : 'GRUB did not appear on the serial console')}),
-			});
-		};
-		const timer = setTimeout(() => finish(`no ${grub ? 'kernel line' : 'GRUB'} within ${timeoutMs / 1000} s`), timeoutMs);
-		options.signal?.addEventListener('abort', () => finish('stopped'), {once: true});
-		const take = (line: string) => {
-			const clean = stripTerminal(line).trim();
-			if (!clean) return;
-			options.onLine?.(clean);
-			if (clean.includes('GNU GRUB')) grubMenu = true;
-			if (grubMenu || /Welcome to GRUB!|Booting `/.test(clean)) grub = true;
-			if (grub && KERNEL_MARKERS.some((marker) => marker.test(clean))) {
-				kernelLines.push(clean);
-				// Keep listening a moment for the following lines, then stop QEMU.
-				stopTimer ??= setTimeout(() => finish(), 1500);
-				if (/^testkernel: halt|^vt-x: |halting/.test(clean)) finish();
-			}
-		};
-		child.stdout.setEncoding('latin1');
-		child.stdout.on('data', (chunk: string) => {
-			raw += chunk;
-			pending += chunk;
+	let settled = false;
+	let stopTimer: NodeJS.Timeout | undefined;
+	const stopNow = () => {
+		if (settled) return;
+		settled = true;
+		void qemu.stop(500);
+	};
+	const take = (line: string) => {
+		const clean = stripTerminal(line).trim();
+		if (!clean) return;
+		options.onLine?.(clean);
+		if (clean.includes('GNU GRUB')) grubMenu = true;
+		if (grubMenu || /Welcome to GRUB!|Booting `/.test(clean)) grub = true;
+		if (grub && KERNEL_MARKERS.some((marker) => marker.test(clean))) {
+			kernelLines.push(clean);
+			// Keep listening a moment for the following lines, then stop QEMU.
+			stopTimer ??= setTimeout(stopNow, 1500);
+			if (/^testkernel: halt|^vt-x: |halting/.test(clean)) stopNow();
+		}
+	};
+	const qemu = start(['qemu-system-x86_64', ...qemuUsbArgs(image, firmware, varsCopy, code)], {
+		timeoutMs,
+		graceMs: 500,
+		drainMs: 200,
+		maxCapture: 0,
+		tailLines: 0,
+		...(options.signal ? {signal: options.signal} : {}),
+		onChunk: (stream, chunk) => {
+			const text = chunk.toString('latin1');
+			raw += text;
+			if (stream !== 'stdout') return;
+			pending += text;
 			const parts = pending.split('\n');
 			pending = parts.pop() ?? '';
 			for (const part of parts) take(part);
 			// GRUB draws its menu without newlines: look at the unfinished line too.
 			if (!grubMenu && stripTerminal(pending).includes('GNU GRUB')) grubMenu = grub = true;
-		});
-		child.stderr.setEncoding('utf8');
-		child.stderr.on('data', (chunk: string) => {
-			raw += chunk;
-		});
-		child.on('error', (error) => finish(`cannot start qemu-system-x86_64: ${error.message} (apt-get install qemu-system-x86)`));
-		child.on('exit', (code) => {
-			if (pending) take(pending);
-			finish(`QEMU exited (code ${code}) before the kernel printed`);
-		});
+		},
 	});
+	const outcome = await qemu.result;
+	if (stopTimer) clearTimeout(stopTimer);
+	if (pending) take(pending);
+	if (!settled) {
+		if (outcome.startError) problem = `cannot start qemu-system-x86_64: ${outcome.startError.message} (apt-get install qemu-system-x86)`;
+		else if (outcome.timedOut) problem = `no ${grub ? 'kernel line' : 'GRUB'} within ${timeoutMs / 1000} s`;
+		else if (outcome.cancelled) problem = 'stopped';
+		else problem = `QEMU exited (code ${outcome.exitCode}) before the kernel printed`;
+	}
+	const ok = grub && kernelLines.length > 0;
+	const result: BootTestResult = {
+		firmware,
+		ok,
+		grub,
+		grubMenu,
+		kernelLines,
+		seconds: (Date.now() - started) / 1000,
+		...(ok ? {} : {problem: problem ?? (grub ? 'GRUB started but no kernel line followed' : 'GRUB did not appear on the serial console')}),
+	};
 	if (scratch) rmSync(scratch, {recursive: true, force: true});
 	if (options.logFile) {
 		writeFileSync(options.logFile, stripTerminal(raw));

@@ -1,6 +1,7 @@
 // Runs a watched boot in a terminal: Ink draws the timeline and console on stderr, the raw keyboard goes to the
 // guest, the leave key ends it, and the terminal is restored whatever happens.
 import {PassThrough} from 'node:stream';
+import {stopSignal} from '../../system/interrupt.js';
 import {render} from 'ink';
 import type {Io} from '../../commands/context.js';
 import {startBoot, type BootResult} from '../../qemu/boot.js';
@@ -140,8 +141,9 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 		session.write(data);
 	};
 	const onSignal = () => session.stop();
-	process.once('SIGTERM', onSignal);
-	process.once('SIGHUP', onSignal);
+	const stop = stopSignal();
+	if (stop.aborted) onSignal();
+	stop.addEventListener('abort', onSignal, {once: true});
 	let timer: NodeJS.Timeout | undefined;
 	try {
 		if (stdin.isTTY && typeof stdin.setRawMode === 'function') stdin.setRawMode(true);
@@ -165,8 +167,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 		if (timer) clearInterval(timer);
 		stdin.removeListener('data', onKeys);
 		stdin.pause();
-		process.removeListener('SIGTERM', onSignal);
-		process.removeListener('SIGHUP', onSignal);
+		stop.removeEventListener('abort', onSignal);
 		instance.unmount();
 		restore();
 		process.removeListener('exit', restore);
