@@ -142,3 +142,16 @@ test('status checks run even before the workspace exists (in an empty directory,
 	assert.deepEqual(steps.find((step) => step.id === 'demo.already-done'), {...steps.find((step) => step.id === 'demo.already-done')!, action: 'skip', reason: 'up to date (status check holds)'});
 	assert.equal(existsSync(workspace), false, 'planning creates nothing');
 });
+
+test('a step can open /dev/stdout and /dev/stderr by path, as CMake does (its output is a real pipe)', () => {
+	const workspace = tempDir();
+	const pipes = join(fixtures, 'recipes', 'pipes');
+	const result = cli(['run', 'pipes', '--recipes', pipes, '--workspace', workspace]);
+	assert.equal(result.code, 0, result.stderr);
+	assert.match(result.stderr, /pipes\.by-path \| to stdout by path/);
+	assert.match(result.stderr, /pipes\.by-path \| to stderr by path/);
+	assert.match(result.stderr, /pipes\.cmake-output-file \| written through OUTPUT_FILE/);
+	assert.match(result.stderr, /pipes\.cmake-output-file \| written through file\(WRITE \/dev\/stderr\)/);
+	const log = readFileSync(join(workspace, '.sel4-llm', 'logs', 'pipes.cmake-output-file.log'), 'utf8');
+	assert.match(log, /written through OUTPUT_FILE/);
+});
