@@ -4,6 +4,7 @@ import {stopReason, stopSignal} from '../system/interrupt.js';
 import {createInterface} from 'node:readline/promises';
 import {ExitCode, UserError} from '../errors.js';
 import {openJournal} from '../engine/journal.js';
+import {lockWorkspace} from '../engine/workspace-lock.js';
 import {planSteps, resolveTargets, type PlannedStep} from '../engine/plan.js';
 import {initialState, reduce, type RunState} from '../engine/reducer.js';
 import {runPlan} from '../engine/runner.js';
@@ -148,17 +149,24 @@ export async function executePlan(
 
 export async function run(context: CommandContext): Promise<number> {
 	minFreeOption(context);
+	checkWorkspace(context.workspace);
 	const saved = readJournal(context.workspace).choices();
 	const loaded = loadForCommand(context, saved);
 	const targets = resolveTargets(loaded.set, context.positionals);
-	checkWorkspace(context.workspace);
 	const journal = readJournal(context.workspace);
 	const force = Boolean(context.options.force);
 	const plan = await planSteps(loaded.set, targets, {journal, values: loaded.values, force});
 	await confirmDangerous(context, plan);
+	const lock = lockWorkspace(context.workspace, `run ${context.positionals.join(' ')}`);
 	const reporter = await createReporter(context);
 	const forced = new Set(force ? targets : []);
-	const {state, signal} = await executePlan(context, loaded, plan, forced, reporter);
+	let outcome;
+	try {
+		outcome = await executePlan(context, loaded, plan, forced, reporter);
+	} finally {
+		lock.release();
+	}
+	const {state, signal} = outcome;
 	if (signal) return signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
 	return state.finished?.ok ? ExitCode.ok : ExitCode.failed;
 }

@@ -3,6 +3,7 @@
 // welcome + choices + plan  ->  (sudo primed in plain mode)  ->  live run with fix/retry  ->  launch or flash.
 import {ExitCode, UserError} from '../errors.js';
 import {openJournal} from '../engine/journal.js';
+import {lockWorkspace} from '../engine/workspace-lock.js';
 import {conditionHolds, fingerprintOf, planSteps, prepareStep, type PlannedStep} from '../engine/plan.js';
 import {runProcess, resolveCommand, selfArgv} from '../engine/exec.js';
 import {handOver} from '../system/exec.js';
@@ -220,10 +221,18 @@ export async function run(context: CommandContext): Promise<number> {
 	} else refuseProblems(choices);
 	refuseProblems(choices);
 	checkWorkspace(choices.workspace);
-	const journal = openJournal(choices.workspace);
-	journal.setChoices(choicesToVars(choices));
-	const runContext = contextFor(context, choices);
+	const lock = lockWorkspace(choices.workspace, 'setup');
+	try {
+		const journal = openJournal(choices.workspace);
+		journal.setChoices(choicesToVars(choices));
+		return await runSetup(context, choices, yes);
+	} finally {
+		lock.release();
+	}
+}
 
+async function runSetup(context: CommandContext, choices: Choices, yes: boolean): Promise<number> {
+	const runContext = contextFor(context, choices);
 	for (;;) {
 		const {loaded, plan} = await planAll(context, choices);
 		await confirmDangerous({...runContext, options: {...runContext.options, yes: yes || context.interactive}}, plan, {waitIfSudoFails: context.interactive});

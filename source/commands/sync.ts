@@ -6,6 +6,7 @@ import {ExitCode, UserError} from '../errors.js';
 import {formatArgv} from '../engine/vars.js';
 import {BuildChoiceError, buildDirName, checkBuildChoice, initBuildCommand} from '../sync/build-commands.js';
 import {defaultManifestUrl, syncWorkspace, type SyncEvent} from '../sync/sync.js';
+import {lockWorkspace} from '../engine/workspace-lock.js';
 import {stopSignal, stoppedError} from '../system/interrupt.js';
 import type {CommandContext} from './context.js';
 
@@ -101,6 +102,7 @@ export async function run(context: CommandContext): Promise<number> {
 		}
 	};
 	const signal = stopSignal();
+	const lock = lockWorkspace(workspace, 'sync');
 	const result = await syncWorkspace({
 		workspace,
 		...(manifestUrl ? {manifestUrl} : {}),
@@ -113,6 +115,7 @@ export async function run(context: CommandContext): Promise<number> {
 		signal,
 		onEvent,
 	});
+	lock.release();
 	if (signal.aborted) throw stoppedError('sync stopped; projects that finished are in place', 'run the same sync again: projects already at their revision are not fetched again');
 	const failed = result.projects.filter((project) => project.error);
 	if (context.json) {

@@ -22,13 +22,7 @@ export type FixPlan = {
 	unfixable: Array<{id: string; summary: string; hint?: string}>;
 };
 
-export function quote(word: string): string {
-	return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-export function formatCommand(argv: readonly string[]): string {
-	return argv.map(quote).join(' ');
-}
+export {shellQuote as quote, formatCommand} from '../system/quote.js';
 
 export function buildFixPlan(report: DoctorReport, facts: HostFacts): FixPlan {
 	const failed = report.checks.filter((check) => check.status === 'fail');

@@ -36,13 +36,19 @@ export class OutputCollector {
 		private readonly ringSize = 2000,
 	) {
 		this.logPath = logPath;
-		mkdirSync(dirname(logPath), {recursive: true});
-		this.fd = openSync(logPath, 'w');
+		let fd = -1;
+		try {
+			mkdirSync(dirname(logPath), {recursive: true});
+			fd = openSync(logPath, 'w');
+		} catch (error) {
+			this.logProblem = `no log: ${(error as Error).message}`;
+		}
+		this.fd = fd;
 		this.ring = new Array<string>(ringSize);
 	}
 
 	write(stream: 'stdout' | 'stderr', chunk: Buffer): void {
-		writeSync(this.fd, chunk);
+		this.writeLog(chunk);
 		const text = this.partial[stream] + this.decoder[stream].decode(chunk, {stream: true});
 		const parts = text.split('\n');
 		this.partial[stream] = parts.pop()!;
@@ -57,6 +63,20 @@ export class OutputCollector {
 		}
 		this.track(parts, text);
 		this.onLines(parts);
+	}
+
+	/** Why the log stopped before the output did (the disk filled up), if it did. */
+	logProblem: string | undefined;
+
+	private writeLog(chunk: Buffer): void {
+		if (this.logProblem !== undefined) return;
+		try {
+			writeSync(this.fd, chunk);
+		} catch (error) {
+			// A full disk must not take the run down: the lines still reach the screen and the error window.
+			this.logProblem = `the log stops here: ${(error as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (error as Error).message}`;
+			this.onLines([`[sel4-llm] ${this.logProblem}`]);
+		}
 	}
 
 	/** Flushes partial lines at the end of a command. */
@@ -121,6 +141,6 @@ export class OutputCollector {
 	}
 
 	close(): void {
-		closeSync(this.fd);
+		if (this.fd >= 0) closeSync(this.fd);
 	}
 }

@@ -183,7 +183,7 @@ async function* runStep(
 					values,
 				);
 		const finishedAt = Date.now();
-		journal.set(planned.id, {
+		const unrecorded = tryRecord(journal, planned.id, {
 			state: interrupted ? 'interrupted' : 'failed',
 			fingerprint,
 			startedAt: new Date(startedAt).toISOString(),
@@ -193,7 +193,8 @@ async function* runStep(
 			error,
 			logPath,
 		});
-		return {type: 'step-fail', at: finishedAt, id: planned.id, durationMs: finishedAt - startedAt, error, ...(exitCode !== undefined ? {exitCode} : {}), interrupted, window, diagnoses};
+		const shown = unrecorded ? `${error}; and ${unrecorded}` : error;
+		return {type: 'step-fail', at: finishedAt, id: planned.id, durationMs: finishedAt - startedAt, error: shown, ...(exitCode !== undefined ? {exitCode} : {}), interrupted, window, diagnoses};
 	};
 
 	try {
@@ -221,7 +222,8 @@ async function* runStep(
 				...(options.signal ? {signal: options.signal} : {}),
 				...(planned.timeoutMs ? {timeoutMs: planned.timeoutMs} : {}),
 				onChunk: (stream, chunk) => collector.write(stream, chunk),
-				onSpawn: (pid) => journal.set(planned.id, {state: 'running', fingerprint, startedAt: new Date(startedAt).toISOString(), logPath, pid}),
+				// Best effort: the pid lets a later run stop what a killed one left behind.
+				onSpawn: (pid) => void tryRecord(journal, planned.id, {state: 'running', fingerprint, startedAt: new Date(startedAt).toISOString(), logPath, pid}),
 				flow: {pause: () => queue.full},
 			});
 			const guard = options.diskGuard;
@@ -275,7 +277,7 @@ async function* runStep(
 		const finishedAt = Date.now();
 		const finishedIso = new Date(finishedAt).toISOString();
 		collector.flush();
-		journal.set(planned.id, {
+		const unrecorded = tryRecord(journal, planned.id, {
 			state: 'done',
 			fingerprint,
 			outputs: outputsDigest(planned, fingerprint, finishedIso),
@@ -286,12 +288,28 @@ async function* runStep(
 			logPath,
 			artifacts: planned.artifacts,
 		});
+		if (unrecorded) {
+			// Done but not recorded: the next run must do it again, so it counts as failed now.
+			outcome.failed = {type: 'step-fail', at: finishedAt, id: planned.id, durationMs: finishedAt - startedAt, error: `the step finished, but ${unrecorded}`, exitCode: 0, interrupted: false, window: collector.window(), diagnoses: []};
+			yield outcome.failed;
+			return;
+		}
 		yield {type: 'step-done', at: finishedAt, id: planned.id, durationMs: finishedAt - startedAt, artifacts: planned.artifacts};
 	} finally {
 		for (const command of planned.defer) {
 			await runDeferred(command, planned.cwd, env);
 		}
 		collector.close();
+	}
+}
+
+/** Records a step; on failure (a full disk) says what could not be recorded instead of throwing. */
+function tryRecord(journal: Journal, id: string, record: Parameters<Journal['set']>[1]): string | undefined {
+	try {
+		journal.set(id, record);
+		return undefined;
+	} catch (error) {
+		return `its result could not be recorded: ${(error as Error).message}`;
 	}
 }
 

@@ -92,13 +92,4 @@ export function splitWords(command: string): string[] {
 	return words;
 }
 
-/** Quotes one argv element for display, so a printed command can be pasted into a shell. */
-export function shellQuote(word: string): string {
-	if (word === '') return "''";
-	if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-	return `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
-export function formatArgv(argv: readonly string[]): string {
-	return argv.map((word) => shellQuote(word)).join(' ');
-}
+export {shellQuote, formatCommand as formatArgv} from '../system/quote.js';

@@ -3,6 +3,7 @@
 import {closeSync, fstatSync, openSync, readSync} from 'node:fs';
 import {basename} from 'node:path';
 import {ExitCode, UserError} from '../errors.js';
+import {inputFile} from '../system/input-file.js';
 
 export const ggufMagic = 0x46554747; // "GGUF" read as a little-endian u32
 
@@ -157,8 +158,14 @@ function asNumber(value: GgufValue | undefined): number | undefined {
 	return undefined;
 }
 
+function readMagic(fd: number): number {
+	const buffer = Buffer.alloc(4);
+	return readSync(fd, buffer, 0, 4, 0) === 4 ? buffer.readUInt32LE(0) : -1;
+}
+
 /** Reads the header and metadata of a GGUF file (never the tensor data). */
 export function readGgufHeader(file: string): GgufHeader {
+	inputFile(file, 'the model', {hint: 'give the path of a .gguf file'});
 	let fd: number;
 	try {
 		fd = openSync(file, 'r');
@@ -172,6 +179,13 @@ export function readGgufHeader(file: string): GgufHeader {
 	try {
 		const size = fstatSync(fd).size;
 		const reader = new Reader(fd, size, file);
+		// A short file that does not even start like GGUF is something else, not a cut-off model.
+		if (size < 4 || (size < 24 && readMagic(fd) !== ggufMagic)) {
+			throw new UserError(`${basename(file)} is not a GGUF file`, {
+				exitCode: ExitCode.invalidInput,
+				hint: 'llama.cpp needs a .gguf model; convert other formats with llama.cpp’s convert_hf_to_gguf.py',
+			});
+		}
 		if (size < 24) throw truncated(file, size);
 		const magic = reader.u32();
 		if (magic !== ggufMagic) {

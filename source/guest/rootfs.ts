@@ -1,5 +1,6 @@
 // Lays our guest files (and optionally a model) into an initramfs: validated first, then one appended archive.
 import {stat} from 'node:fs/promises';
+import {inputFile} from '../system/input-file.js';
 import {basename, resolve} from 'node:path';
 import {ExitCode, UserError} from '../errors.js';
 import {appendToCpio, entriesFromTree, entryForFile, listCpio, mergeOverlay, type CpioEntry} from '../images/cpio.js';
@@ -20,7 +21,7 @@ export type RootfsOptions = {
 export type RootfsResult = {output: string; bytes: number; added: string[]; replaced: string[]; modelPath?: string};
 
 export async function buildRootfs(options: RootfsOptions): Promise<RootfsResult> {
-	const base = resolve(options.base);
+	const base = inputFile(options.base, 'the base initramfs', {hint: 'Use upstream\'s guest rootfs (camkes-vm-images/qemu-arm-virt/rootfs.cpio.gz, or vm-linux/images/rootfs/64/default_buildroot_rootfs-bare.cpio for x86_64).'});
 	const output = resolve(options.output);
 	if (base === output) throw new UserError('--output must differ from --base', {hint: 'The base initramfs is never modified; write a new file.'});
 	let baseEntries: CpioEntry[];

@@ -1,6 +1,7 @@
 // Where the images to boot are: explicit flags, the build's recorded artifacts, or the build directory.
 import {existsSync, readFileSync} from 'node:fs';
 import {basename, join, resolve} from 'node:path';
+import {readArtifacts} from '../engine/journal.js';
 import type {Platform} from './command.js';
 
 export type ImageSet = {image?: string; kernel?: string; initrd?: string; source: string};
@@ -22,15 +23,7 @@ export function buildImagesDir(workspace: string, platform: Platform, app: strin
 type Recorded = Record<string, Record<string, string>>;
 
 function readRecorded(workspace: string): Recorded | undefined {
-	const file = artifactsFile(workspace);
-	if (!existsSync(file)) return undefined;
-	try {
-		const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-		if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Recorded;
-	} catch {
-		// an unreadable record is treated as absent; the build directory is the fallback
-	}
-	return undefined;
+	return readArtifacts(workspace);
 }
 
 /** A recorded artifact whose file name is `name` (or whose artifact name is one of `keys`), newest step last wins. */

@@ -1,6 +1,7 @@
 // One watched boot: QEMU started, its console fed to a SerialWatcher and written to a log, stopped when the
 // expectation is met, the system halts, the time is up or the caller asks. QEMU never outlives it.
 import {createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync, type WriteStream} from 'node:fs';
+import {inputFile} from '../system/input-file.js';
 import {createServer, type Server, type Socket} from 'node:net';
 import {dirname} from 'node:path';
 import type {Catalogue} from './catalogue.js';
@@ -234,5 +235,6 @@ export function replayLog(text: string, options: {catalogue?: Catalogue; stallSe
 }
 
 export function replayFile(file: string, options: Parameters<typeof replayLog>[1] = {}): ReplayResult {
-	return replayLog(readFileSync(file, 'utf8'), options);
+	// A console log is text of a few MB; a device or a directory given by mistake is refused, not read forever.
+	return replayLog(readFileSync(inputFile(file, 'the console log', {maxBytes: 512 * 1024 * 1024}), 'utf8'), options);
 }

@@ -43,9 +43,9 @@ export const upstreamX86Cpu = 'Nehalem,+vme,+pdpe1gb,-xsave,-xsaveopt,-xsavec,-f
 export const socketConsoleNote =
 	'The console is a unix socket (-chardev socket,...,server=on,wait=off -serial chardev:ser0 -display none -monitor none) instead of upstream\'s -nographic stdio: sel4-llm watches and logs the serial output, and under -nographic an early burst of input can stop all later input to the guest for good.';
 
-export function shellQuote(word: string): string {
-	return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
+import {shellQuote} from '../system/quote.js';
+
+export {shellQuote};
 
 function serialArgs(serial: SerialSpec, stdioArgs: string[]): string[] {
 	if (serial === 'stdio') return stdioArgs;

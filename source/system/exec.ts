@@ -12,6 +12,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {CommandError, RefusedError} from '../errors.js';
 import {killTree, onExit, stopAllChildren, trackChild, untrackChild} from './children.js';
+import {formatCommand} from './quote.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -392,15 +393,4 @@ export function handOver(argv: readonly string[], options: {cwd?: string; env?: 
 		...(options.env ? {env: options.env, extendEnv: false} : {}),
 	});
 	return {exitCode: result.exitCode, ...(result.signal ? {signal: result.signal} : {}), missing: (result as {code?: string}).code === 'ENOENT'};
-}
-
-/** Quotes a word for display as a POSIX shell would need it (copy-pasteable). */
-export function shellQuote(word: string): string {
-	if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-	return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/** An argv as one copy-pasteable line. */
-export function formatCommand(argv: readonly string[]): string {
-	return argv.map(shellQuote).join(' ');
 }
