@@ -66,7 +66,7 @@ function refuseProblems(choices: Choices): void {
 				: field === 'target'
 					? `allowed: ${targets.join(', ')}`
 					: field === 'guestRamMb'
-						? `qemu-arm-virt: ${ramLimits['qemu-arm-virt'].min}-${ramLimits['qemu-arm-virt'].max} MiB; x86_64: ${ramLimits.x86_64.min}-${ramLimits.x86_64.max} MiB`
+						? platforms.map((id) => `${id}: ${ramLimits[id].min}-${ramLimits[id].max} MiB in steps of ${ramLimits[id].step}`).join('; ')
 						: undefined,
 		exitCode: ExitCode.usage,
 	});

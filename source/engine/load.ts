@@ -3,7 +3,8 @@ import {readdirSync, readFileSync, statSync} from 'node:fs';
 import {basename, join, relative} from 'node:path';
 import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node} from 'yaml';
 import type {z} from 'zod';
-import {ExitCode, UserError, UserErrors} from '../errors.js';
+import {ExitCode, InputError, UserError, UserErrors} from '../errors.js';
+import {guestRamBounds, platformIds} from '../platforms.js';
 import {
 	CatalogueSchema,
 	RecipeSchema,
@@ -48,7 +49,8 @@ export function isEnvReference(name: string): boolean {
 }
 
 /** Variables every recipe can use without declaring them. */
-export const builtinVariables = ['workspace', 'home', 'package_dir', 'state_dir', 'nproc', 'user'] as const;
+/** Set by sel4-llm itself. camkes_app is CAMKES_VM_APP for app on platform (our llm_vm has a name per platform). */
+export const builtinVariables = ['workspace', 'home', 'package_dir', 'state_dir', 'nproc', 'user', 'camkes_app'] as const;
 
 type Parsed<T> = {value: T; locate: Locator};
 
@@ -200,6 +202,22 @@ function listRecipeFiles(dir: string): string[] {
 }
 
 /**
+ * The recipes' platform variable lists exactly the platforms of the platform table, and the guest RAM bounds are
+ * the table's: a platform is added in one place, and recipes that disagree are refused when they load.
+ */
+function checkAgainstPlatforms(set: RecipeSet, errors: UserError[]): void {
+	const platform = set.vars.get('platform');
+	if (platform && platform.spec.type === 'enum' && JSON.stringify(platform.spec.values) !== JSON.stringify(platformIds)) {
+		errors.push(new InputError(`the platform variable lists ${platform.spec.values!.join(', ')}; sel4-llm's platforms are ${platformIds.join(', ')}`, {location: platform.locate(['values'])}));
+	}
+	const ram = set.vars.get('guest_ram_mb');
+	const bounds = guestRamBounds();
+	if (ram && ram.spec.type === 'int' && (ram.spec.min !== bounds.min || ram.spec.max !== bounds.max)) {
+		errors.push(new InputError(`guest_ram_mb is bounded ${ram.spec.min}-${ram.spec.max}; the platforms allow ${bounds.min}-${bounds.max} MiB`, {location: ram.locate(['min'])}));
+	}
+}
+
+/**
  * Loads every recipe in the given directories (or files) into one set, checks references between them
  * (needs, variables) and orders the steps. Throws UserErrors naming file:line:col for every problem.
  */
@@ -285,6 +303,7 @@ export function loadRecipeSet(sources: string[], options: {catalogue?: string; d
 		checkTemplates(set, step, errors);
 	}
 	for (const variable of set.vars.values()) checkVariable(set, variable, errors);
+	checkAgainstPlatforms(set, errors);
 	if (errors.length > 0) throw new UserErrors(errors);
 
 	const cycle = findCycle(set);

@@ -10,6 +10,7 @@ import {decide, outputsDigest, processEnv, type PlannedStep} from './plan.js';
 import type {Capability} from './schema.js';
 import {diagnose, type Diagnosis} from './troubleshoot.js';
 import {glob} from './fingerprint.js';
+import {expand} from './vars.js';
 
 export type StepSummary = {id: string; title: string; action: 'run' | 'skip'; reason: string; capabilities: Capability[]; commands: string[]};
 
@@ -206,7 +207,7 @@ async function* runStep(
 				ok = existsSync(path.startsWith('/') ? path : join(planned.cwd, path));
 			} else ok = (await succeeds(resolveCommand(pre.run!, values), {cwd: planned.cwd, env, timeoutMs: 60_000})).ok;
 			if (!ok) {
-				outcome.failed = fail(`precondition ${index + 1} does not hold: ${pre.message}`, undefined, false, [`${planned.id}#precondition-${index + 1}`]);
+				outcome.failed = fail(`precondition ${index + 1} does not hold: ${expandMessage(pre.message, values)}`, undefined, false, [`${planned.id}#precondition-${index + 1}`]);
 				yield outcome.failed;
 				return;
 			}
@@ -300,6 +301,15 @@ async function* runStep(
 			await runDeferred(command, planned.cwd, env);
 		}
 		collector.close();
+	}
+}
+
+/** A message from a recipe with its variables filled in (left as written where one is unknown). */
+function expandMessage(message: string, values: ReadonlyMap<string, string>): string {
+	try {
+		return expand(message, values);
+	} catch {
+		return message;
 	}
 }
 

@@ -5,6 +5,7 @@ import {join, resolve} from 'node:path';
 import {ExitCode, UserError} from '../errors.js';
 import {isEnvReference, type RecipeSet, type Variable} from './load.js';
 import {expand, referencedNames} from './vars.js';
+import {camkesAppName, isPlatform, ourAppName} from '../platforms.js';
 
 export type ResolvedValues = Map<string, string>;
 
@@ -155,6 +156,8 @@ export function resolveValues(
 		return value;
 	};
 	for (const name of set.vars.keys()) resolveOne(name);
+	const platform = values.get('platform');
+	values.set('camkes_app', platform !== undefined && isPlatform(platform) ? camkesAppName(platform, values.get('app') ?? ourAppName) : (values.get('app') ?? ''));
 	if (stable.size > 0) stableForms.set(values, new Map([...values].map(([name, value]) => [name, stable.get(name) ?? value])));
 	return values;
 }

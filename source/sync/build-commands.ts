@@ -2,8 +2,10 @@
 // app/platform pairs upstream accepts (camkes-vm-examples: apps/Arm/*/settings.cmake lists, apps/x86/*).
 // Pure: no process, no file.
 
-export const platforms = ['qemu-arm-virt', 'x86_64'] as const;
-export type Platform = (typeof platforms)[number];
+import {camkesAppName, platformIds, platformRecord, type Platform} from '../platforms.js';
+
+export const platforms = platformIds;
+export type {Platform};
 export const targets = ['qemu', 'usb'] as const;
 export type Target = (typeof targets)[number];
 
@@ -95,8 +97,9 @@ export function checkBuildChoice(choice: BuildChoice): {platform: Platform; app:
  */
 export function initBuildArgs(choice: BuildChoice): string[] {
 	const {platform, app, target} = checkBuildChoice(choice);
-	if (platform === 'qemu-arm-virt') return ['-DPLATFORM=qemu-arm-virt', '-DAARCH64=TRUE', `-DCAMKES_VM_APP=${app}`, '-DSIMULATION=TRUE'];
-	return [`-DCAMKES_VM_APP=${app}`, ...(target === 'qemu' ? ['-DSIMULATION=TRUE'] : [])];
+	const name = camkesAppName(platform, app);
+	if (platform === 'qemu-arm-virt') return ['-DPLATFORM=qemu-arm-virt', '-DAARCH64=TRUE', `-DCAMKES_VM_APP=${name}`, '-DSIMULATION=TRUE'];
+	return [`-DCAMKES_VM_APP=${name}`, ...(target === 'qemu' ? ['-DSIMULATION=TRUE'] : [])];
 }
 
 /** The whole configure command, run from the build directory. */
@@ -111,6 +114,5 @@ export function buildDirName(platform: string, app: string): string {
 
 /** The images `ninja` leaves in the build directory, under their real names. */
 export function imagePaths(platform: Platform): string[] {
-	if (platform === 'qemu-arm-virt') return ['images/capdl-loader-image-arm-qemu-arm-virt'];
-	return ['images/kernel-x86_64-pc99', 'images/capdl-loader-image-x86_64-pc99'];
+	return [...platformRecord(platform).images];
 }

@@ -4,9 +4,11 @@ import {homedir} from 'node:os';
 import {resolve} from 'node:path';
 import {UserError} from '../errors.js';
 import {checkModel as checkModelForGuest} from '../guest/gguf.js';
+import {guestRamProblem, ramLimits} from '../guest/app/layout.js';
+import {platformIds, type Platform} from '../platforms.js';
 
-export const platforms = ['qemu-arm-virt', 'x86_64'] as const;
-export type Platform = (typeof platforms)[number];
+export const platforms = platformIds;
+export type {Platform};
 export const targets = ['qemu', 'usb'] as const;
 export type Target = (typeof targets)[number];
 
@@ -29,11 +31,8 @@ export const explanations: Record<ChoiceField, string> = {
 	target: 'Boot in QEMU on this machine, or build a bootable USB stick for a PC (x86_64 only).',
 };
 
-/** Guest RAM limits per platform, in MiB (see the README: qemu-arm-virt's VM layout fixes the guest at 512 MiB). */
-export const ramLimits: Record<Platform, {min: number; max: number; default: number}> = {
-	'qemu-arm-virt': {min: 512, max: 512, default: 512},
-	x86_64: {min: 256, max: 3072, default: 512},
-};
+/** Guest RAM limits per platform, in MiB: the same as the app generator's and the recipes' (the platform table). */
+export {ramLimits};
 
 export function defaultChoices(recommended: Platform = 'qemu-arm-virt', workspace = resolve(homedir(), 'sel4-llm')): Choices {
 	return {platform: recommended, workspace, model: '', guestRamMb: ramLimits[recommended].default, target: 'qemu'};
@@ -77,10 +76,8 @@ export function validateChoices(choices: Choices): Problems {
 	else if (choices.target === 'usb' && choices.platform !== 'x86_64') problems.target = 'a USB stick boots a PC: choose platform x86_64, or target qemu';
 	if (choices.workspace.trim() === '') problems.workspace = 'a workspace directory is needed';
 	const limits = ramLimits[choices.platform] ?? ramLimits['qemu-arm-virt'];
-	if (!Number.isInteger(choices.guestRamMb) || choices.guestRamMb < limits.min || choices.guestRamMb > limits.max) {
-		problems.guestRamMb =
-			limits.min === limits.max ? `${choices.platform} guests have ${limits.min} MiB` : `between ${limits.min} and ${limits.max} MiB on ${choices.platform}`;
-	}
+	const ramProblem = platforms.includes(choices.platform) ? guestRamProblem(choices.platform, choices.guestRamMb) : undefined;
+	if (ramProblem) problems.guestRamMb = ramProblem;
 	const model = checkModel(choices.model);
 	if (!model.ok) problems.model = model.error;
 	else if (model.info.bytes > 0 && !problems.guestRamMb) {

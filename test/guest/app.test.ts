@@ -94,7 +94,14 @@ for (const {name, options} of cases) {
 			assert.equal(/make_virtio_blk/.test(camkes), Boolean(options.sata));
 			assert.equal(/SataserverUseAHCI ON/.test(app.files.get('app_settings.cmake') ?? ''), Boolean(options.sata));
 		} else {
+			// Every setting upstream's apps/Arm/vm_minimal/settings.cmake sets for qemu-arm-virt (VmInitRdFile is
+			// deprecated there in favour of vm_image_config.provide_initrd, which the devices file sets).
+			const settings = app.files.get('settings.cmake') ?? '';
+			assert.match(settings, /^set\(LibUSB OFF CACHE BOOL "" FORCE\)$/m, 'without LibUSB OFF the VMM build stops at usb/usb_host.h');
+			assert.match(settings, /^set\(KernelArmCPU cortex-a53 CACHE STRING "" FORCE\)$/m);
+			assert.match(settings, /^set\(QEMU_MEMORY "\d+"/m);
 			const devices = app.files.get('qemu-arm-virt/devices.camkes') ?? '';
+			assert.match(devices, /"provide_initrd" : true/);
 			assert.match(devices, /vm0\.vm_address_config = \{/);
 			assert.match(devices, /vm0\.vm_image_config = \{/);
 			assert.match(camkes, /VM_COMPOSITION_DEF\(0\)/);

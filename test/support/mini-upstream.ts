@@ -125,7 +125,7 @@ function examplesFiles(): Record<string, string> {
 	for (const [app, platforms] of Object.entries(arm)) {
 		for (const [name, text] of Object.entries(armApp(platforms))) files[`apps/Arm/${app}/${name}`] = text;
 	}
-	const x86: Record<string, string> = {minimal: 'ia32', minimal_64: 'x86_64', optiplex9020: 'x86_64', llm_vm: 'x86_64'};
+	const x86: Record<string, string> = {minimal: 'ia32', minimal_64: 'x86_64', optiplex9020: 'x86_64', llm_vm_x86: 'x86_64'};
 	for (const [app, arch] of Object.entries(x86)) files[`apps/x86/${app}/app_settings.cmake`] = `set(sel4_arch "${arch}")\n`;
 	return files;
 }

@@ -1,11 +1,14 @@
 // The host, sources and build recipes through the built CLI (`sel4-llm plan/run`) against the miniature
 // upstream: real git, real cmake and ninja, real skip and invalidation.
 import assert from 'node:assert/strict';
-import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
+import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {loadRecipeSet} from '../../source/engine/load.js';
 import {diagnose} from '../../source/engine/troubleshoot.js';
+import {camkesAppName} from '../../source/platforms.js';
+import {initBuildCommand} from '../../source/sync/build-commands.js';
 import {cli, root, tempDir} from '../support/cli.js';
 import {createMiniUpstream, type MiniUpstream} from '../support/mini-upstream.js';
 
@@ -82,7 +85,7 @@ test('plan prints exactly the upstream commands for each platform', () => {
 	assert.ok(arm.includes('../init-build.sh -DPLATFORM=qemu-arm-virt -DAARCH64=TRUE -DCAMKES_VM_APP=llm_vm -DSIMULATION=TRUE'), arm.join('\n'));
 	assert.ok(arm.includes('ninja -j 2'));
 	const x86 = commands(['--set', 'platform=x86_64']);
-	assert.ok(x86.includes('../init-build.sh -DCAMKES_VM_APP=llm_vm -DSIMULATION=TRUE'), x86.join('\n'));
+	assert.ok(x86.includes('../init-build.sh -DCAMKES_VM_APP=llm_vm_x86 -DSIMULATION=TRUE'), x86.join('\n'));
 	assert.ok(!x86.some((line) => line.includes('-DPLATFORM')));
 	const usb = commands(['--set', 'platform=x86_64', '--set', 'target=usb', '--set', 'app=minimal_64', '--set', 'manifest=master.xml']);
 	assert.ok(usb.includes('../init-build.sh -DCAMKES_VM_APP=minimal_64'), usb.join('\n'));
@@ -149,6 +152,29 @@ test('x86_64: both images under their real names; switching between QEMU and USB
 	assert.equal(forcedSources.code, 0, forcedSources.stderr);
 	assert.match(forcedSources.stderr, /kernel +updated/);
 	assert.deepEqual(ran(cli(args('qemu')).stderr), ['build.check', 'build.configure-x86-qemu', 'build.ninja-x86']);
+});
+
+test('our app for both platforms in one tree: x86_64 configures its own app, not the Arm one camkes-vm-examples finds first', () => {
+	const dir = workspace();
+	const synced = run(dir, ['run', 'sources.sync']);
+	assert.equal(synced.code, 0, synced.stderr);
+	const examples = join(dir, 'projects/vm-examples/apps');
+	assert.ok(existsSync(join(examples, 'Arm', camkesAppName('qemu-arm-virt', 'llm_vm'))) && existsSync(join(examples, 'x86', camkesAppName('x86_64', 'llm_vm'))));
+	const configure = (name: string, args: string[]) => {
+		const build = join(dir, name);
+		mkdirSync(build);
+		return spawnSync(args[0]!, args.slice(1), {cwd: build, encoding: 'utf8'});
+	};
+	// The mechanism: one name for both apps sends the x86 build into apps/Arm, whose settings refuse the platform.
+	const sameName = configure('build-same-name', ['../init-build.sh', '-DCAMKES_VM_APP=llm_vm', '-DSIMULATION=TRUE']);
+	assert.notEqual(sameName.status, 0);
+	assert.match(sameName.stdout + sameName.stderr, /PLATFORM: {2}not supported|PLATFORM: .*not supported/);
+	const x86 = configure('build-x86', initBuildCommand({platform: 'x86_64', app: 'llm_vm', target: 'qemu'}));
+	assert.equal(x86.status, 0, x86.stdout + x86.stderr);
+	assert.match(readFileSync(join(dir, 'build-x86', 'image.in'), 'utf8'), /^app=llm_vm_x86 platform= /);
+	const arm = configure('build-arm', initBuildCommand({platform: 'qemu-arm-virt', app: 'llm_vm', target: 'qemu'}));
+	assert.equal(arm.status, 0, arm.stdout + arm.stderr);
+	assert.match(readFileSync(join(dir, 'build-arm', 'image.in'), 'utf8'), /^app=llm_vm platform=qemu-arm-virt aarch64=TRUE/);
 });
 
 test('an app the platform does not support is refused before cmake runs, naming the valid apps', () => {

@@ -33,9 +33,11 @@ test('model checks: missing, not GGUF, unsupported version, too big for the gues
 
 test('guest RAM and target are bounded by the platform', () => {
 	const arm = defaultChoices('qemu-arm-virt', '/tmp/ws');
-	assert.match(validateChoices({...arm, guestRamMb: 1024}).guestRamMb!, /qemu-arm-virt guests have 512 MiB/);
+	assert.equal(validateChoices({...arm, guestRamMb: 1024}).guestRamMb, undefined, 'the app generator builds 1024 MiB on qemu-arm-virt, so the wizard accepts it');
+	assert.match(validateChoices({...arm, guestRamMb: 2048}).guestRamMb!, /between 128 and 1024 MiB in steps of 64 MiB on qemu-arm-virt/);
+	assert.match(validateChoices({...arm, guestRamMb: 600}).guestRamMb!, /in steps of 64 MiB/);
 	assert.match(validateChoices({...arm, target: 'usb'}).target!, /choose platform x86_64/);
 	const x86 = defaultChoices('x86_64', '/tmp/ws');
-	assert.match(validateChoices({...x86, guestRamMb: 8192}).guestRamMb!, /between 256 and 3072 MiB on x86_64/);
+	assert.match(validateChoices({...x86, guestRamMb: 8192}).guestRamMb!, /between 128 and 3072 MiB in steps of 16 MiB on x86_64/);
 	assert.deepEqual(validateChoices({...x86, target: 'usb'}), {});
 });

@@ -4,9 +4,10 @@ import {mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {dirname, isAbsolute, join, relative, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {ExitCode, UserError} from '../../errors.js';
+import {ourAppName, platformRecord} from '../../platforms.js';
 import {armLayout, hex, MiB, platforms, x86Resources, type ArmLayout, type Platform, type Sizes, type X86Resources} from './layout.js';
 
-export const appName = 'llm_vm';
+export const appName = ourAppName;
 
 /** The package root (holds overlays/), the same from source/ and from dist/. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -22,9 +23,10 @@ export const fileNames: Record<Platform, {kernel: string; initrd: string}> = {
 	'qemu-arm-virt': {kernel: 'linux', initrd: 'linux-initrd'},
 };
 
-/** Where the app goes in a synced camkes-vm-examples tree. */
+/** Where the app goes in a synced camkes-vm-examples tree (its directory name is the platform's CAMKES_VM_APP). */
 export function appDir(tree: string, platform: Platform): string {
-	return join(tree, 'projects', 'vm-examples', 'apps', platform === 'x86_64' ? 'x86' : 'Arm', appName);
+	const record = platformRecord(platform);
+	return join(tree, 'projects', 'vm-examples', 'apps', record.appsFolder, record.ourApp);
 }
 
 /**

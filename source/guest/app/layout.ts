@@ -1,28 +1,19 @@
 // Memory layout and kernel resources of the llm_vm app, derived from the guest RAM and the image sizes.
 // Pure functions: every limit is checked here and reported as a UserError with the limit and the fix.
 import {ExitCode, UserError} from '../../errors.js';
+import {platformIds, platformRecord, type Platform} from '../../platforms.js';
 
 export const MiB = 1024 * 1024;
 const twoMiB = 2 * MiB;
 
-export type Platform = 'qemu-arm-virt' | 'x86_64';
-export const platforms: readonly Platform[] = ['qemu-arm-virt', 'x86_64'];
+export type {Platform} from '../../platforms.js';
+export const platforms: readonly Platform[] = platformIds;
 
-/** Guest RAM each platform accepts, in MiB, and why. */
-export const ramLimits: Record<Platform, {min: number; max: number; step: number; why: string}> = {
-	'qemu-arm-virt': {
-		min: 128,
-		max: 1024,
-		step: 64,
-		why: 'qemu-arm-virt keeps the guest RAM inside the 32-bit map below 4 GiB next to seL4 and the file server; upstream reports failures near 2 GiB (seL4_projects_libs#126) and only 512 MiB is verified by booting',
-	},
-	x86_64: {
-		min: 128,
-		max: 3072,
-		step: 16,
-		why: 'the x86 guest RAM is allocated from the VMM\'s untyped pools and must stay below the 3 GiB PCI hole; upstream\'s largest example uses 1900 MiB',
-	},
-};
+/** Guest RAM each platform accepts, in MiB, and why (from the platform table). */
+export const ramLimits = Object.fromEntries(platformIds.map((id) => [id, platformRecord(id).guestRam])) as unknown as Record<
+	Platform,
+	{min: number; max: number; step: number; default: number; why: string}
+>;
 
 /** RAM a guest needs besides its kernel and initramfs: userland, llama.cpp's buffers and the KV cache. */
 export const defaultHeadroomMb = 128;
@@ -35,9 +26,16 @@ export function hex(value: number): string {
 	return `0x${value.toString(16).toUpperCase().padStart(8, '0')}`;
 }
 
+/** Why a guest RAM size is not possible on a platform (undefined when it is): the one rule every command applies. */
+export function guestRamProblem(platform: Platform, guestRamMb: number): string | undefined {
+	const limits = ramLimits[platform];
+	if (Number.isInteger(guestRamMb) && guestRamMb >= limits.min && guestRamMb <= limits.max && guestRamMb % limits.step === 0) return undefined;
+	return `between ${limits.min} and ${limits.max} MiB in steps of ${limits.step} MiB on ${platform}`;
+}
+
 export function checkGuestRam(platform: Platform, guestRamMb: number): void {
 	const limits = ramLimits[platform];
-	if (!Number.isInteger(guestRamMb) || guestRamMb < limits.min || guestRamMb > limits.max || guestRamMb % limits.step !== 0) {
+	if (guestRamProblem(platform, guestRamMb) !== undefined) {
 		throw new UserError(`guest RAM ${guestRamMb} MiB is not possible on ${platform}`, {
 			exitCode: ExitCode.invalidInput,
 			hint: `Choose ${limits.min}-${limits.max} MiB in steps of ${limits.step} MiB (${limits.why}).`,
