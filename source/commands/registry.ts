@@ -1,6 +1,13 @@
 // Every command: its help text and options, and a loader for its module. Loading is lazy so that
 // `--help` and `--version` never import Ink, React, zod or YAML.
+import {platformIds, platformRecord, type Platform} from '../platforms.js';
 import type {CommandContext} from './context.js';
+
+const platformChoice = platformIds.join('|');
+function ramText(id: Platform): string {
+	const ram = platformRecord(id).guestRam;
+	return `${ram.min}-${ram.max}`;
+}
 
 export type OptionSpec = {
 	type: 'string' | 'boolean';
@@ -138,13 +145,13 @@ const guestCommands: CommandSpec[] = [
 	{
 		name: 'app',
 		summary: 'Generate (or only check) our CAmkES app llm_vm for a platform',
-		usage: 'sel4-llm app --tree <sel4 dir> [--platform qemu-arm-virt|x86_64] [--guest-ram-mb N] [--kernel FILE] [--initrd FILE] [--cmdline-extra ARGS] [--headroom-mb N] [--sata [--sata-*]] [--check]',
+		usage: `sel4-llm app --tree <sel4 dir> [--platform ${platformChoice}] [--guest-ram-mb N] [--kernel FILE] [--initrd FILE] [--cmdline-extra ARGS] [--headroom-mb N] [--sata [--sata-*]] [--check]`,
 		description:
 			'Validates the guest RAM against the platform, the kernel and initramfs against the memory layout (on qemu-arm-virt the initrd is placed so the DTB the VMM generates cannot overwrite it), derives untyped pools and CNode size from the RAM, checks the kernel command line, then writes projects/vm-examples/apps/<Arm|x86>/llm_vm/ (CMakeLists.txt, settings, the .camkes assembly and, on Arm, the devices file). Build it with init-build.sh -DCAMKES_VM_APP=llm_vm.',
 		options: {
 			tree: {type: 'string', valueName: 'DIR', description: 'The synced seL4 tree (holds projects/vm-examples)'},
-			platform: {type: 'string', values: ['qemu-arm-virt', 'x86_64'], description: 'Target platform (default qemu-arm-virt)'},
-			'guest-ram-mb': {type: 'string', valueName: 'N', description: 'Guest RAM in MiB (default 512; qemu-arm-virt 128-1024, x86_64 128-3072)'},
+			platform: {type: 'string', values: [...platformIds], description: 'Target platform (default qemu-arm-virt)'},
+			'guest-ram-mb': {type: 'string', valueName: 'N', description: `Guest RAM in MiB (default 512; ${platformIds.map((id) => `${id} ${ramText(id)}`).join(', ')})`},
 			kernel: {type: 'string', valueName: 'FILE', description: 'Guest kernel (default: upstream\'s image for the platform in the tree)'},
 			initrd: {type: 'string', valueName: 'FILE', description: 'Guest initramfs (default: upstream\'s rootfs in the tree)'},
 			'cmdline-extra': {type: 'string', valueName: 'ARGS', description: 'Extra guest kernel arguments (printable ASCII, no quotes or backslashes)'},
@@ -182,7 +189,7 @@ const sourceCommands: CommandSpec[] = [
 			lock: {type: 'string', valueName: 'FILE', description: 'Reproduce exactly the projects and revisions of a lock file written by sync (no manifest needed)'},
 			full: {type: 'boolean', description: 'Fetch full history instead of a shallow fetch of the revision'},
 			'check-build': {type: 'boolean', description: 'Only print the init-build.sh command for --platform/--app/--target, or refuse an invalid pair'},
-			platform: {type: 'string', valueName: 'P', values: ['qemu-arm-virt', 'x86_64'], description: 'With --check-build: qemu-arm-virt (default) or x86_64'},
+			platform: {type: 'string', valueName: 'P', values: [...platformIds], description: 'With --check-build: qemu-arm-virt (default) or x86_64'},
 			app: {type: 'string', valueName: 'APP', description: 'With --check-build: CAmkES VM app (default llm_vm)'},
 			target: {type: 'string', valueName: 'T', values: ['qemu', 'usb'], description: 'With --check-build: qemu (default) or usb (x86_64 only; no -DSIMULATION)'},
 		},
@@ -206,7 +213,7 @@ const setupCommand: CommandSpec = {
 		'On a terminal it asks a few questions (each with a default that works without KVM), shows the plan, then runs every step with a live log; on a failure it shows the known cause and can apply the fix and retry. Run it again to resume. Without a terminal, pass --yes and give the choices as flags.',
 	options: {
 		yes: {type: 'boolean', short: 'y', description: 'Do not ask: use the flags, saved choices and defaults, and run the plan'},
-		platform: {type: 'string', values: ['qemu-arm-virt', 'x86_64'], valueName: 'P', description: 'seL4 platform'},
+		platform: {type: 'string', values: [...platformIds], valueName: 'P', description: 'seL4 platform'},
 		model: {type: 'string', valueName: 'FILE', description: 'GGUF model for the guest ("" for the built-in demo model)'},
 		'guest-ram': {type: 'string', valueName: 'MIB', description: 'Guest RAM in MiB'},
 		target: {type: 'string', values: ['qemu', 'usb'], valueName: 'T', description: 'Boot in QEMU, or build a USB stick for a PC'},
@@ -221,7 +228,7 @@ const setupCommand: CommandSpec = {
 const doctorCommand: CommandSpec = {
 	name: 'doctor',
 	summary: 'Check this host: virtualization, packages, Python, tools; a verdict per platform; fixes',
-	usage: 'sel4-llm doctor [--platform qemu-arm-virt|x86_64|all] [--target qemu|usb|any] [--json] [--facts FILE] [--fix [--yes]]',
+	usage: `sel4-llm doctor [--platform ${platformChoice}|all] [--target qemu|usb|any] [--json] [--facts FILE] [--fix [--yes]]`,
 	description: [
 		'Gathers facts about this host once (CPU, /dev/kvm, nested KVM, VM/container/WSL, RAM, disk, OS, apt packages, python3 and its modules, repo, stack, cmake, ninja, dtc, QEMU, cross compiler, git), in parallel with a timeout per command, then checks them for the chosen platforms.',
 		'For each platform it says whether this host can build it, run it in QEMU (x86_64 needs Intel VT-x + KVM + nested virtualization; qemu-arm-virt runs under emulation anywhere) and prepare a USB stick, and recommends one.',
@@ -229,7 +236,7 @@ const doctorCommand: CommandSpec = {
 		'Required checks: everything needed to build each chosen platform; running qemu-arm-virt in QEMU; for x86_64, the KVM checks only with --target qemu and the USB tools only with --target usb.',
 	].join('\n'),
 	options: {
-		platform: {type: 'string', values: ['qemu-arm-virt', 'x86_64', 'all'], valueName: 'PLATFORM', description: 'Platform(s) to check for (default: all, with a verdict each)'},
+		platform: {type: 'string', values: [...platformIds, 'all'], valueName: 'PLATFORM', description: 'Platform(s) to check for (default: all, with a verdict each)'},
 		target: {type: 'string', values: ['qemu', 'usb', 'any'], valueName: 'TARGET', description: 'Where it should boot; makes the KVM (qemu) or USB tool (usb) checks required (default: any)'},
 		facts: {type: 'string', valueName: 'FILE', description: 'Evaluate a recorded facts document (the output of doctor --json) instead of this host'},
 		fix: {type: 'boolean', description: 'Show the commands that fix failed checks, ask once, run them, then check again'},
@@ -274,7 +281,7 @@ const launchCommand: CommandSpec = {
 		'2 usage, 3 unreadable catalogue or log, 4 refused (x86_64 without KVM + VT-x), 130 interrupted.',
 	].join('\n'),
 	options: {
-		platform: {type: 'string', values: ['qemu-arm-virt', 'x86_64', 'linux-test'], valueName: 'P', description: 'Platform to boot (default: --set platform, else qemu-arm-virt)'},
+		platform: {type: 'string', values: [...platformIds, 'linux-test'], valueName: 'P', description: 'Platform to boot (default: --set platform, else qemu-arm-virt)'},
 		app: {type: 'string', valueName: 'NAME', description: 'CAmkES app whose build to boot (default: --set app, else llm_vm)'},
 		image: {type: 'string', valueName: 'FILE', description: 'qemu-arm-virt: the capdl-loader-image-arm-qemu-arm-virt to boot'},
 		kernel: {type: 'string', valueName: 'FILE', description: 'x86_64: kernel-x86_64-pc99; linux-test: a Linux kernel'},
@@ -354,7 +361,7 @@ const payloadCommands: CommandSpec[] = [
 		].join('\n'),
 		options: {
 			arch: {type: 'string', values: ['aarch64', 'x86_64'], valueName: 'ARCH', description: 'build: the guest architecture (default aarch64)'},
-			platform: {type: 'string', values: ['qemu-arm-virt', 'x86_64'], valueName: 'P', description: 'build: the seL4 platform, instead of --arch'},
+			platform: {type: 'string', values: [...platformIds], valueName: 'P', description: 'build: the seL4 platform, instead of --arch'},
 			out: {type: 'string', valueName: 'PATH', description: 'build: output folder (default <workspace>/payload); demo-model: the .gguf file'},
 			cache: {type: 'string', valueName: 'DIR', description: 'Source and build cache (default <workspace>/cache/payload)'},
 			tag: {type: 'string', valueName: 'TAG', description: 'Use this upstream llama.cpp git tag instead of the bundled release'},

@@ -2,8 +2,10 @@
 // host-setup recipe. Names are real (installable) package names: upstream's docs list a few virtual ones
 // (ncurses-dev, qemu-kvm) that dpkg never reports as installed, so their real providers are used here.
 
-export type Platform = 'qemu-arm-virt' | 'x86_64';
-export const platforms: readonly Platform[] = ['qemu-arm-virt', 'x86_64'];
+import {platformIds, platformRecord, type Platform} from '../platforms.js';
+
+export type {Platform};
+export const platforms: readonly Platform[] = platformIds;
 
 export type PackageGroup = {
 	id: string;
@@ -43,33 +45,33 @@ export const packageGroups: readonly PackageGroup[] = [
 			'python3-protobuf',
 		],
 		required: true,
-		platforms: ['qemu-arm-virt', 'x86_64'],
+		platforms: [...platformIds],
 	},
 	{
 		id: 'base-extras',
 		reason: 'listed by upstream, not needed to build (cache, config UI, documentation)',
 		packages: ['ccache', 'cmake-curses-gui', 'doxygen'],
 		required: false,
-		platforms: ['qemu-arm-virt', 'x86_64'],
+		platforms: [...platformIds],
 	},
 	{
 		id: 'camkes',
 		reason: 'CAmkES build and test dependencies',
 		packages: ['clang', 'gdb', 'libssl-dev', 'libclang-dev', 'libcunit1-dev', 'libsqlite3-dev', 'haskell-stack'],
 		required: true,
-		platforms: ['qemu-arm-virt', 'x86_64'],
+		platforms: [...platformIds],
 	},
 	{
 		id: 'vm-build',
 		reason: 'used by the VM build but missing from upstream docs (rootfs assembly, libarchive)',
 		packages: ['cpio', 'fakeroot', 'rsync', 'libarchive-dev'],
 		required: true,
-		platforms: ['qemu-arm-virt', 'x86_64'],
+		platforms: [...platformIds],
 	},
 	{
 		id: 'arm-cross',
 		reason: 'AArch64 cross compiler and QEMU for qemu-arm-virt',
-		packages: ['gcc-aarch64-linux-gnu', 'g++-aarch64-linux-gnu'],
+		packages: [...platformRecord('qemu-arm-virt').crossCompiler!.packages],
 		required: true,
 		platforms: ['qemu-arm-virt'],
 		hostArch: ['x86_64'],

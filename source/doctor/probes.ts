@@ -9,7 +9,7 @@ import type {CheckResult, CheckStatus, Fix, Need, ProbeOptions, Stage} from './t
 type Draft = Omit<CheckResult, 'required'>;
 type Probe = (facts: HostFacts, options: ProbeOptions) => Draft | Draft[];
 
-const both: Platform[] = ['qemu-arm-virt', 'x86_64'];
+const both: Platform[] = [...allPlatforms];
 const needs = (platforms: readonly Platform[], stages: readonly Stage[]): Need[] =>
 	platforms.flatMap((platform) => stages.map((stage) => `${platform}:${stage}` as Need));
 const buildBoth = needs(both, ['build']);

@@ -1,7 +1,10 @@
 // QEMU command lines per platform, exactly as upstream runs them (UPSTREAM.md section 3), with the console moved
 // from stdio to a unix socket when we watch it.
-export type Platform = 'qemu-arm-virt' | 'x86_64' | 'linux-test';
-export const platforms: readonly Platform[] = ['qemu-arm-virt', 'x86_64', 'linux-test'];
+import {platformIds, type Platform as Sel4Platform} from '../platforms.js';
+
+/** The seL4 platforms, plus linux-test: a plain Linux kernel and initramfs (our guest's own check, without seL4). */
+export type Platform = Sel4Platform | 'linux-test';
+export const platforms: readonly Platform[] = [...platformIds, 'linux-test'];
 export type TestArch = 'amd64' | 'arm64';
 
 export type SerialSpec = {socketPath: string} | 'stdio';

@@ -94,3 +94,13 @@ test('"after" orders without pulling in; "needs" pulls in', async () => {
 	assert.deepEqual(closure(set, ['r.all']), ['r.build', 'r.all']);
 	assert.deepEqual(closure(set, ['r.all', 'r.fetch']), ['r.fetch', 'r.build', 'r.all']);
 });
+
+test('the recipes\' platform list and guest RAM bounds must equal the platform table', () => {
+	const vars = (values: string, min: number, max: number) =>
+		`${head}vars:\n  platform:\n    type: enum\n    values: [${values}]\n    default: qemu-arm-virt\n    description: P\n  guest_ram_mb:\n    type: int\n    default: 512\n    min: ${min}\n    max: ${max}\n    description: RAM\nsteps:\n  s:\n    title: S\n    run: [["true"]]\n`;
+	const errors = errorsOf(recipeDir({'a.yaml': vars('qemu-arm-virt, x86_64, riscv', 128, 4096)}));
+	assert.match(errors.map((error) => error.message).join('\n'), /the platform variable lists qemu-arm-virt, x86_64, riscv; sel4-llm's platforms are qemu-arm-virt, x86_64/);
+	assert.match(errors.map((error) => error.message).join('\n'), /guest_ram_mb is bounded 128-4096; the platforms allow 128-3072 MiB/);
+	assert.match(errors[0]!.location!, /^a\.yaml:\d+:\d+$/);
+	assert.doesNotThrow(() => loadRecipeSet([recipeDir({'b.yaml': vars('qemu-arm-virt, x86_64', 128, 3072)})]));
+});
