@@ -147,7 +147,7 @@ const guestCommands: CommandSpec[] = [
 		summary: 'Generate (or only check) our CAmkES app llm_vm for a platform',
 		usage: `sel4-llm app --tree <sel4 dir> [--platform ${platformChoice}] [--guest-ram-mb N] [--kernel FILE] [--initrd FILE] [--cmdline-extra ARGS] [--headroom-mb N] [--sata [--sata-*]] [--check]`,
 		description:
-			'Validates the guest RAM against the platform, the kernel and initramfs against the memory layout (on qemu-arm-virt the initrd is placed so the DTB the VMM generates cannot overwrite it), derives untyped pools and CNode size from the RAM, checks the kernel command line, then writes projects/vm-examples/apps/<Arm|x86>/llm_vm/ (CMakeLists.txt, settings, the .camkes assembly and, on Arm, the devices file). Build it with init-build.sh -DCAMKES_VM_APP=llm_vm.',
+			`Validates the guest RAM against the platform, the kernel and initramfs against the memory layout (on qemu-arm-virt the initrd is placed so the DTB the VMM generates cannot overwrite it), derives untyped pools and CNode size from the RAM, checks the kernel command line, then writes projects/vm-examples/apps/${platformIds.map((id) => `${platformRecord(id).appsFolder}/${platformRecord(id).ourApp}`).join(' or ')}/ (CMakeLists.txt, settings, the .camkes assembly and, on Arm, the devices file). Build it with init-build.sh -DCAMKES_VM_APP= and that directory's name (camkes-vm-examples looks in apps/Arm first, so the x86 app has its own name).`,
 		options: {
 			tree: {type: 'string', valueName: 'DIR', description: 'The synced seL4 tree (holds projects/vm-examples)'},
 			platform: {type: 'string', values: [...platformIds], description: 'Target platform (default qemu-arm-virt)'},
