@@ -56,3 +56,13 @@ test('a model too big for the guest RAM stops the recipe at the app step with th
 	assert.match(run.stdout + run.stderr, /guest_ram_mb=|smaller/);
 	assert.ok(!existsSync(join(tree, 'projects/vm-examples/apps/Arm/llm_vm')), 'nothing written');
 });
+
+test('x86_64 in a workspace that has only the Arm program: the rootfs step names the command that builds the x86 one', async () => {
+	const {ws, tree, model} = workspace();
+	writeFileSync(join(tree, 'projects/vm-linux/images/kernel/64/default_bzimage_4.8.16'), 'bzImage stand-in\n');
+	await writeCpio(join(tree, 'projects/vm-linux/images/rootfs/64/default_buildroot_rootfs-bare.cpio'), [], {gzip: false});
+	const run = cli(['run', 'guest.rootfs', '--workspace', ws, '--plain', '--yes', '--set', `model=${model}`, '--set', 'platform=x86_64']);
+	assert.notEqual(run.code, 0);
+	assert.match(run.stdout + run.stderr, /the inference program for x86_64 is not built yet: sel4-llm run payload --set platform=x86_64/);
+	assert.doesNotMatch(run.stdout + run.stderr, /\$\{platform\}/);
+});
