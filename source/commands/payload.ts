@@ -59,8 +59,18 @@ export async function run(context: CommandContext): Promise<number> {
 	}
 	const err = context.io.stderr;
 	const json = context.mode === 'json';
+	// Compile counters ([N/M] from ninja) are shown at most every 5 s, and always the last one, so a long build is
+	// never silent without flooding the log.
+	let counterShownAt = 0;
 	const progress = (line: string) => {
-		if (!json && !/^\[\d+\/\d+\]/.test(line)) err.write(`${line}\n`);
+		if (json) return;
+		const counter = /^\[(\d+)\/(\d+)\]/.exec(line);
+		if (counter) {
+			const now = Date.now();
+			if (now - counterShownAt < 5000 && counter[1] !== counter[2]) return;
+			counterShownAt = now;
+		}
+		err.write(`${line}\n`);
 	};
 
 	if (action === 'check-model') {

@@ -60,6 +60,8 @@ export function reduce(state: RunState, event: RunEvent): RunState {
 			if (!current) return next;
 			return {...next, steps: {...state.steps, [event.id]: {...current, lines: current.lines + event.lines.length}}};
 		}
+		case 'step-quiet':
+			return state;
 		case 'step-paused':
 			return {...state, paused: {id: event.id, since: event.at, freeBytes: event.freeBytes, path: event.path, pauseBelow: event.pauseBelow, resumeAbove: event.resumeAbove}};
 		case 'step-resumed': {

@@ -20,6 +20,8 @@ export type RunEvent =
 	| {type: 'step-start'; at: number; id: string; title: string; logPath: string; reason: string}
 	| {type: 'step-command'; at: number; id: string; command: string}
 	| {type: 'step-output'; at: number; id: string; lines: string[]}
+	/** A running step has printed nothing for a while: says so, with its last line, so no step is silent for long. */
+	| {type: 'step-quiet'; at: number; id: string; quietMs: number; elapsedMs: number; lastLine?: string}
 	/** The step's processes are stopped until more disk space is free. */
 	| {type: 'step-paused'; at: number; id: string; freeBytes: number; path: string; pauseBelow: number; resumeAbove: number}
 	| {type: 'step-resumed'; at: number; id: string; freeBytes: number; pausedMs: number}
@@ -49,6 +51,8 @@ export type RunOptions = {
 	forced?: ReadonlySet<string>;
 	/** Stop a running step while its filesystem is nearly full, and continue it when space is freed. */
 	diskGuard?: DiskGuardOptions | undefined;
+	/** After this long without output a running step reports that it is still at work (default 10 s). */
+	quietMs?: number;
 };
 
 /** A small unbounded queue between process callbacks and the async generator, with a high-water mark. */
@@ -167,7 +171,23 @@ async function* runStep(
 	const startedAt = Date.now();
 	const logPath = logPathFor(workspace, planned.id);
 	const queue = new EventQueue<RunEvent>();
-	const collector = new OutputCollector(logPath, (lines) => queue.push({type: 'step-output', at: Date.now(), id: planned.id, lines}));
+	let lastOutputAt = Date.now();
+	let lastLine: string | undefined;
+	const collector = new OutputCollector(logPath, (lines) => {
+		lastOutputAt = Date.now();
+		for (const line of lines) if (line.trim() !== '') lastLine = line;
+		queue.push({type: 'step-output', at: lastOutputAt, id: planned.id, lines});
+	});
+	const quietMs = options.quietMs ?? 10_000;
+	let lastNoticeAt = 0;
+	const quietTimer = setInterval(() => {
+		const now = Date.now();
+		if (now - lastOutputAt < quietMs || now - lastNoticeAt < quietMs) return;
+		lastNoticeAt = now;
+		queue.push({type: 'step-quiet', at: now, id: planned.id, quietMs: now - lastOutputAt, elapsedMs: now - startedAt, ...(lastLine !== undefined ? {lastLine} : {})});
+		queue.wake();
+	}, Math.min(1000, quietMs));
+	quietTimer.unref();
 	journal.set(planned.id, {state: 'running', fingerprint, startedAt: new Date(startedAt).toISOString(), logPath});
 	yield {type: 'step-start', at: startedAt, id: planned.id, title: planned.title, logPath, reason};
 
@@ -297,6 +317,7 @@ async function* runStep(
 		}
 		yield {type: 'step-done', at: finishedAt, id: planned.id, durationMs: finishedAt - startedAt, artifacts: planned.artifacts};
 	} finally {
+		clearInterval(quietTimer);
 		for (const command of planned.defer) {
 			await runDeferred(command, planned.cwd, env);
 		}

@@ -44,7 +44,7 @@ export type QemuCommand = {
 export const upstreamX86Cpu = 'Nehalem,+vme,+pdpe1gb,-xsave,-xsaveopt,-xsavec,-fsgsbase,-invpcid,+syscall,+lm,enforce';
 
 export const socketConsoleNote =
-	'The console is a unix socket (-chardev socket,...,server=on,wait=off -serial chardev:ser0 -display none -monitor none) instead of upstream\'s -nographic stdio: sel4-llm watches and logs the serial output, and under -nographic an early burst of input can stop all later input to the guest for good.';
+	'The console is a unix socket (-chardev socket,...,server=on,wait=on -serial chardev:ser0 -display none -monitor none) instead of upstream\'s -nographic stdio: sel4-llm watches and logs the serial output, and under -nographic an early burst of input can stop all later input to the guest for good. With wait=on QEMU starts the machine only once sel4-llm is connected, so the first lines (the ELF loader\'s) are never lost.';
 
 import {shellQuote} from '../system/quote.js';
 
@@ -52,7 +52,7 @@ export {shellQuote};
 
 function serialArgs(serial: SerialSpec, stdioArgs: string[]): string[] {
 	if (serial === 'stdio') return stdioArgs;
-	return ['-display', 'none', '-monitor', 'none', '-chardev', `socket,id=ser0,path=${serial.socketPath},server=on,wait=off`, '-serial', 'chardev:ser0'];
+	return ['-display', 'none', '-monitor', 'none', '-chardev', `socket,id=ser0,path=${serial.socketPath},server=on,wait=on`, '-serial', 'chardev:ser0'];
 }
 
 function need(value: string | undefined, what: string): string {

@@ -19,8 +19,8 @@ export type QemuProcess = {
 
 async function connectConsole(path: string, running: () => boolean, deadlineMs: number): Promise<Socket | undefined> {
 	const begin = Date.now();
-	// QEMU creates the socket while it sets up its chardevs, before the guest runs; poll quickly so that no early
-	// output is lost (with wait=off, output nobody reads is dropped).
+	// QEMU creates the socket while it sets up its chardevs and, with wait=on, starts the machine only once we are
+	// connected: nothing the guest prints is lost however late this connects (with wait=off, the first lines were).
 	for (;;) {
 		if (!running()) return undefined;
 		const socket = await new Promise<Socket | undefined>((resolve) => {

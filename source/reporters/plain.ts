@@ -30,6 +30,9 @@ export function createPlainReporter(stream: NodeJS.WritableStream, options: {sho
 						stream.write(`${prefix}${event.lines.join(`\n${prefix}`)}\n`);
 					}
 					break;
+				case 'step-quiet':
+					write(`… ${event.id} still running after ${formatDuration(event.elapsedMs)}, no output for ${formatDuration(event.quietMs)}${event.lastLine ? ` (last: ${event.lastLine.slice(0, 120)})` : ''}`);
+					break;
 				case 'step-paused':
 					write(`‖ ${pausedLines(event).join('; ')}`);
 					break;

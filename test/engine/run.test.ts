@@ -155,3 +155,13 @@ test('a step can open /dev/stdout and /dev/stderr by path, as CMake does (its ou
 	const log = readFileSync(join(workspace, '.sel4-llm', 'logs', 'pipes.cmake-output-file.log'), 'utf8');
 	assert.match(log, /written through OUTPUT_FILE/);
 });
+
+test('a step silent for 10 s is reported as still running, with its last line, in plain output', () => {
+	const workspace = tempDir();
+	const result = cli(['run', 'quiet', '--recipes', join(fixtures, 'recipes', 'quiet'), '--workspace', workspace, '--plain']);
+	assert.equal(result.code, 0, result.stderr);
+	const notices = result.stderr.split('\n').filter((line) => line.startsWith('… quiet.wait still running'));
+	assert.equal(notices.length, 1, result.stderr);
+	assert.match(notices[0]!, /^… quiet\.wait still running after 1\d(\.\d)? s, no output for 1\d(\.\d)? s \(last: \[3\/40\] Building CXX object ggml\.o\)$/);
+	assert.ok(result.stderr.indexOf(notices[0]!) < result.stderr.indexOf('quiet.wait | finished'), 'the notice comes while the step runs');
+});

@@ -38,7 +38,7 @@ describe('QEMU command lines', () => {
 			'-machine', 'virt,virtualization=on,highmem=off,secure=off',
 			'-cpu', 'cortex-a53',
 			'-display', 'none', '-monitor', 'none',
-			'-chardev', 'socket,id=ser0,path=/tmp/s/console.sock,server=on,wait=off',
+			'-chardev', 'socket,id=ser0,path=/tmp/s/console.sock,server=on,wait=on',
 			'-serial', 'chardev:ser0',
 			'-m', 'size=2048',
 			'-kernel', '/w/images/capdl-loader-image-arm-qemu-arm-virt',
@@ -151,7 +151,7 @@ describe('images and dry run', () => {
 		assert.equal(result.code, 0, result.stderr);
 		assert.match(
 			result.stdout,
-			/^qemu-system-aarch64 -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -display none -monitor none -chardev socket,id=ser0,path=\S+\/console\.sock,server=on,wait=off -serial chardev:ser0 -m size=2304 -kernel \S+\/build-qemu-arm-virt-llm_vm\/images\/capdl-loader-image-arm-qemu-arm-virt -smp 1\n$/,
+			/^qemu-system-aarch64 -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -display none -monitor none -chardev socket,id=ser0,path=\S+\/console\.sock,server=on,wait=on -serial chardev:ser0 -m size=2304 -kernel \S+\/build-qemu-arm-virt-llm_vm\/images\/capdl-loader-image-arm-qemu-arm-virt -smp 1\n$/,
 		);
 		assert.match(result.stderr, /upstream's line \(console on stdio\): qemu-system-aarch64 .* -nographic -m size=2304/);
 		assert.match(result.stderr, /instead of upstream's -nographic stdio/);
