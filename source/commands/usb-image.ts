@@ -1,9 +1,10 @@
 // `sel4-llm usb-image`: build the bootable stick image from the x86_64 build, then boot-test it in QEMU.
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {ExitCode, UserError} from '../errors.js';
 import {formatSize} from '../flash/lsblk.js';
 import {bootTest, ovmfFiles, type Firmware} from '../images/usb/boot-test.js';
+import {kernelConfigFromCache, x86CpuModel} from '../qemu/x86-cpu.js';
 import {normalisePort} from '../images/usb/grub-config.js';
 import {PC_CHECKLIST} from '../images/usb/provenance.js';
 import {buildUsbImage, findInputs, writeRecord} from '../images/usb-image.js';
@@ -55,6 +56,10 @@ export async function run(context: CommandContext): Promise<number> {
 	});
 	const output = option(context, 'output') ?? defaultImagePath(context.workspace, app);
 	const version = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {version: string}).version;
+	// Boot the image on the CPU its kernel was configured for (as upstream's simulate script would), when we know it.
+	const cache = inputs.buildDir ? join(inputs.buildDir, 'CMakeCache.txt') : undefined;
+	const kernelConfig = cache && existsSync(cache) ? kernelConfigFromCache(readFileSync(cache, 'utf8')) : undefined;
+	const cpu = kernelConfig ? x86CpuModel(kernelConfig) : 'max';
 	say(`kernel:     ${inputs.kernel}`);
 	say(`rootserver: ${inputs.rootserver}`);
 	say('building the image with grub-mkrescue (GRUB for BIOS and UEFI, serial console) ...');
@@ -72,11 +77,12 @@ export async function run(context: CommandContext): Promise<number> {
 	let failed = false;
 	for (const firmware of firmwares) {
 		say(`boot test (${firmware.toUpperCase()}): booting the image in QEMU as a USB stick, watching the serial console ...`);
-		const result = await bootTest(record.image.path, {firmware, timeoutMs: Number(bootTimeoutText) * 1000, logFile: `${record.image.path}.boot-${firmware}.log`});
+		const result = await bootTest(record.image.path, {firmware, cpu, timeoutMs: Number(bootTimeoutText) * 1000, logFile: `${record.image.path}.boot-${firmware}.log`});
 		record.bootTests.push(result);
 		writeRecord(record);
 		if (result.ok) {
-			say(`  ok in ${result.seconds.toFixed(1)} s: GRUB menu, then "${result.kernelLines[0]}"`);
+			say(`  ok in ${result.seconds.toFixed(1)} s (-cpu ${cpu}${kernelConfig ? `, from ${cache}` : ''}): GRUB menu, then "${result.kernelLines[0]}"`);
+			if (result.emulationLimit) say(`  ${result.emulationLimit}`);
 		} else {
 			failed = true;
 			say(`  FAILED: ${result.problem} (serial log: ${result.log})`);

@@ -10,14 +10,15 @@ export const cli = join(root, 'dist', 'cli.js');
 const fixtures = join(root, 'test', 'fixtures', 'multiboot');
 
 /** Builds the multiboot test kernel once per source version into .cache/flash/. */
-export function testKernel(): string {
+/** The multiboot test kernel; `needPcid` builds the variant that, like seL4 with KernelSupportPCID, halts without PCID. */
+export function testKernel(options: {needPcid?: boolean} = {}): string {
 	const hash = createHash('sha256');
 	for (const name of ['boot.S', 'kernel.c', 'link.ld', 'build.sh']) hash.update(readFileSync(join(fixtures, name)));
 	const dir = join(root, '.cache', 'flash');
-	const path = join(dir, `testkernel-${hash.digest('hex').slice(0, 12)}.elf`);
+	const path = join(dir, `testkernel-${hash.digest('hex').slice(0, 12)}${options.needPcid ? '-pcid' : ''}.elf`);
 	if (!existsSync(path)) {
 		mkdirSync(dir, {recursive: true});
-		execFileSync('sh', [join(fixtures, 'build.sh'), `${path}.tmp`], {stdio: 'inherit'});
+		execFileSync('sh', [join(fixtures, 'build.sh'), `${path}.tmp`, ...(options.needPcid ? ['-DNEED_PCID'] : [])], {stdio: 'inherit'});
 		execFileSync('mv', [`${path}.tmp`, path]);
 	}
 	return path;

@@ -6,6 +6,7 @@ import {join} from 'node:path';
 import {after, test} from 'node:test';
 import {grubConfig, normalisePort} from '../../source/images/usb/grub-config.js';
 import {revisionsFromLock} from '../../source/images/usb/provenance.js';
+import {kernelConfigFromCache, unsupportedFeatures, x86CpuModel} from '../../source/qemu/x86-cpu.js';
 import {cleanup, runCli, scratch, testKernel} from './helpers.js';
 
 const dir = scratch('usb-image');
@@ -84,6 +85,35 @@ test('builds from the workspace build directory, boots in QEMU under BIOS and UE
 	assert.match(readFileSync(join(extract, 'sel4-llm', 'PC-CHECKLIST.txt'), 'utf8'), /Enable Intel VT-x/);
 	assert.match(readFileSync(join(extract, 'boot', 'grub', 'grub.cfg'), 'utf8'), /module2 \/boot\/sel4\/capdl-loader-image-x86_64-pc99/);
 	assert.ok(existsSync(join(extract, 'boot', 'sel4', 'kernel-x86_64-pc99')));
+});
+
+// The kernel options of a target=usb (non-simulation) x86_64 build, as they appear in its CMakeCache.txt.
+const usbKernelCache = (pcid: 'ON' | 'OFF') =>
+	['KernelSel4Arch:STRING=x86_64', 'KernelX86MicroArch:STRING=nehalem', 'KernelHugePage:BOOL=ON', 'KernelFPU:STRING=XSAVE', 'KernelXSave:STRING=XSAVEOPT', 'KernelFSGSBase:STRING=inst', `KernelSupportPCID:BOOL=${pcid}`, 'KernelSyscall:STRING=syscall', 'KernelVTX:BOOL=ON', ''].join('\n');
+
+test('the boot test runs the CPU the build configured; a kernel stopping at a check QEMU cannot meet is booted as far as emulation goes', () => {
+	const config = kernelConfigFromCache(usbKernelCache('ON'))!;
+	assert.equal(x86CpuModel(config), 'Nehalem,+vmx,+pdpe1gb,+xsave,+xsaveopt,-xsavec,+fsgsbase,+pcid,+invpcid,+syscall,+lm');
+	assert.equal(kernelConfigFromCache('KernelSel4Arch:STRING=aarch64\nKernelX86MicroArch:STRING=nehalem\n'), undefined);
+	assert.deepEqual([...unsupportedFeatures("qemu-system-x86_64: warning: TCG doesn't support requested feature: CPUID.01H:ECX.pcid [bit 17]\n")], ['pcid']);
+	const workspace = join(dir, 'ws-pcid');
+	const build = join(workspace, 'build-x86_64-llm_vm');
+	mkdirSync(join(build, 'images'), {recursive: true});
+	copyFileSync(testKernel({needPcid: true}), join(build, 'images', 'kernel-x86_64-pc99'));
+	writeFileSync(join(build, 'images', 'capdl-loader-image-x86_64-pc99'), Buffer.alloc(4096, 1));
+	writeFileSync(join(build, 'CMakeCache.txt'), usbKernelCache('ON'));
+	const booted = runCli(['usb-image', '--workspace', workspace, '--app', 'llm_vm', '--timeout', '1', '--boot-test', 'bios', '--boot-timeout', '60']);
+	const kvm = existsSync('/dev/kvm');
+	if (!kvm) {
+		assert.equal(booted.status, 0, booted.stderr);
+		assert.match(booted.stderr, /ok in [\d.]+ s \(-cpu Nehalem,\+vmx,.*\+pcid,\+invpcid,.*from \S+CMakeCache\.txt\): GRUB menu, then "PCIDs not supported by the processor"/);
+		assert.match(booted.stderr, /seL4 started and stopped at its CPU check \("PCIDs not supported by the processor"\): this QEMU cannot emulate pcid/);
+	}
+	// The same kernel with a configuration that says it does not need PCID: the CPU lacks it on purpose, so it fails.
+	writeFileSync(join(build, 'CMakeCache.txt'), usbKernelCache('OFF'));
+	const refused = runCli(['usb-image', '--workspace', workspace, '--app', 'llm_vm', '--timeout', '1', '--boot-test', 'bios', '--boot-timeout', '60']);
+	assert.equal(refused.status, 1, refused.stderr);
+	assert.match(refused.stderr, /FAILED: seL4 stopped at its CPU check \("PCIDs not supported by the processor"\): the kernel needs pcid, which the build's configuration turns off \(-cpu Nehalem,.*-pcid.*\), so the kernel is not from that build/);
 });
 
 test('a kernel that never prints fails the boot test, and flash then refuses the image', () => {

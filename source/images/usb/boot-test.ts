@@ -4,6 +4,7 @@ import {start} from '../../system/exec.js';
 import {copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {missingFeatureLines, unsupportedFeatures} from '../../qemu/x86-cpu.js';
 
 export type Firmware = 'bios' | 'uefi';
 
@@ -17,13 +18,20 @@ export type BootTestResult = {
 	/** The first kernel lines seen after GRUB (seL4 or the test kernel). */
 	kernelLines: string[];
 	seconds: number;
+	/** The QEMU CPU model the image was booted with. */
+	cpu: string;
+	/**
+	 * The kernel started and stopped at its check for a processor feature this QEMU cannot emulate (PCID without
+	 * KVM, VT-x): as far as emulation goes; a PC with the feature goes on.
+	 */
+	emulationLimit?: string;
 	/** Why it failed, when it did. */
 	problem?: string;
 	log?: string;
 };
 
 /** Lines that prove a kernel started after GRUB: seL4's own, or our test kernel's. */
-export const KERNEL_MARKERS = [/^Boot config: /, /^vt-x: /, /^Booting all finished/, /seL4 called fail/, /^testkernel: /];
+export const KERNEL_MARKERS = [/^Boot config: /, /^vt-x: /, /^Booting all finished/, /seL4 called fail/, /^testkernel: /, ...missingFeatureLines.map((each) => each.line)];
 
 const OVMF_CODE = ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_CODE.fd', '/usr/share/ovmf/OVMF.fd'];
 const OVMF_VARS = ['/usr/share/OVMF/OVMF_VARS_4M.fd', '/usr/share/OVMF/OVMF_VARS.fd'];
@@ -40,8 +48,8 @@ export function stripTerminal(text: string): string {
 	return text.replace(/\x1b\[[0-9;?=]*[a-zA-Z]|\x1b[()][0-9A-Za-z]|\x1b[c=>78]/g, '').replace(/\r/g, '');
 }
 
-export function qemuUsbArgs(image: string, firmware: Firmware, varsCopy: string | undefined, code: string | undefined): string[] {
-	const args = ['-machine', 'q35', '-cpu', 'max', '-m', '2048', '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot'];
+export function qemuUsbArgs(image: string, firmware: Firmware, varsCopy: string | undefined, code: string | undefined, cpu = 'max'): string[] {
+	const args = ['-machine', 'q35', '-cpu', cpu, '-m', '2048', '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot'];
 	if (firmware === 'uefi') {
 		args.push('-drive', `if=pflash,format=raw,readonly=on,file=${code}`);
 		if (varsCopy) args.push('-drive', `if=pflash,format=raw,file=${varsCopy}`);
@@ -56,9 +64,18 @@ export function qemuUsbArgs(image: string, firmware: Firmware, varsCopy: string 
 
 export async function bootTest(
 	image: string,
-	options: {firmware: Firmware; timeoutMs?: number; logFile?: string; signal?: AbortSignal; onLine?: (line: string) => void},
+	options: {
+		firmware: Firmware;
+		timeoutMs?: number;
+		logFile?: string;
+		signal?: AbortSignal;
+		onLine?: (line: string) => void;
+		/** The -cpu value: the one the kernel was configured for (x86CpuModel), else everything QEMU offers ("max"). */
+		cpu?: string;
+	},
 ): Promise<BootTestResult> {
 	const firmware = options.firmware;
+	const cpu = options.cpu ?? 'max';
 	const started = Date.now();
 	let scratch: string | undefined;
 	let varsCopy: string | undefined;
@@ -66,7 +83,7 @@ export async function bootTest(
 	if (firmware === 'uefi') {
 		const ovmf = ovmfFiles();
 		if (!ovmf) {
-			return {firmware, ok: false, grub: false, grubMenu: false, kernelLines: [], seconds: 0, problem: 'OVMF is not installed (apt-get install ovmf)'};
+			return {firmware, ok: false, grub: false, grubMenu: false, kernelLines: [], seconds: 0, cpu, problem: 'OVMF is not installed (apt-get install ovmf)'};
 		}
 		code = ovmf.code;
 		if (ovmf.vars) {
@@ -77,6 +94,7 @@ export async function bootTest(
 	}
 	const timeoutMs = options.timeoutMs ?? (firmware === 'uefi' ? 120_000 : 90_000);
 	let raw = '';
+	let stderr = '';
 	let pending = '';
 	let grubMenu = false;
 	let grub = false;
@@ -99,10 +117,10 @@ export async function bootTest(
 			kernelLines.push(clean);
 			// Keep listening a moment for the following lines, then stop QEMU.
 			stopTimer ??= setTimeout(stopNow, 1500);
-			if (/^testkernel: halt|^vt-x: |halting/.test(clean)) stopNow();
+			if (/^testkernel: halt|^vt-x: |halting/.test(clean) || missingFeatureLines.some((each) => each.line.test(clean))) stopNow();
 		}
 	};
-	const qemu = start(['qemu-system-x86_64', ...qemuUsbArgs(image, firmware, varsCopy, code)], {
+	const qemu = start(['qemu-system-x86_64', ...qemuUsbArgs(image, firmware, varsCopy, code, cpu)], {
 		timeoutMs,
 		graceMs: 500,
 		drainMs: 200,
@@ -112,7 +130,10 @@ export async function bootTest(
 		onChunk: (stream, chunk) => {
 			const text = chunk.toString('latin1');
 			raw += text;
-			if (stream !== 'stdout') return;
+			if (stream !== 'stdout') {
+				stderr += text;
+				return;
+			}
 			pending += text;
 			const parts = pending.split('\n');
 			pending = parts.pop() ?? '';
@@ -130,7 +151,20 @@ export async function bootTest(
 		else if (outcome.cancelled) problem = 'stopped';
 		else problem = `QEMU exited (code ${outcome.exitCode}) before the kernel printed`;
 	}
-	const ok = grub && kernelLines.length > 0;
+	// A kernel that stops at its CPU check started; it counts as booted when the feature is one this QEMU cannot give.
+	let emulationLimit: string | undefined;
+	const missing = kernelLines.map((line) => ({line, check: missingFeatureLines.find((each) => each.line.test(line))})).find((each) => each.check);
+	if (missing) {
+		const feature = missing.check!.feature;
+		if (cpu === 'max' || unsupportedFeatures(stderr).has(feature)) {
+			emulationLimit = `seL4 started and stopped at its CPU check ("${missing.line}"): this QEMU cannot emulate ${feature}; a PC that has it goes on`;
+		} else {
+			problem = cpu.split(',').includes(`-${feature}`)
+				? `seL4 stopped at its CPU check ("${missing.line}"): the kernel needs ${feature}, which the build's configuration turns off (-cpu ${cpu}), so the kernel is not from that build`
+				: `seL4 stopped at its CPU check ("${missing.line}") although the emulated CPU (${cpu}) has ${feature}`;
+		}
+	}
+	const ok = grub && kernelLines.length > 0 && (!missing || emulationLimit !== undefined);
 	const result: BootTestResult = {
 		firmware,
 		ok,
@@ -138,6 +172,8 @@ export async function bootTest(
 		grubMenu,
 		kernelLines,
 		seconds: (Date.now() - started) / 1000,
+		cpu,
+		...(emulationLimit ? {emulationLimit} : {}),
 		...(ok ? {} : {problem: problem ?? (grub ? 'GRUB started but no kernel line followed' : 'GRUB did not appear on the serial console')}),
 	};
 	if (scratch) rmSync(scratch, {recursive: true, force: true});
