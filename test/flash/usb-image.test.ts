@@ -8,6 +8,9 @@ import {grubConfig, normalisePort} from '../../source/images/usb/grub-config.js'
 import {revisionsFromLock} from '../../source/images/usb/provenance.js';
 import {kernelConfigFromCache, unsupportedFeatures, x86CpuModel} from '../../source/qemu/x86-cpu.js';
 import {cleanup, runCli, scratch, testKernel} from './helpers.js';
+import {loadRecipeSet} from '../../source/engine/load.js';
+import {diagnose} from '../../source/engine/troubleshoot.js';
+import {root} from '../support/cli.js';
 
 const dir = scratch('usb-image');
 after(() => cleanup(dir));
@@ -145,4 +148,12 @@ test('missing build outputs and bad options are clear user errors', () => {
 	const boot = runCli(['usb-image', '--boot-test', 'sometimes']);
 	assert.equal(boot.status, 2);
 	assert.match(boot.stderr, /--boot-test must be one of: bios, uefi, both, none/);
+});
+
+test('a failed boot test is not taken for missing GRUB tools; their absence is', () => {
+	const set = loadRecipeSet([join(root, 'recipes')]);
+	const entries = set.steps.get('usb.image')!.spec.troubleshoot ?? [];
+	const ids = (lines: string[]) => diagnose(entries, {stepId: 'usb.image', stepName: 'image', lines, exitCode: 1, failedChecks: []}, new Map()).map((each) => each.id);
+	assert.deepEqual(ids(['building the image with grub-mkrescue (GRUB for BIOS and UEFI, serial console) ...', '  FAILED: no kernel line within 120 s', 'error: the image did not boot in QEMU, so it is not offered for flashing']), []);
+	assert.deepEqual(ids(['error: usb-image needs grub-pc-bin, xorriso']), ['usb-grub-tools-missing']);
 });
