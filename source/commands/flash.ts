@@ -1,11 +1,14 @@
 // `sel4-llm flash`: list disks with verdicts, or write an image to a stick (or a file) safely and verify it.
 import {constants, existsSync, statSync} from 'node:fs';
 import {access, open, type FileHandle} from 'node:fs/promises';
-import {dirname} from 'node:path';
+import {dirname, resolve} from 'node:path';
 import {ExitCode, InterruptedError, UserError} from '../errors.js';
 import {
+	fileId,
+	fileIdOf,
 	identityOf,
 	listDisks,
+	majMinOf,
 	openConfirmedDisk,
 	permissionError,
 	readDisk,
@@ -91,8 +94,18 @@ export async function run(context: CommandContext): Promise<number> {
 		imageSize = statSync(imagePath).size;
 		if (imageSize === 0) throw new UserError(`the image ${imageArgument} is empty`, {exitCode: ExitCode.refused});
 	}
-	// A recorded lsblk document comes from another machine: only its own "[SWAP]" entries count there.
-	const facts = {imageSize, imagePath, workspace: resolvePath(context.workspace), swapDevices: lsblkJson ? [] : swapDevices(), allowNonRemovable};
+	// A recorded lsblk document comes from another machine: only its own "[SWAP]" entries count there, and the
+	// device numbers of this host's files mean nothing in it.
+	const workspace = resolvePath(context.workspace);
+	const imageStat = imagePath ? statSync(imagePath) : undefined;
+	const host = lsblkJson
+		? {}
+		: {
+				imageId: imageStat ? fileId(imageStat) : undefined,
+				imageDevice: imageStat ? majMinOf(imageStat.dev) : undefined,
+				workspaceDevice: existsSync(workspace) ? majMinOf(statSync(workspace).dev) : undefined,
+			};
+	const facts = {imageSize, imagePath, workspace, ...host, swapDevices: lsblkJson ? [] : swapDevices(), allowNonRemovable};
 
 	if (flag(context, 'list')) {
 		const verdicts = judge(await listDisks(lsblkJson), facts);
@@ -328,8 +341,15 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 		if (!json) ui.message(line);
 	};
 	const target = resolvePath(path);
-	if (target === plan.imagePath) {
-		throw new UserError('the target is the image itself', {exitCode: ExitCode.refused});
+	// The image by any name: the same path, a symlink to it, a hard link of it (the same dev:ino).
+	const sameFile = fresh ? false : fileIdOf(target) === fileId(statSync(plan.imagePath));
+	if (target === plan.imagePath || sameFile) {
+		const how = target !== plan.imagePath ? 'a hard link of it' : resolve(path) !== plan.imagePath ? 'a symlink to it' : 'the same path';
+		throw new UserError(`${path} is the image itself (${how}): writing it would destroy the image`, {
+			hint: 'nothing was written',
+			nextSteps: ['choose another file or a stick as --device'],
+			exitCode: ExitCode.refused,
+		});
 	}
 	if (!existsSync(dirname(target))) {
 		throw new UserError(`the folder of ${path} does not exist`, {exitCode: ExitCode.refused});
@@ -337,7 +357,7 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 	const verifyOnly = flag(context, 'verify-only');
 	if (!fresh && !verifyOnly && !flag(context, 'yes')) {
 		const pseudo: Verdict = {
-			disk: {path: target, name: target, type: 'file', size: statSync(target).size, removable: false, hotplug: false, readOnly: false, transport: null, vendor: null, model: 'regular file', serial: null, majMin: null, mountpoints: [], partitions: []},
+			disk: {path: target, name: target, type: 'file', size: statSync(target).size, removable: false, hotplug: false, readOnly: false, transport: null, vendor: null, model: 'regular file', serial: null, majMin: null, mountpoints: [], partitions: [], backingFile: null, backingId: null},
 			offered: true,
 			refusals: [],
 			warnings: [],

@@ -1,6 +1,6 @@
 // The host side of flashing: running lsblk, facts for the policy, unmounting, opening the target exclusively
 // and re-checking its identity right before the first write.
-import {constants, existsSync, readFileSync, realpathSync, statSync} from 'node:fs';
+import {constants, existsSync, readFileSync, realpathSync, statSync, type Stats} from 'node:fs';
 import {open, type FileHandle} from 'node:fs/promises';
 import {ExitCode, UserError} from '../errors.js';
 import {exec} from '../system/exec.js';
@@ -23,7 +23,39 @@ export async function listDisks(lsblkJson?: string): Promise<Disk[]> {
 			exitCode: ExitCode.failed,
 		});
 	}
-	return parseLsblk(result.stdout, 'lsblk -J -O -b');
+	return parseLsblk(result.stdout, 'lsblk -J -O -b').map((disk) => withHostFacts(disk));
+}
+
+/** A file as the kernel knows it: device and inode, the same for every name of the file. */
+export function fileId(stat: Pick<Stats, 'dev' | 'ino'>): string {
+	return `${stat.dev}:${stat.ino}`;
+}
+
+/** The file id of `path` (following symlinks), or undefined when it cannot be stat'ed. */
+export function fileIdOf(path: string): string | undefined {
+	try {
+		return fileId(statSync(path));
+	} catch {
+		return undefined;
+	}
+}
+
+/** The file behind a loop device (from sysfs), or undefined for a device that is not an attached loop device. */
+export function loopBacking(name: string): {file: string; id: string | undefined} | undefined {
+	if (!/^loop\d+$/.test(name)) return undefined;
+	let file: string;
+	try {
+		file = readFileSync(`/sys/block/${name}/loop/backing_file`, 'utf8').replace(/\n$/, '');
+	} catch {
+		return undefined;
+	}
+	return file === '' ? undefined : {file, id: fileIdOf(file)};
+}
+
+/** What only this host can tell about a disk lsblk listed: the file behind a loop device. */
+export function withHostFacts(disk: Disk): Disk {
+	const backing = loopBacking(disk.name);
+	return {...disk, backingFile: backing?.file ?? null, backingId: backing?.id ?? null};
 }
 
 /** The disk at `path` as lsblk sees it now, or undefined when it is gone. */
@@ -32,7 +64,7 @@ export async function readDisk(path: string): Promise<Disk | undefined> {
 	if (!result.ok) return undefined;
 	try {
 		const devices = (JSON.parse(result.stdout) as {blockdevices?: Array<Record<string, unknown>>}).blockdevices ?? [];
-		return devices[0] ? diskFromRaw(devices[0]) : undefined;
+		return devices[0] ? withHostFacts(diskFromRaw(devices[0])) : undefined;
 	} catch {
 		return undefined;
 	}

@@ -32,6 +32,9 @@ export type Disk = {
 	mountpoints: string[];
 	/** Every descendant (partitions, LVM volumes, crypt mappings), flattened. */
 	partitions: Partition[];
+	/** For an attached loop device on this host: the file behind it (from sysfs), and that file's dev:ino. */
+	backingFile: string | null;
+	backingId: string | null;
 };
 
 type Raw = Record<string, unknown>;
@@ -100,6 +103,8 @@ export function diskFromRaw(raw: Raw): Disk {
 		majMin: text(raw['maj:min']),
 		mountpoints: mountpoints(raw),
 		partitions: partitions(raw),
+		backingFile: null,
+		backingId: null,
 	};
 }
 

@@ -32,8 +32,14 @@ export type PolicyFacts = {
 	imageSize?: number | undefined;
 	/** Absolute, resolved path of the image file. */
 	imagePath?: string | undefined;
+	/** The image file's dev:ino (see fileId): a loop device over it is the image by another name. */
+	imageId?: string | undefined;
+	/** Device number (maj:min) of the filesystem that holds the image, from its stat; on this host only. */
+	imageDevice?: string | undefined;
 	/** Absolute, resolved path of the workspace. */
 	workspace?: string | undefined;
+	/** Device number (maj:min) of the filesystem that holds the workspace; on this host only. */
+	workspaceDevice?: string | undefined;
 	/** Swap devices from /proc/swaps (lsblk also marks them "[SWAP]"). */
 	swapDevices?: string[];
 	allowNonRemovable?: boolean;
@@ -98,14 +104,24 @@ export function judge(disks: Disk[], facts: PolicyFacts = {}): Verdict[] {
 		if (swap.length > 0) {
 			refusals.push({code: 'swap', message: `holds active swap (${[...new Set(swap)].join(', ')})`});
 		}
-		if (facts.imagePath && (nodes.includes(facts.imagePath) || imageHolder?.disk === disk)) {
-			refusals.push({
-				code: 'image',
-				message: imageHolder ? `holds the image file (${facts.imagePath} on ${imageHolder.mountpoint})` : `is the image itself (${facts.imagePath})`,
-			});
+		// By device number too: a filesystem that lsblk shows unmounted, or under another name, still holds the file.
+		const holding = (device: string | undefined) =>
+			device === undefined ? undefined : [{path: disk.path, majMin: disk.majMin}, ...disk.partitions].find((node) => node.majMin === device)?.path;
+		const imageNode = holding(facts.imageDevice);
+		if (facts.imagePath && nodes.includes(facts.imagePath)) {
+			refusals.push({code: 'image', message: `is the image itself (${facts.imagePath})`});
+		} else if (facts.imageId !== undefined && disk.backingId === facts.imageId) {
+			refusals.push({code: 'image', message: `is the image itself: a loop device over ${disk.backingFile ?? facts.imagePath}`});
+		} else if (imageHolder?.disk === disk) {
+			refusals.push({code: 'image', message: `holds the image file (${facts.imagePath} on ${imageHolder.mountpoint})`});
+		} else if (imageNode) {
+			refusals.push({code: 'image', message: `holds the image file (${facts.imagePath} is on ${imageNode})`});
 		}
+		const workspaceNode = holding(facts.workspaceDevice);
 		if (workspaceHolder?.disk === disk) {
 			refusals.push({code: 'workspace', message: `holds the workspace (${facts.workspace} on ${workspaceHolder.mountpoint})`});
+		} else if (workspaceNode) {
+			refusals.push({code: 'workspace', message: `holds the workspace (${facts.workspace} is on ${workspaceNode})`});
 		}
 		if (disk.readOnly) refusals.push({code: 'read-only', message: 'is read-only (write-protect switch on, or a read-only device)'});
 		if (disk.size === 0 && disk.type !== 'rom') {

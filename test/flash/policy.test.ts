@@ -150,3 +150,17 @@ test('mountpointHolding picks the longest prefix and respects path boundaries', 
 	assert.equal(mountpointHolding('/srv/database', ['/', '/srv/data']), '/');
 	assert.equal(mountpointHolding('/x', ['[SWAP]']), undefined);
 });
+
+test('the disk whose filesystem holds the image or the workspace is refused by device number, mounted or not', () => {
+	// The image's stat says its filesystem is 8:18 (sdb2), though the mount table shows it under another path.
+	const facts: PolicyFacts = {imageSize: 1e6, imagePath: '/srv/images/stick.img', imageDevice: '8:18', workspace: '/srv/ws', workspaceDevice: '8:17'};
+	const stick = judge(load('stick-mounted.json'), facts).find((verdict) => verdict.disk.path === '/dev/sdb')!;
+	assert.equal(stick.offered, false);
+	assert.deepEqual(
+		stick.refusals.map((each) => each.message),
+		['holds the image file (/srv/images/stick.img is on /dev/sdb2)', 'holds the workspace (/srv/ws is on /dev/sdb1)'],
+	);
+	const [loop] = parseLsblk(readFileSync(join(fixtures, 'vm-loop-zram.json'), 'utf8')).map((disk) => ({...disk, backingFile: '/srv/images/stick.img', backingId: '2049:77'}));
+	const verdict = judge([loop!], {imageSize: 1e6, imagePath: '/srv/images/stick.img', imageId: '2049:77', allowNonRemovable: true})[0]!;
+	assert.deepEqual(verdict.refusals, [{code: 'image', message: 'is the image itself: a loop device over /srv/images/stick.img'}]);
+});
