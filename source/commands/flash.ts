@@ -5,7 +5,6 @@ import {dirname, resolve} from 'node:path';
 import {ExitCode, InterruptedError, UserError} from '../errors.js';
 import {
 	fileId,
-	fileIdOf,
 	identityOf,
 	listDisks,
 	majMinOf,
@@ -13,6 +12,7 @@ import {
 	permissionError,
 	readDisk,
 	resolvePath,
+	sudoCommand,
 	swapDevices,
 	targetKind,
 	unmount,
@@ -22,6 +22,7 @@ import {describeDisk, formatSize, type Disk} from '../flash/lsblk.js';
 import {explain, judge, type Verdict} from '../flash/policy.js';
 import {dropCache, verifyTarget, type CacheDrop} from '../flash/verifier.js';
 import {dataExtents, type Extents} from '../flash/extents.js';
+import {bytesNeeded, createTempFile, freeBytes, inspectFileTarget, loopsBackedBy, processesWithOpen, TargetChanged, type TempFile} from '../flash/file-target.js';
 import {FlashInterrupted, FlashIoError, syncTarget, writeImage, type Progress, type WriteResult} from '../flash/writer.js';
 import {readRecord, recordPath, type ImageRecord} from '../images/usb-image.js';
 import {bootTest} from '../images/usb/boot-test.js';
@@ -181,7 +182,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 			throw new UserError(`${device} is neither a block device nor a regular file`, {exitCode: ExitCode.refused});
 		}
 		if (kind === 'file' || (kind === 'missing' && !device.startsWith('/dev/'))) {
-			return flashFile(context, ui, plan, device, kind === 'missing');
+			return flashFile(context, ui, plan, device);
 		}
 		if (kind === 'missing') {
 			throw new UserError(`${device} does not exist`, {
@@ -335,14 +336,22 @@ async function hashImage(source: FileHandle, size: number, extents: Extents | un
 	return result;
 }
 
-async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path: string, fresh: boolean): Promise<number> {
+async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path: string): Promise<number> {
 	const json = context.mode === 'json';
 	const say = (line: string) => {
 		if (!json) ui.message(line);
 	};
-	const target = resolvePath(path);
+	const inspected = inspectFileTarget(path);
+	if (inspected.kind === 'dangling') {
+		throw new UserError(`${path} is a symlink to ${inspected.link}, which does not exist`, {
+			hint: 'flash would replace the symlink itself with a file; nothing was written',
+			nextSteps: ['give the path of the file itself as --device'],
+			exitCode: ExitCode.refused,
+		});
+	}
+	const target = inspected.path;
 	// The image by any name: the same path, a symlink to it, a hard link of it (the same dev:ino).
-	const sameFile = fresh ? false : fileIdOf(target) === fileId(statSync(plan.imagePath));
+	const sameFile = inspected.kind === 'existing' && inspected.id === fileId(statSync(plan.imagePath));
 	if (target === plan.imagePath || sameFile) {
 		const how = target !== plan.imagePath ? 'a hard link of it' : resolve(path) !== plan.imagePath ? 'a symlink to it' : 'the same path';
 		throw new UserError(`${path} is the image itself (${how}): writing it would destroy the image`, {
@@ -351,30 +360,72 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 			exitCode: ExitCode.refused,
 		});
 	}
-	if (!existsSync(dirname(target))) {
+	const folder = dirname(target);
+	if (!existsSync(folder)) {
 		throw new UserError(`the folder of ${path} does not exist`, {exitCode: ExitCode.refused});
 	}
 	const verifyOnly = flag(context, 'verify-only');
-	if (!fresh && !verifyOnly && !flag(context, 'yes')) {
+	if (verifyOnly && inspected.kind === 'new') {
+		throw new UserError(`${path} does not exist: there is nothing to verify`, {exitCode: ExitCode.refused});
+	}
+	if (inspected.kind === 'existing' && !verifyOnly) {
+		if (!inspected.stat.isFile()) {
+			throw new UserError(`${path} is neither a block device nor a regular file`, {exitCode: ExitCode.refused});
+		}
+		if (!flag(context, 'overwrite')) {
+			throw new UserError(`${path} exists: flash replaces an existing file only with --overwrite`, {
+				hint: 'nothing was written',
+				nextSteps: [`sel4-llm flash ${plan.imagePath} --device ${path} --overwrite${flag(context, 'yes') ? ' --yes' : ''}`],
+				exitCode: ExitCode.refused,
+			});
+		}
+		const loops = loopsBackedBy(inspected.id);
+		if (loops.length > 0) {
+			throw new UserError(`refusing to write ${path}: it backs the loop device ${loops.join(', ')} (a disk to whoever uses it)`, {
+				hint: 'nothing was written',
+				nextSteps: loops.map((loop) => `sudo losetup -d ${loop}   (detach it first, if nothing uses it)`),
+				exitCode: ExitCode.refused,
+			});
+		}
+		const users = processesWithOpen(inspected.id);
+		if (users.length > 0) {
+			throw new UserError(`refusing to write ${path}: it is open in another process (${users.map((each) => `pid ${each.pid} ${each.command}`).join(', ')})`, {
+				hint: 'nothing was written; close it there first (a VM or a program using the file)',
+				exitCode: ExitCode.refused,
+			});
+		}
+	}
+	// The image's data map decides how much the copy takes (zero blocks are skipped in a new file).
+	const map = await dataExtents(plan.imagePath, plan.imageSize);
+	if (!verifyOnly) {
+		const needed = bytesNeeded(plan.imageSize, map?.extents);
+		const available = await freeBytes(folder);
+		if (available !== undefined && available < needed) {
+			throw new UserError(`not enough free space for ${target}: the image needs ${formatSize(needed)}, ${folder} has ${formatSize(available)} free`, {
+				hint: `nothing was written${inspected.kind === 'existing' ? `; ${path} is replaced only once the new copy is complete, so both need room until then` : ''}`,
+				nextSteps: ['free some space there, or write to another filesystem'],
+				exitCode: ExitCode.refused,
+			});
+		}
+	}
+	if (inspected.kind === 'existing' && !verifyOnly && !flag(context, 'yes')) {
 		const pseudo: Verdict = {
-			disk: {path: target, name: target, type: 'file', size: statSync(target).size, removable: false, hotplug: false, readOnly: false, transport: null, vendor: null, model: 'regular file', serial: null, majMin: null, mountpoints: [], partitions: [], backingFile: null, backingId: null},
+			disk: {path: target, name: target, type: 'file', size: inspected.stat.size, removable: false, hotplug: false, readOnly: false, transport: null, vendor: null, model: 'regular file', serial: null, majMin: null, mountpoints: [], partitions: [], backingFile: null, backingId: null},
 			offered: true,
 			refusals: [],
 			warnings: [],
 			mounted: [],
 		};
 		if (!plan.canAsk) {
-			throw new UserError(`${path} exists: without a terminal, overwriting it needs --yes`, {nextSteps: [`sel4-llm flash ${plan.imagePath} --device ${path} --yes`]});
+			throw new UserError(`${path} exists: without a terminal, overwriting it needs --yes`, {nextSteps: [`sel4-llm flash ${plan.imagePath} --device ${path} --overwrite --yes`]});
 		}
-		if (!(await ui.confirm(pseudo, plan.imageSize, ['the file is replaced by the image']))) {
+		if (!(await ui.confirm(pseudo, plan.imageSize, ['the file is replaced by the image once it is written and verified']))) {
 			say('not confirmed: nothing was written');
 			return ExitCode.refused;
 		}
 	}
-	// The image's data map is asked for while the target is opened (a short Perl process).
-	const map = dataExtents(plan.imagePath, plan.imageSize);
 	const source = await open(plan.imagePath, 'r');
-	let handle: FileHandle | undefined;
+	let temp: TempFile | undefined;
 	const controller = new AbortController();
 	const onSignal = () => controller.abort();
 	process.on('SIGINT', onSignal);
@@ -382,18 +433,23 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 	try {
 		let result: WriteResult;
 		if (verifyOnly) {
-			result = await hashImage(source, plan.imageSize, (await map)?.extents, controller.signal, (progress) => ui.progress(progress));
+			result = await hashImage(source, plan.imageSize, map?.extents, controller.signal, (progress) => ui.progress(progress));
 		} else {
 			try {
-				handle = await open(target, 'w');
+				temp = await createTempFile(inspected);
 			} catch (error) {
 				const code = (error as NodeJS.ErrnoException).code;
 				if (code === 'EACCES' || code === 'EPERM') {
-					throw permissionError(target, [process.execPath, process.argv[1] ?? 'sel4-llm', ...process.argv.slice(2)], []);
+					throw new UserError(`permission denied: cannot create a file in ${folder}`, {
+						hint: `the image is written to a new file next to ${path} first; sudo runs the same command as root, and every check runs again before anything is written`,
+						nextSteps: [sudoCommand([process.execPath, process.argv[1] ?? 'sel4-llm', ...process.argv.slice(2)])],
+						exitCode: ExitCode.refused,
+					});
 				}
 				throw error;
 			}
-			// The file was just created or truncated, so skipped blocks read as zeros: sparse writing is exact.
+			const handle = temp.handle;
+			// The copy is a new file, so skipped blocks read as zeros: sparse writing is exact.
 			await handle.truncate(plan.imageSize).catch(() => undefined);
 			// No intermediate syncs for a file: a local disk keeps up, and each sync of a growing file also commits
 			// filesystem metadata. (A stick gets them so that the write progress follows the stick, not the cache.)
@@ -402,20 +458,21 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 				target: handle,
 				size: plan.imageSize,
 				sparse: true,
-				extents: (await map)?.extents,
+				extents: map?.extents,
 				syncEvery: Number.POSITIVE_INFINITY,
 				signal: controller.signal,
 				onProgress: (progress) => ui.progress(progress),
 			});
 			await syncTarget(handle, result.syncedUpTo, plan.imageSize, (progress) => ui.progress(progress));
 			await handle.close();
-			handle = undefined;
 		}
+		// The copy is verified before it takes the target's place; --verify-only reads the target itself.
+		const written = temp?.path ?? target;
 		let drop: CacheDrop | undefined;
 		if (!flag(context, 'no-verify')) {
-			drop = await dropCache(target, 'file');
+			drop = await dropCache(written, 'file');
 			if (!drop.ok) say(`warning: could not drop the cached pages of ${target} (${drop.detail}): the verify may read from memory`);
-			const reader = await open(target, 'r');
+			const reader = await open(written, 'r');
 			try {
 				// Blocks skipped in a new file are holes: zeros by construction, with nothing on the medium to read.
 				await verifyTarget({
@@ -431,13 +488,26 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 				await reader.close();
 			}
 		}
+		if (temp) {
+			try {
+				await temp.commit();
+			} catch (error) {
+				if (error instanceof TargetChanged) {
+					throw new UserError(`${error.message}: the new copy was removed and that file left as it is`, {
+						nextSteps: ['check what else writes there, then run flash again'],
+						exitCode: ExitCode.refused,
+					});
+				}
+				throw error;
+			}
+		}
 		return await finish(context, ui, {target, kind: 'file', result, drop, verifyOnly, sparse: true, identity: undefined, imageSha256: plan.record?.image.sha256});
 	} catch (error) {
-		throw await explainFailure(error, {path: target, kind: 'file', size: plan.imageSize, confirmed: undefined, verifyOnly});
+		throw await explainFailure(error, {path: target, kind: 'file', size: plan.imageSize, confirmed: undefined, verifyOnly, existed: inspected.kind === 'existing'});
 	} finally {
 		process.off('SIGINT', onSignal);
 		process.off('SIGTERM', onSignal);
-		await handle?.close().catch(() => undefined);
+		await temp?.discard();
 		await source.close();
 	}
 }
@@ -507,13 +577,19 @@ async function finish(
 
 async function explainFailure(
 	error: unknown,
-	where: {path: string; kind: 'block' | 'file'; size: number; confirmed: Disk | undefined; verifyOnly: boolean},
+	where: {path: string; kind: 'block' | 'file'; size: number; confirmed: Disk | undefined; verifyOnly: boolean; existed?: boolean},
 ): Promise<unknown> {
-	const unusable = where.kind === 'block' ? 'the stick is now unusable (partly written): flash it again before use' : `${where.path} is incomplete: delete it or write it again`;
+	// A file target is written to a copy next to it, which is removed on any failure.
+	const unusable =
+		where.kind === 'block'
+			? 'the stick is now unusable (partly written): flash it again before use'
+			: where.existed
+				? `${where.path} is unchanged (the partial copy next to it was removed)`
+				: `${where.path} was not created (the partial copy was removed)`;
 	if (error instanceof FlashInterrupted) {
 		const text =
 			error.phase === 'verify'
-				? `stopped during verify at byte ${error.offset}: ${where.verifyOnly ? 'nothing was changed' : 'the image was written completely but not verified'}`
+				? `stopped during verify at byte ${error.offset}: ${where.verifyOnly ? 'nothing was changed' : where.kind === 'file' ? unusable : 'the image was written completely but not verified'}`
 				: `stopped during ${error.phase} at byte ${error.offset} of ${where.size}: ${unusable}`;
 		return new InterruptedError('SIGINT', text);
 	}
@@ -537,7 +613,10 @@ async function explainFailure(
 		}
 		if (error.code === 'EVERIFY') {
 			return new UserError(error.message, {
-				hint: 'the data read back is not what was written: a failing stick or reader, or something wrote to it meanwhile',
+				hint:
+					where.kind === 'file'
+						? `the data read back is not what was written: a failing disk, or something wrote to the copy meanwhile; ${unusable}`
+						: 'the data read back is not what was written: a failing stick or reader, or something wrote to it meanwhile',
 				nextSteps: ['flash again on another USB port; if it fails at the same place, the stick is faulty'],
 				exitCode: ExitCode.failed,
 			});
