@@ -18,7 +18,7 @@ import {
 	unmount,
 } from '../flash/device.js';
 import {formatDuration, formatProgress, plainUi, verdictLines, type FlashUi} from '../flash/interaction.js';
-import {describeDisk, formatSize, type Disk} from '../flash/lsblk.js';
+import {describeDisk, formatSize, unknownMounts, type Disk} from '../flash/lsblk.js';
 import {explain, judge, type Verdict} from '../flash/policy.js';
 import {dropCache, verifyTarget, type CacheDrop} from '../flash/verifier.js';
 import {dataExtents, type Extents} from '../flash/extents.js';
@@ -53,6 +53,16 @@ function verdictJson(verdict: Verdict) {
 		warnings: verdict.warnings,
 		mounted: verdict.mounted,
 	};
+}
+
+/** Says loudly (on stderr, in every mode) when lsblk did not report where devices are mounted: they are all refused. */
+function warnUnknownMounts(context: CommandContext, disks: Disk[], lsblkJson: string | undefined): void {
+	const unknown = disks.filter((disk) => unknownMounts(disk).length > 0).map((disk) => disk.path);
+	if (unknown.length === 0) return;
+	context.io.stderr.write(
+		`warning: the mounts could not be read: ${lsblkJson ?? 'lsblk'} gives no mount point for ${unknown.join(', ')}, so ${unknown.length === disks.length ? 'every disk is' : 'those disks are'} refused (any of them may hold the running system)\n` +
+			`  hint: record the document with: lsblk -J -O -b > lsblk.json (it has the MOUNTPOINT and MOUNTPOINTS columns)\n`,
+	);
 }
 
 /** The usb-image record of an image, when it still describes the image (same size, written after it). */
@@ -109,7 +119,9 @@ export async function run(context: CommandContext): Promise<number> {
 	const facts = {imageSize, imagePath, workspace, ...host, swapDevices: lsblkJson ? [] : swapDevices(), allowNonRemovable};
 
 	if (flag(context, 'list')) {
-		const verdicts = judge(await listDisks(lsblkJson), facts);
+		const disks = await listDisks(lsblkJson);
+		warnUnknownMounts(context, disks, lsblkJson);
+		const verdicts = judge(disks, facts);
 		if (json) {
 			context.io.stdout.write(`${JSON.stringify({source: lsblkJson ?? 'lsblk -J -O -b', imageSize: imageSize ?? null, disks: verdicts.map(verdictJson)}, null, 2)}\n`);
 		} else {
@@ -194,6 +206,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 	}
 
 	const disks = await listDisks(plan.lsblkJson);
+	warnUnknownMounts(context, disks, plan.lsblkJson);
 	const verdicts = judge(disks, plan.facts);
 	let chosen: Verdict | undefined;
 	if (device) {
@@ -410,7 +423,7 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 	}
 	if (inspected.kind === 'existing' && !verifyOnly && !flag(context, 'yes')) {
 		const pseudo: Verdict = {
-			disk: {path: target, name: target, type: 'file', size: inspected.stat.size, removable: false, hotplug: false, readOnly: false, transport: null, vendor: null, model: 'regular file', serial: null, majMin: null, mountpoints: [], partitions: [], backingFile: null, backingId: null},
+			disk: {path: target, name: target, type: 'file', size: inspected.stat.size, removable: false, hotplug: false, readOnly: false, transport: null, vendor: null, model: 'regular file', serial: null, majMin: null, mountpoints: [], mountsKnown: true, partitions: [], backingFile: null, backingId: null},
 			offered: true,
 			refusals: [],
 			warnings: [],

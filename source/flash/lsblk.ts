@@ -11,6 +11,8 @@ export type Partition = {
 	label: string | null;
 	/** Mount points of this node (including "[SWAP]" for active swap). */
 	mountpoints: string[];
+	/** False when lsblk gave neither MOUNTPOINTS nor MOUNTPOINT for this node: its mounts are unknown. */
+	mountsKnown: boolean;
 	majMin: string | null;
 };
 
@@ -30,6 +32,8 @@ export type Disk = {
 	majMin: string | null;
 	/** Mount points of the disk node itself. */
 	mountpoints: string[];
+	/** False when lsblk gave no mount point field for the disk node itself (see the partitions' own flags). */
+	mountsKnown: boolean;
 	/** Every descendant (partitions, LVM volumes, crypt mappings), flattened. */
 	partitions: Partition[];
 	/** For an attached loop device on this host: the file behind it (from sysfs), and that file's dev:ino. */
@@ -63,6 +67,11 @@ function mountpoints(raw: Raw): string[] {
 	return list.map((each) => text(each)).filter((each): each is string => each !== null);
 }
 
+/** lsblk gave a mount point field for the node (null when nothing is mounted); without one its mounts are unknown. */
+function mountsKnown(raw: Raw): boolean {
+	return 'mountpoints' in raw || 'mountpoint' in raw;
+}
+
 function pathOf(raw: Raw): string {
 	const path = text(raw.path);
 	if (path) return path;
@@ -81,6 +90,7 @@ function partitions(raw: Raw): Partition[] {
 			fstype: text(child.fstype),
 			label: text(child.label),
 			mountpoints: mountpoints(child),
+			mountsKnown: mountsKnown(child),
 			majMin: text(child['maj:min']),
 		},
 		...partitions(child),
@@ -102,6 +112,7 @@ export function diskFromRaw(raw: Raw): Disk {
 		serial: text(raw.serial),
 		majMin: text(raw['maj:min']),
 		mountpoints: mountpoints(raw),
+		mountsKnown: mountsKnown(raw),
 		partitions: partitions(raw),
 		backingFile: null,
 		backingId: null,
@@ -127,6 +138,11 @@ export function parseLsblk(json: string, source = 'lsblk output'): Disk[] {
 		});
 	}
 	return devices.filter((each): each is Raw => typeof each === 'object' && each !== null).map((each) => diskFromRaw(each));
+}
+
+/** The disk and those of its descendants whose mounts lsblk did not report. */
+export function unknownMounts(disk: Disk): string[] {
+	return [...(disk.mountsKnown ? [] : [disk.path]), ...disk.partitions.filter((part) => !part.mountsKnown).map((part) => part.path)];
 }
 
 /** Every mount point of a disk and its descendants. */

@@ -1,8 +1,10 @@
 // Which disks may be written: a pure function of the lsblk disks and a few facts about the host.
-import {allMountpoints, formatSize, type Disk} from './lsblk.js';
+import {posix} from 'node:path';
+import {allMountpoints, formatSize, unknownMounts, type Disk} from './lsblk.js';
 
 export type RefusalCode =
 	| 'system'
+	| 'mounts-unknown'
 	| 'swap'
 	| 'workspace'
 	| 'image'
@@ -49,8 +51,16 @@ export type PolicyFacts = {
 
 export const LARGE_BYTES = 128e9;
 
-/** Mount points that make a disk the system disk. */
-const SYSTEM_MOUNTS = ['/', '/boot', '/boot/efi', '/efi', '/usr', '/var', '/home'];
+/**
+ * True for a mount point where desktops mount removable media: /media/<name>/... or /run/media/<name>/...
+ * Anything else mounted on a disk (/, /boot, /srv/data, /mnt/x, /media itself) makes it a system disk.
+ */
+export function isRemovableMediaMount(mountpoint: string): boolean {
+	if (!mountpoint.startsWith('/') || mountpoint.split('/').includes('..')) return false;
+	const parts = posix.normalize(mountpoint).split('/').filter(Boolean);
+	if (parts[0] === 'media') return parts.length >= 2;
+	return parts[0] === 'run' && parts[1] === 'media' && parts.length >= 3;
+}
 
 /** The mount point among `mountpoints` that holds `path` (longest prefix), if any. */
 export function mountpointHolding(path: string, mountpoints: string[]): string | undefined {
@@ -93,11 +103,19 @@ export function judge(disks: Disk[], facts: PolicyFacts = {}): Verdict[] {
 			const kind = disk.name.replace(/\d+$/, '');
 			refusals.push({code: 'virtual', message: `is a virtual ${kind} device ${kind === 'nbd' ? 'on the network' : 'in memory'}, not a stick`});
 		}
-		const system = mounts.filter((each) => SYSTEM_MOUNTS.includes(each.mountpoint));
+		// Fail-safe: every mount is the system's, except removable media mounted by the desktop (offered for unmounting).
+		const system = mounts.filter((each) => each.mountpoint !== '[SWAP]' && !isRemovableMediaMount(each.mountpoint));
 		if (system.length > 0) {
 			refusals.push({
 				code: 'system',
 				message: `holds the running system (${system.map((each) => `${each.mountpoint} on ${each.path}`).join(', ')})`,
+			});
+		}
+		const unknown = unknownMounts(disk);
+		if (unknown.length > 0) {
+			refusals.push({
+				code: 'mounts-unknown',
+				message: `has mounts that could not be read (lsblk gave no mount point for ${unknown.join(', ')}): it may hold the running system`,
 			});
 		}
 		const swap = [...mounts.filter((each) => each.mountpoint === '[SWAP]').map((each) => each.path), ...nodes.filter((node) => swaps.has(node))];

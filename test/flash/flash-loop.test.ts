@@ -220,8 +220,20 @@ test('the identity is checked again right before writing', async () => {
 test('mounted filesystems are unmounted only with consent, and a mounted disk cannot be opened for writing', async () => {
 	const device = loop('mounted.loop', 64 << 20);
 	execFileSync('mke2fs', ['-q', '-t', 'ext4', device.path]);
-	const mountpoint = join(dir, 'mnt');
-	mkdirSync(mountpoint);
+	// Mounted elsewhere than /media/<name> or /run/media/<name>: a system disk, never unmounted by flash.
+	const elsewhere = join(dir, 'mnt');
+	mkdirSync(elsewhere);
+	execFileSync('mount', [device.path, elsewhere]);
+	try {
+		const system = runCli(['flash', image, '--device', device.path, '--yes', '--allow-non-removable', '--unmount']);
+		assert.equal(system.status, 4, system.stderr);
+		assert.match(system.stderr, new RegExp(`refusing to write ${device.path} .*it holds the running system \\(${elsewhere} on ${device.path}\\)`));
+	} finally {
+		spawnSync('umount', [elsewhere]);
+	}
+	// Where a desktop mounts a stick: offered, and unmounted with consent.
+	const mountpoint = join('/media', `sel4-llm-test-${process.pid}`);
+	mkdirSync(mountpoint, {recursive: true});
 	execFileSync('mount', [device.path, mountpoint]);
 	try {
 		await assert.rejects(openConfirmedDisk((await readDisk(device.path))!, [], []), new RegExp(`${device.path} is busy: a partition is mounted`));
@@ -235,6 +247,8 @@ test('mounted filesystems are unmounted only with consent, and a mounted disk ca
 		assert.doesNotMatch(readFileSync('/proc/mounts', 'utf8'), new RegExp(` ${mountpoint} `));
 	} finally {
 		spawnSync('umount', [mountpoint]);
+		// Never recursive: if the unmount failed, the folder still holds the filesystem.
+		spawnSync('rmdir', [mountpoint]);
 	}
 });
 
