@@ -96,7 +96,15 @@ export function judge(disks: Disk[], facts: PolicyFacts = {}): Verdict[] {
 		const mounts = allMountpoints(disk);
 		const nodes = [disk.path, ...disk.partitions.map((part) => part.path)];
 
-		if (disk.type !== 'disk' && disk.type !== 'loop') {
+		// By TYPE and by kernel name: an md array or a mapping listed as TYPE "disk" is still built on other disks.
+		if (/^raid|^md$/.test(disk.type) || /^md\d/.test(disk.name)) {
+			refusals.push({code: 'virtual', message: 'is a software RAID (md) device, built on other disks, not a stick'});
+		} else if (['crypt', 'lvm', 'dm', 'mpath'].includes(disk.type) || /^dm-\d/.test(disk.name)) {
+			const kind = ['crypt', 'lvm', 'mpath'].includes(disk.type) ? disk.type : 'dm';
+			refusals.push({code: 'virtual', message: `is a device-mapper (${kind}) device, built on other devices, not a stick`});
+		} else if (disk.type === 'mtd' || /^mtd/.test(disk.name)) {
+			refusals.push({code: 'not-a-disk', message: 'is raw flash memory (MTD) of the board, not a disk'});
+		} else if (disk.type !== 'disk' && disk.type !== 'loop') {
 			refusals.push({code: 'not-a-disk', message: `is ${disk.type === 'rom' ? 'an optical drive' : `a ${disk.type} device`}, not a disk`});
 		}
 		if (/^(zram|ram|nbd)\d/.test(disk.name)) {
