@@ -2,7 +2,8 @@
 import {constants, existsSync, statSync} from 'node:fs';
 import {access, open, type FileHandle} from 'node:fs/promises';
 import {dirname, resolve} from 'node:path';
-import {ExitCode, InterruptedError, UserError} from '../errors.js';
+import {ExitCode, UserError} from '../errors.js';
+import {stopSignal, stoppedError} from '../system/interrupt.js';
 import {
 	fileId,
 	identityOf,
@@ -53,6 +54,25 @@ function verdictJson(verdict: Verdict) {
 		warnings: verdict.warnings,
 		mounted: verdict.mounted,
 	};
+}
+
+/**
+ * Waits for an answer from the person, or for a stop (Ctrl-C, SIGTERM): a question never holds sel4-llm once it was
+ * asked to end. The UI is closed by the caller either way.
+ */
+async function untilStopped<T>(answer: Promise<T>): Promise<T> {
+	const signal = stopSignal();
+	let onAbort: (() => void) | undefined;
+	const stopped = new Promise<never>((_, reject) => {
+		onAbort = () => reject(stoppedError('stopped while waiting for an answer: nothing was written'));
+		if (signal.aborted) onAbort();
+		else signal.addEventListener('abort', onAbort, {once: true});
+	});
+	try {
+		return await Promise.race([answer, stopped]);
+	} finally {
+		if (onAbort) signal.removeEventListener('abort', onAbort);
+	}
 }
 
 /** Says loudly (on stderr, in every mode) when lsblk did not report where devices are mounted: they are all refused. */
@@ -156,7 +176,7 @@ export async function run(context: CommandContext): Promise<number> {
 	const ui: FlashUi =
 		context.mode === 'ink' && context.interactive
 			? await (await import('../ui/flash/ink-ui.js')).inkUi(context.io)
-			: plainUi(context.io, {canAsk});
+			: plainUi(context.io, {canAsk, signal: stopSignal()});
 	try {
 		return await flashWithUi(context, ui, {imagePath, imageSize, record, boot: boot.text, facts, canAsk, lsblkJson});
 	} finally {
@@ -233,7 +253,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 				nextSteps: [`sel4-llm flash ${imagePath} --device ${offered[0] ?? '/dev/sdX'} --yes`, 'sel4-llm flash --list'],
 			});
 		}
-		chosen = await ui.pick(verdicts, imageSize);
+		chosen = await untilStopped(ui.pick(verdicts, imageSize));
 		if (!chosen) {
 			if (!verdicts.some((verdict) => verdict.offered)) {
 				throw new UserError('no disk is offered', {
@@ -280,7 +300,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 					nextSteps: [`sel4-llm flash ${imagePath} --device ${disk.path} --yes`],
 				});
 			}
-			if (!(await ui.confirm(chosen, imageSize, notes))) {
+			if (!(await untilStopped(ui.confirm(chosen, imageSize, notes)))) {
 				say('not confirmed: nothing was written');
 				return ExitCode.refused;
 			}
@@ -296,18 +316,15 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 	const map = dataExtents(imagePath, imageSize);
 	const source = await open(imagePath, 'r');
 	let target: FileHandle | undefined;
-	const controller = new AbortController();
-	const onSignal = () => controller.abort();
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
+	const signal = stopSignal();
 	try {
 		let result: WriteResult;
 		if (verifyOnly) {
-			result = await hashImage(source, imageSize, (await map)?.extents, controller.signal, (progress) => ui.progress({...progress, phase: 'verify'}), sparse);
+			result = await hashImage(source, imageSize, (await map)?.extents, signal, (progress) => ui.progress({...progress, phase: 'verify'}), sparse);
 		} else {
 			target = await openConfirmedDisk(confirmed, argv, rerunArguments(context, disk.path));
 			say(`identity checked right before writing: ${describeDisk(disk)}${disk.serial ? `, serial ${disk.serial}` : ''}`);
-			result = await writeImage({source, target, size: imageSize, sparse, extents: (await map)?.extents, signal: controller.signal, onProgress: (progress) => ui.progress(progress)});
+			result = await writeImage({source, target, size: imageSize, sparse, extents: (await map)?.extents, signal: signal, onProgress: (progress) => ui.progress(progress)});
 			await syncTarget(target, result.syncedUpTo, imageSize, (progress) => ui.progress(progress));
 			await target.close();
 			target = undefined;
@@ -324,7 +341,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 					size: imageSize,
 					chunkHashes: result.chunkHashes,
 					ignore: sparse ? result.skipped : [],
-					signal: controller.signal,
+					signal: signal,
 					onProgress: (progress) => ui.progress(progress),
 				});
 			} finally {
@@ -335,8 +352,6 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 	} catch (error) {
 		throw await explainFailure(error, {path: disk.path, kind: 'block', size: imageSize, confirmed, verifyOnly});
 	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
 		await target?.close().catch(() => undefined);
 		await source.close();
 	}
@@ -432,21 +447,18 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 		if (!plan.canAsk) {
 			throw new UserError(`${path} exists: without a terminal, overwriting it needs --yes`, {nextSteps: [`sel4-llm flash ${plan.imagePath} --device ${path} --overwrite --yes`]});
 		}
-		if (!(await ui.confirm(pseudo, plan.imageSize, ['the file is replaced by the image once it is written and verified']))) {
+		if (!(await untilStopped(ui.confirm(pseudo, plan.imageSize, ['the file is replaced by the image once it is written and verified'])))) {
 			say('not confirmed: nothing was written');
 			return ExitCode.refused;
 		}
 	}
 	const source = await open(plan.imagePath, 'r');
 	let temp: TempFile | undefined;
-	const controller = new AbortController();
-	const onSignal = () => controller.abort();
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
+	const signal = stopSignal();
 	try {
 		let result: WriteResult;
 		if (verifyOnly) {
-			result = await hashImage(source, plan.imageSize, map?.extents, controller.signal, (progress) => ui.progress(progress));
+			result = await hashImage(source, plan.imageSize, map?.extents, signal, (progress) => ui.progress(progress));
 		} else {
 			try {
 				temp = await createTempFile(inspected);
@@ -473,7 +485,7 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 				sparse: true,
 				extents: map?.extents,
 				syncEvery: Number.POSITIVE_INFINITY,
-				signal: controller.signal,
+				signal: signal,
 				onProgress: (progress) => ui.progress(progress),
 			});
 			await syncTarget(handle, result.syncedUpTo, plan.imageSize, (progress) => ui.progress(progress));
@@ -494,7 +506,7 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 					size: plan.imageSize,
 					chunkHashes: result.chunkHashes,
 					ignore: result.skipped,
-					signal: controller.signal,
+					signal: signal,
 					onProgress: (progress) => ui.progress(progress),
 				});
 			} finally {
@@ -518,8 +530,6 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 	} catch (error) {
 		throw await explainFailure(error, {path: target, kind: 'file', size: plan.imageSize, confirmed: undefined, verifyOnly, existed: inspected.kind === 'existing'});
 	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
 		await temp?.discard();
 		await source.close();
 	}
@@ -545,7 +555,8 @@ async function finish(
 	let boot: Awaited<ReturnType<typeof bootTest>> | undefined;
 	if (flag(context, 'test-boot') && verified) {
 		if (!json) ui.message(`boot test: booting ${done.target} read-only in QEMU as a USB stick (BIOS) ...`);
-		boot = await bootTest(done.target, {firmware: 'bios'});
+		boot = await bootTest(done.target, {firmware: 'bios', signal: stopSignal()});
+		if (stopSignal().aborted) throw stoppedError(`stopped during the boot test: ${done.target} was written${verified ? ' and verified' : ''}, but not boot-tested`);
 		if (!json) ui.message(boot.ok ? `  ok in ${boot.seconds.toFixed(1)} s: GRUB menu, then "${boot.kernelLines[0]}"` : `  FAILED: ${boot.problem}`);
 	}
 	if (json) {
@@ -600,11 +611,14 @@ async function explainFailure(
 				? `${where.path} is unchanged (the partial copy next to it was removed)`
 				: `${where.path} was not created (the partial copy was removed)`;
 	if (error instanceof FlashInterrupted) {
+		// Stopped before the first block: the pipeline checks the stop before it starts a block.
 		const text =
-			error.phase === 'verify'
+			error.phase === 'write' && error.offset === 0
+				? `stopped before the first write: nothing was written${where.kind === 'file' && where.existed ? ` (${where.path} is unchanged)` : ''}`
+				: error.phase === 'verify'
 				? `stopped during verify at byte ${error.offset}: ${where.verifyOnly ? 'nothing was changed' : where.kind === 'file' ? unusable : 'the image was written completely but not verified'}`
 				: `stopped during ${error.phase} at byte ${error.offset} of ${where.size}: ${unusable}`;
-		return new InterruptedError('SIGINT', text);
+		return stoppedError(text);
 	}
 	if (error instanceof FlashIoError) {
 		if (where.kind === 'block' && error.phase !== 'verify') {
