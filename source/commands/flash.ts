@@ -284,6 +284,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 	const mountedPaths = [...new Set(chosen.mounted.map((each) => each.path))];
 	if (!verifyOnly) {
 		const notes = mountedPaths.length > 0 ? [`these will be unmounted first: ${chosen.mounted.map((each) => `${each.path} (${each.mountpoint})`).join(', ')}`] : [];
+		if (disk.backingFile) notes.push(`a loop device over ${disk.backingFile}`);
 		if (flag(context, 'sparse')) notes.push('--sparse: all-zero blocks of the image are skipped, so old data stays in them');
 		if (yes) {
 			if (mountedPaths.length > 0 && !flag(context, 'unmount')) {

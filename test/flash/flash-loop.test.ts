@@ -4,9 +4,9 @@ import {execFileSync, spawn, spawnSync} from 'node:child_process';
 import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
-import {openConfirmedDisk, readDisk} from '../../source/flash/device.js';
+import {identityDifferences, openConfirmedDisk, readDisk, type Identity} from '../../source/flash/device.js';
 import {dropCache} from '../../source/flash/verifier.js';
-import {cleanup, loopDevice, runCli, runCliUntil, scratch, stickImage, type Loop} from './helpers.js';
+import {cleanup, loopDevice, loopsUnavailable, runCli, runCliUntil, scratch, stickImage, type Loop} from './helpers.js';
 
 const dir = scratch('flash');
 let image = '';
@@ -215,6 +215,40 @@ test('the identity is checked again right before writing', async () => {
 	await assert.rejects(openConfirmedDisk({...disk, serial: 'ABC123'}, [], []), /serial was "ABC123", now null/);
 	const handle = await openConfirmedDisk(disk, [], []);
 	await handle.close();
+});
+
+test('two loop devices of the same size swapped between the choice and the write are told apart by their backing files', {skip: loopsUnavailable()}, async () => {
+	const first = loop('swap-a.loop', 64 << 20);
+	const second = loop('swap-b.loop', 64 << 20);
+	const confirmed = (await readDisk(first.path))!;
+	assert.equal(confirmed.backingFile, first.backing);
+	// Same path, size, model (none), serial (none) and device number after the swap: only the file behind differs.
+	execFileSync('losetup', ['-d', first.path]);
+	execFileSync('losetup', ['-d', second.path]);
+	execFileSync('losetup', [first.path, second.backing]);
+	execFileSync('losetup', [second.path, first.backing]);
+	const now = (await readDisk(first.path))!;
+	assert.deepEqual([now.size, now.model, now.serial, now.majMin], [confirmed.size, confirmed.model, confirmed.serial, confirmed.majMin]);
+	await assert.rejects(
+		openConfirmedDisk(confirmed, [], []),
+		new RegExp(`${first.path} is not the disk that was confirmed: backing file was "${first.backing}", now "${second.backing}"`),
+	);
+	// Put back as chosen, the same device passes again.
+	execFileSync('losetup', ['-d', first.path]);
+	execFileSync('losetup', ['-d', second.path]);
+	execFileSync('losetup', [first.path, first.backing]);
+	execFileSync('losetup', [second.path, second.backing]);
+	const handle = await openConfirmedDisk(confirmed, [], []);
+	await handle.close();
+});
+
+test('the identity compares the device number and the loop backing file', () => {
+	const base: Identity = {path: '/dev/loop3', size: 64 << 20, model: null, serial: null, majMin: '7:3', backingFile: '/srv/a.img', backingId: '2049:12'};
+	assert.deepEqual(identityDifferences(base, {...base}), []);
+	assert.deepEqual(identityDifferences(base, {...base, majMin: '7:4'}), ['device number was "7:3", now "7:4"']);
+	assert.deepEqual(identityDifferences(base, {...base, backingFile: '/srv/b.img', backingId: '2049:13'}), ['backing file was "/srv/a.img", now "/srv/b.img"']);
+	// The same path with another file behind it (replaced, or renamed over).
+	assert.deepEqual(identityDifferences(base, {...base, backingId: '2049:99'}), ['backing file /srv/a.img was inode 2049:12, now 2049:99']);
 });
 
 test('mounted filesystems are unmounted only with consent, and a mounted disk cannot be opened for writing', async () => {
