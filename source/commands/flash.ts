@@ -325,7 +325,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 		} else {
 			target = await openConfirmedDisk(confirmed, argv, rerunArguments(context, disk.path));
 			say(`identity checked right before writing: ${describeDisk(disk)}${disk.serial ? `, serial ${disk.serial}` : ''}`);
-			result = await writeImage({source, target, size: imageSize, sparse, extents: (await map)?.extents, signal: signal, onProgress: (progress) => ui.progress(progress)});
+			result = await writeImage({source, target, size: imageSize, sparse, extents: (await map)?.extents, signal, onProgress: (progress) => ui.progress(progress)});
 			await syncTarget(target, result.syncedUpTo, imageSize, (progress) => ui.progress(progress));
 			await target.close();
 			target = undefined;
@@ -342,7 +342,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 					size: imageSize,
 					chunkHashes: result.chunkHashes,
 					ignore: sparse ? result.skipped : [],
-					signal: signal,
+					signal,
 					onProgress: (progress) => ui.progress(progress),
 				});
 			} finally {
@@ -363,6 +363,25 @@ async function hashImage(source: FileHandle, size: number, extents: Extents | un
 	const result = await writeImage({source, target: undefined, size, sparse, extents, phase: 'verify', signal});
 	onProgress({phase: 'verify', done: 0, total: size, bytesPerSecond: 0, etaSeconds: undefined, elapsedSeconds: 0});
 	return result;
+}
+
+/** Refuses a file that a loop device is backed by or another process has open: replacing it would pull it from under them. */
+function refuseFileInUse(path: string, id: string): void {
+	const loops = loopsBackedBy(id);
+	if (loops.length > 0) {
+		throw new UserError(`refusing to write ${path}: it backs the loop device ${loops.join(', ')} (a disk to whoever uses it)`, {
+			hint: 'nothing was written',
+			nextSteps: loops.map((loop) => `sudo losetup -d ${loop}   (detach it first, if nothing uses it)`),
+			exitCode: ExitCode.refused,
+		});
+	}
+	const users = processesWithOpen(id);
+	if (users.length > 0) {
+		throw new UserError(`refusing to write ${path}: it is open in another process (${users.map((each) => `pid ${each.pid} ${each.command}`).join(', ')})`, {
+			hint: 'nothing was written; close it there first (a VM or a program using the file)',
+			exitCode: ExitCode.refused,
+		});
+	}
 }
 
 async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path: string): Promise<number> {
@@ -408,21 +427,7 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 				exitCode: ExitCode.refused,
 			});
 		}
-		const loops = loopsBackedBy(inspected.id);
-		if (loops.length > 0) {
-			throw new UserError(`refusing to write ${path}: it backs the loop device ${loops.join(', ')} (a disk to whoever uses it)`, {
-				hint: 'nothing was written',
-				nextSteps: loops.map((loop) => `sudo losetup -d ${loop}   (detach it first, if nothing uses it)`),
-				exitCode: ExitCode.refused,
-			});
-		}
-		const users = processesWithOpen(inspected.id);
-		if (users.length > 0) {
-			throw new UserError(`refusing to write ${path}: it is open in another process (${users.map((each) => `pid ${each.pid} ${each.command}`).join(', ')})`, {
-				hint: 'nothing was written; close it there first (a VM or a program using the file)',
-				exitCode: ExitCode.refused,
-			});
-		}
+		refuseFileInUse(path, inspected.id);
 	}
 	// The image's data map decides how much the copy takes (zero blocks are skipped in a new file).
 	const map = await dataExtents(plan.imagePath, plan.imageSize);
@@ -452,6 +457,8 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 			say('not confirmed: nothing was written');
 			return ExitCode.refused;
 		}
+		// The answer may have taken a while: the file is checked again.
+		refuseFileInUse(path, inspected.id);
 	}
 	const source = await open(plan.imagePath, 'r');
 	let temp: TempFile | undefined;
@@ -486,7 +493,7 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 				sparse: true,
 				extents: map?.extents,
 				syncEvery: Number.POSITIVE_INFINITY,
-				signal: signal,
+				signal,
 				onProgress: (progress) => ui.progress(progress),
 			});
 			await syncTarget(handle, result.syncedUpTo, plan.imageSize, (progress) => ui.progress(progress));
@@ -507,7 +514,7 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 					size: plan.imageSize,
 					chunkHashes: result.chunkHashes,
 					ignore: result.skipped,
-					signal: signal,
+					signal,
 					onProgress: (progress) => ui.progress(progress),
 				});
 			} finally {
