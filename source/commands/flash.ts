@@ -1,24 +1,29 @@
 // `sel4-llm flash`: list disks with verdicts, or write an image to a stick (or a file) safely and verify it.
 import {constants, existsSync, statSync} from 'node:fs';
 import {access, open, type FileHandle} from 'node:fs/promises';
-import {dirname} from 'node:path';
-import {ExitCode, InterruptedError, UserError} from '../errors.js';
+import {dirname, resolve} from 'node:path';
+import {ExitCode, UserError} from '../errors.js';
+import {stopSignal, stoppedError} from '../system/interrupt.js';
 import {
+	fileId,
 	identityOf,
 	listDisks,
+	majMinOf,
 	openConfirmedDisk,
 	permissionError,
 	readDisk,
 	resolvePath,
+	sudoCommand,
 	swapDevices,
 	targetKind,
 	unmount,
 } from '../flash/device.js';
 import {formatDuration, formatProgress, plainUi, verdictLines, type FlashUi} from '../flash/interaction.js';
-import {describeDisk, formatSize, type Disk} from '../flash/lsblk.js';
+import {describeDisk, formatSize, unknownMounts, type Disk} from '../flash/lsblk.js';
 import {explain, judge, type Verdict} from '../flash/policy.js';
 import {dropCache, verifyTarget, type CacheDrop} from '../flash/verifier.js';
 import {dataExtents, type Extents} from '../flash/extents.js';
+import {bytesNeeded, createTempFile, freeBytes, inspectFileTarget, loopsBackedBy, processesWithOpen, TargetChanged, type TempFile} from '../flash/file-target.js';
 import {FlashInterrupted, FlashIoError, syncTarget, writeImage, type Progress, type WriteResult} from '../flash/writer.js';
 import {readRecord, recordPath, type ImageRecord} from '../images/usb-image.js';
 import {bootTest} from '../images/usb/boot-test.js';
@@ -49,6 +54,35 @@ function verdictJson(verdict: Verdict) {
 		warnings: verdict.warnings,
 		mounted: verdict.mounted,
 	};
+}
+
+/**
+ * Waits for an answer from the person, or for a stop (Ctrl-C, SIGTERM): a question never holds sel4-llm once it was
+ * asked to end. The UI is closed by the caller either way.
+ */
+async function untilStopped<T>(answer: Promise<T>): Promise<T> {
+	const signal = stopSignal();
+	let onAbort: (() => void) | undefined;
+	const stopped = new Promise<never>((_, reject) => {
+		onAbort = () => reject(stoppedError('stopped while waiting for an answer: nothing was written'));
+		if (signal.aborted) onAbort();
+		else signal.addEventListener('abort', onAbort, {once: true});
+	});
+	try {
+		return await Promise.race([answer, stopped]);
+	} finally {
+		if (onAbort) signal.removeEventListener('abort', onAbort);
+	}
+}
+
+/** Says loudly (on stderr, in every mode) when lsblk did not report where devices are mounted: they are all refused. */
+function warnUnknownMounts(context: CommandContext, disks: Disk[], lsblkJson: string | undefined): void {
+	const unknown = disks.filter((disk) => unknownMounts(disk).length > 0).map((disk) => disk.path);
+	if (unknown.length === 0) return;
+	context.io.stderr.write(
+		`warning: the mounts could not be read: ${lsblkJson ?? 'lsblk'} gives no mount point for ${unknown.join(', ')}, so ${unknown.length === disks.length ? 'every disk is' : 'those disks are'} refused (any of them may hold the running system)\n` +
+			`  hint: record the document with: lsblk -J -O -b > lsblk.json (it has the MOUNTPOINT and MOUNTPOINTS columns)\n`,
+	);
 }
 
 /** The usb-image record of an image, when it still describes the image (same size, written after it). */
@@ -91,11 +125,23 @@ export async function run(context: CommandContext): Promise<number> {
 		imageSize = statSync(imagePath).size;
 		if (imageSize === 0) throw new UserError(`the image ${imageArgument} is empty`, {exitCode: ExitCode.refused});
 	}
-	// A recorded lsblk document comes from another machine: only its own "[SWAP]" entries count there.
-	const facts = {imageSize, imagePath, workspace: resolvePath(context.workspace), swapDevices: lsblkJson ? [] : swapDevices(), allowNonRemovable};
+	// A recorded lsblk document comes from another machine: only its own "[SWAP]" entries count there, and the
+	// device numbers of this host's files mean nothing in it.
+	const workspace = resolvePath(context.workspace);
+	const imageStat = imagePath ? statSync(imagePath) : undefined;
+	const host = lsblkJson
+		? {}
+		: {
+				imageId: imageStat ? fileId(imageStat) : undefined,
+				imageDevice: imageStat ? majMinOf(imageStat.dev) : undefined,
+				workspaceDevice: existsSync(workspace) ? majMinOf(statSync(workspace).dev) : undefined,
+			};
+	const facts = {imageSize, imagePath, workspace, ...host, swapDevices: lsblkJson ? [] : swapDevices(), allowNonRemovable};
 
 	if (flag(context, 'list')) {
-		const verdicts = judge(await listDisks(lsblkJson), facts);
+		const disks = await listDisks(lsblkJson);
+		warnUnknownMounts(context, disks, lsblkJson);
+		const verdicts = judge(disks, facts);
 		if (json) {
 			context.io.stdout.write(`${JSON.stringify({source: lsblkJson ?? 'lsblk -J -O -b', imageSize: imageSize ?? null, disks: verdicts.map(verdictJson)}, null, 2)}\n`);
 		} else {
@@ -130,7 +176,7 @@ export async function run(context: CommandContext): Promise<number> {
 	const ui: FlashUi =
 		context.mode === 'ink' && context.interactive
 			? await (await import('../ui/flash/ink-ui.js')).inkUi(context.io)
-			: plainUi(context.io, {canAsk});
+			: plainUi(context.io, {canAsk, signal: stopSignal()});
 	try {
 		return await flashWithUi(context, ui, {imagePath, imageSize, record, boot: boot.text, facts, canAsk, lsblkJson});
 	} finally {
@@ -168,7 +214,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 			throw new UserError(`${device} is neither a block device nor a regular file`, {exitCode: ExitCode.refused});
 		}
 		if (kind === 'file' || (kind === 'missing' && !device.startsWith('/dev/'))) {
-			return flashFile(context, ui, plan, device, kind === 'missing');
+			return flashFile(context, ui, plan, device);
 		}
 		if (kind === 'missing') {
 			throw new UserError(`${device} does not exist`, {
@@ -180,6 +226,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 	}
 
 	const disks = await listDisks(plan.lsblkJson);
+	warnUnknownMounts(context, disks, plan.lsblkJson);
 	const verdicts = judge(disks, plan.facts);
 	let chosen: Verdict | undefined;
 	if (device) {
@@ -206,7 +253,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 				nextSteps: [`sel4-llm flash ${imagePath} --device ${offered[0] ?? '/dev/sdX'} --yes`, 'sel4-llm flash --list'],
 			});
 		}
-		chosen = await ui.pick(verdicts, imageSize);
+		chosen = await untilStopped(ui.pick(verdicts, imageSize));
 		if (!chosen) {
 			if (!verdicts.some((verdict) => verdict.offered)) {
 				throw new UserError('no disk is offered', {
@@ -237,6 +284,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 	const mountedPaths = [...new Set(chosen.mounted.map((each) => each.path))];
 	if (!verifyOnly) {
 		const notes = mountedPaths.length > 0 ? [`these will be unmounted first: ${chosen.mounted.map((each) => `${each.path} (${each.mountpoint})`).join(', ')}`] : [];
+		if (disk.backingFile) notes.push(`a loop device over ${disk.backingFile}`);
 		if (flag(context, 'sparse')) notes.push('--sparse: all-zero blocks of the image are skipped, so old data stays in them');
 		if (yes) {
 			if (mountedPaths.length > 0 && !flag(context, 'unmount')) {
@@ -253,7 +301,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 					nextSteps: [`sel4-llm flash ${imagePath} --device ${disk.path} --yes`],
 				});
 			}
-			if (!(await ui.confirm(chosen, imageSize, notes))) {
+			if (!(await untilStopped(ui.confirm(chosen, imageSize, notes)))) {
 				say('not confirmed: nothing was written');
 				return ExitCode.refused;
 			}
@@ -269,18 +317,15 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 	const map = dataExtents(imagePath, imageSize);
 	const source = await open(imagePath, 'r');
 	let target: FileHandle | undefined;
-	const controller = new AbortController();
-	const onSignal = () => controller.abort();
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
+	const signal = stopSignal();
 	try {
 		let result: WriteResult;
 		if (verifyOnly) {
-			result = await hashImage(source, imageSize, (await map)?.extents, controller.signal, (progress) => ui.progress({...progress, phase: 'verify'}), sparse);
+			result = await hashImage(source, imageSize, (await map)?.extents, signal, (progress) => ui.progress({...progress, phase: 'verify'}), sparse);
 		} else {
 			target = await openConfirmedDisk(confirmed, argv, rerunArguments(context, disk.path));
 			say(`identity checked right before writing: ${describeDisk(disk)}${disk.serial ? `, serial ${disk.serial}` : ''}`);
-			result = await writeImage({source, target, size: imageSize, sparse, extents: (await map)?.extents, signal: controller.signal, onProgress: (progress) => ui.progress(progress)});
+			result = await writeImage({source, target, size: imageSize, sparse, extents: (await map)?.extents, signal, onProgress: (progress) => ui.progress(progress)});
 			await syncTarget(target, result.syncedUpTo, imageSize, (progress) => ui.progress(progress));
 			await target.close();
 			target = undefined;
@@ -297,7 +342,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 					size: imageSize,
 					chunkHashes: result.chunkHashes,
 					ignore: sparse ? result.skipped : [],
-					signal: controller.signal,
+					signal,
 					onProgress: (progress) => ui.progress(progress),
 				});
 			} finally {
@@ -308,8 +353,6 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 	} catch (error) {
 		throw await explainFailure(error, {path: disk.path, kind: 'block', size: imageSize, confirmed, verifyOnly});
 	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
 		await target?.close().catch(() => undefined);
 		await source.close();
 	}
@@ -322,58 +365,124 @@ async function hashImage(source: FileHandle, size: number, extents: Extents | un
 	return result;
 }
 
-async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path: string, fresh: boolean): Promise<number> {
+/** Refuses a file that a loop device is backed by or another process has open: replacing it would pull it from under them. */
+function refuseFileInUse(path: string, id: string): void {
+	const loops = loopsBackedBy(id);
+	if (loops.length > 0) {
+		throw new UserError(`refusing to write ${path}: it backs the loop device ${loops.join(', ')} (a disk to whoever uses it)`, {
+			hint: 'nothing was written',
+			nextSteps: loops.map((loop) => `sudo losetup -d ${loop}   (detach it first, if nothing uses it)`),
+			exitCode: ExitCode.refused,
+		});
+	}
+	const users = processesWithOpen(id);
+	if (users.length > 0) {
+		throw new UserError(`refusing to write ${path}: it is open in another process (${users.map((each) => `pid ${each.pid} ${each.command}`).join(', ')})`, {
+			hint: 'nothing was written; close it there first (a VM or a program using the file)',
+			exitCode: ExitCode.refused,
+		});
+	}
+}
+
+async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path: string): Promise<number> {
 	const json = context.mode === 'json';
 	const say = (line: string) => {
 		if (!json) ui.message(line);
 	};
-	const target = resolvePath(path);
-	if (target === plan.imagePath) {
-		throw new UserError('the target is the image itself', {exitCode: ExitCode.refused});
+	const inspected = inspectFileTarget(path);
+	if (inspected.kind === 'dangling') {
+		throw new UserError(`${path} is a symlink to ${inspected.link}, which does not exist`, {
+			hint: 'flash would replace the symlink itself with a file; nothing was written',
+			nextSteps: ['give the path of the file itself as --device'],
+			exitCode: ExitCode.refused,
+		});
 	}
-	if (!existsSync(dirname(target))) {
+	const target = inspected.path;
+	// The image by any name: the same path, a symlink to it, a hard link of it (the same dev:ino).
+	const sameFile = inspected.kind === 'existing' && inspected.id === fileId(statSync(plan.imagePath));
+	if (target === plan.imagePath || sameFile) {
+		const how = target !== plan.imagePath ? 'a hard link of it' : resolve(path) !== plan.imagePath ? 'a symlink to it' : 'the same path';
+		throw new UserError(`${path} is the image itself (${how}): writing it would destroy the image`, {
+			hint: 'nothing was written',
+			nextSteps: ['choose another file or a stick as --device'],
+			exitCode: ExitCode.refused,
+		});
+	}
+	const folder = dirname(target);
+	if (!existsSync(folder)) {
 		throw new UserError(`the folder of ${path} does not exist`, {exitCode: ExitCode.refused});
 	}
 	const verifyOnly = flag(context, 'verify-only');
-	if (!fresh && !verifyOnly && !flag(context, 'yes')) {
+	if (verifyOnly && inspected.kind === 'new') {
+		throw new UserError(`${path} does not exist: there is nothing to verify`, {exitCode: ExitCode.refused});
+	}
+	if (inspected.kind === 'existing' && !verifyOnly) {
+		if (!inspected.stat.isFile()) {
+			throw new UserError(`${path} is neither a block device nor a regular file`, {exitCode: ExitCode.refused});
+		}
+		if (!flag(context, 'overwrite')) {
+			throw new UserError(`${path} exists: flash replaces an existing file only with --overwrite`, {
+				hint: 'nothing was written',
+				nextSteps: [`sel4-llm flash ${plan.imagePath} --device ${path} --overwrite${flag(context, 'yes') ? ' --yes' : ''}`],
+				exitCode: ExitCode.refused,
+			});
+		}
+		refuseFileInUse(path, inspected.id);
+	}
+	// The image's data map decides how much the copy takes (zero blocks are skipped in a new file).
+	const map = await dataExtents(plan.imagePath, plan.imageSize);
+	if (!verifyOnly) {
+		const needed = bytesNeeded(plan.imageSize, map?.extents);
+		const available = await freeBytes(folder);
+		if (available !== undefined && available < needed) {
+			throw new UserError(`not enough free space for ${target}: the image needs ${formatSize(needed)}, ${folder} has ${formatSize(available)} free`, {
+				hint: `nothing was written${inspected.kind === 'existing' ? `; ${path} is replaced only once the new copy is complete, so both need room until then` : ''}`,
+				nextSteps: ['free some space there, or write to another filesystem'],
+				exitCode: ExitCode.refused,
+			});
+		}
+	}
+	if (inspected.kind === 'existing' && !verifyOnly && !flag(context, 'yes')) {
 		const pseudo: Verdict = {
-			disk: {path: target, name: target, type: 'file', size: statSync(target).size, removable: false, hotplug: false, readOnly: false, transport: null, vendor: null, model: 'regular file', serial: null, majMin: null, mountpoints: [], partitions: []},
+			disk: {path: target, name: target, type: 'file', size: inspected.stat.size, removable: false, hotplug: false, readOnly: false, transport: null, vendor: null, model: 'regular file', serial: null, majMin: null, mountpoints: [], mountsKnown: true, partitions: [], backingFile: null, backingId: null},
 			offered: true,
 			refusals: [],
 			warnings: [],
 			mounted: [],
 		};
 		if (!plan.canAsk) {
-			throw new UserError(`${path} exists: without a terminal, overwriting it needs --yes`, {nextSteps: [`sel4-llm flash ${plan.imagePath} --device ${path} --yes`]});
+			throw new UserError(`${path} exists: without a terminal, overwriting it needs --yes`, {nextSteps: [`sel4-llm flash ${plan.imagePath} --device ${path} --overwrite --yes`]});
 		}
-		if (!(await ui.confirm(pseudo, plan.imageSize, ['the file is replaced by the image']))) {
+		if (!(await untilStopped(ui.confirm(pseudo, plan.imageSize, ['the file is replaced by the image once it is written and verified'])))) {
 			say('not confirmed: nothing was written');
 			return ExitCode.refused;
 		}
+		// The answer may have taken a while: the file is checked again.
+		refuseFileInUse(path, inspected.id);
 	}
-	// The image's data map is asked for while the target is opened (a short Perl process).
-	const map = dataExtents(plan.imagePath, plan.imageSize);
 	const source = await open(plan.imagePath, 'r');
-	let handle: FileHandle | undefined;
-	const controller = new AbortController();
-	const onSignal = () => controller.abort();
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
+	let temp: TempFile | undefined;
+	const signal = stopSignal();
 	try {
 		let result: WriteResult;
 		if (verifyOnly) {
-			result = await hashImage(source, plan.imageSize, (await map)?.extents, controller.signal, (progress) => ui.progress(progress));
+			result = await hashImage(source, plan.imageSize, map?.extents, signal, (progress) => ui.progress(progress));
 		} else {
 			try {
-				handle = await open(target, 'w');
+				temp = await createTempFile(inspected);
 			} catch (error) {
 				const code = (error as NodeJS.ErrnoException).code;
 				if (code === 'EACCES' || code === 'EPERM') {
-					throw permissionError(target, [process.execPath, process.argv[1] ?? 'sel4-llm', ...process.argv.slice(2)], []);
+					throw new UserError(`permission denied: cannot create a file in ${folder}`, {
+						hint: `the image is written to a new file next to ${path} first; sudo runs the same command as root, and every check runs again before anything is written`,
+						nextSteps: [sudoCommand([process.execPath, process.argv[1] ?? 'sel4-llm', ...process.argv.slice(2)])],
+						exitCode: ExitCode.refused,
+					});
 				}
 				throw error;
 			}
-			// The file was just created or truncated, so skipped blocks read as zeros: sparse writing is exact.
+			const handle = temp.handle;
+			// The copy is a new file, so skipped blocks read as zeros: sparse writing is exact.
 			await handle.truncate(plan.imageSize).catch(() => undefined);
 			// No intermediate syncs for a file: a local disk keeps up, and each sync of a growing file also commits
 			// filesystem metadata. (A stick gets them so that the write progress follows the stick, not the cache.)
@@ -382,20 +491,21 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 				target: handle,
 				size: plan.imageSize,
 				sparse: true,
-				extents: (await map)?.extents,
+				extents: map?.extents,
 				syncEvery: Number.POSITIVE_INFINITY,
-				signal: controller.signal,
+				signal,
 				onProgress: (progress) => ui.progress(progress),
 			});
 			await syncTarget(handle, result.syncedUpTo, plan.imageSize, (progress) => ui.progress(progress));
 			await handle.close();
-			handle = undefined;
 		}
+		// The copy is verified before it takes the target's place; --verify-only reads the target itself.
+		const written = temp?.path ?? target;
 		let drop: CacheDrop | undefined;
 		if (!flag(context, 'no-verify')) {
-			drop = await dropCache(target, 'file');
+			drop = await dropCache(written, 'file');
 			if (!drop.ok) say(`warning: could not drop the cached pages of ${target} (${drop.detail}): the verify may read from memory`);
-			const reader = await open(target, 'r');
+			const reader = await open(written, 'r');
 			try {
 				// Blocks skipped in a new file are holes: zeros by construction, with nothing on the medium to read.
 				await verifyTarget({
@@ -404,20 +514,31 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 					size: plan.imageSize,
 					chunkHashes: result.chunkHashes,
 					ignore: result.skipped,
-					signal: controller.signal,
+					signal,
 					onProgress: (progress) => ui.progress(progress),
 				});
 			} finally {
 				await reader.close();
 			}
 		}
+		if (temp) {
+			try {
+				await temp.commit();
+			} catch (error) {
+				if (error instanceof TargetChanged) {
+					throw new UserError(`${error.message}: the new copy was removed and that file left as it is`, {
+						nextSteps: ['check what else writes there, then run flash again'],
+						exitCode: ExitCode.refused,
+					});
+				}
+				throw error;
+			}
+		}
 		return await finish(context, ui, {target, kind: 'file', result, drop, verifyOnly, sparse: true, identity: undefined, imageSha256: plan.record?.image.sha256});
 	} catch (error) {
-		throw await explainFailure(error, {path: target, kind: 'file', size: plan.imageSize, confirmed: undefined, verifyOnly});
+		throw await explainFailure(error, {path: target, kind: 'file', size: plan.imageSize, confirmed: undefined, verifyOnly, existed: inspected.kind === 'existing'});
 	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
-		await handle?.close().catch(() => undefined);
+		await temp?.discard();
 		await source.close();
 	}
 }
@@ -442,7 +563,8 @@ async function finish(
 	let boot: Awaited<ReturnType<typeof bootTest>> | undefined;
 	if (flag(context, 'test-boot') && verified) {
 		if (!json) ui.message(`boot test: booting ${done.target} read-only in QEMU as a USB stick (BIOS) ...`);
-		boot = await bootTest(done.target, {firmware: 'bios'});
+		boot = await bootTest(done.target, {firmware: 'bios', signal: stopSignal()});
+		if (stopSignal().aborted) throw stoppedError(`stopped during the boot test: ${done.target} was written${verified ? ' and verified' : ''}, but not boot-tested`);
 		if (!json) ui.message(boot.ok ? `  ok in ${boot.seconds.toFixed(1)} s: GRUB menu, then "${boot.kernelLines[0]}"` : `  FAILED: ${boot.problem}`);
 	}
 	if (json) {
@@ -487,15 +609,24 @@ async function finish(
 
 async function explainFailure(
 	error: unknown,
-	where: {path: string; kind: 'block' | 'file'; size: number; confirmed: Disk | undefined; verifyOnly: boolean},
+	where: {path: string; kind: 'block' | 'file'; size: number; confirmed: Disk | undefined; verifyOnly: boolean; existed?: boolean},
 ): Promise<unknown> {
-	const unusable = where.kind === 'block' ? 'the stick is now unusable (partly written): flash it again before use' : `${where.path} is incomplete: delete it or write it again`;
+	// A file target is written to a copy next to it, which is removed on any failure.
+	const unusable =
+		where.kind === 'block'
+			? 'the stick is now unusable (partly written): flash it again before use'
+			: where.existed
+				? `${where.path} is unchanged (the partial copy next to it was removed)`
+				: `${where.path} was not created (the partial copy was removed)`;
 	if (error instanceof FlashInterrupted) {
+		// Stopped before the first block: the pipeline checks the stop before it starts a block.
 		const text =
-			error.phase === 'verify'
-				? `stopped during verify at byte ${error.offset}: ${where.verifyOnly ? 'nothing was changed' : 'the image was written completely but not verified'}`
+			error.phase === 'write' && error.offset === 0
+				? `stopped before the first write: nothing was written${where.kind === 'file' && where.existed ? ` (${where.path} is unchanged)` : ''}`
+				: error.phase === 'verify'
+				? `stopped during verify at byte ${error.offset}: ${where.verifyOnly ? 'nothing was changed' : where.kind === 'file' ? unusable : 'the image was written completely but not verified'}`
 				: `stopped during ${error.phase} at byte ${error.offset} of ${where.size}: ${unusable}`;
-		return new InterruptedError('SIGINT', text);
+		return stoppedError(text);
 	}
 	if (error instanceof FlashIoError) {
 		if (where.kind === 'block' && error.phase !== 'verify') {
@@ -517,7 +648,10 @@ async function explainFailure(
 		}
 		if (error.code === 'EVERIFY') {
 			return new UserError(error.message, {
-				hint: 'the data read back is not what was written: a failing stick or reader, or something wrote to it meanwhile',
+				hint:
+					where.kind === 'file'
+						? `the data read back is not what was written: a failing disk, or something wrote to the copy meanwhile; ${unusable}`
+						: 'the data read back is not what was written: a failing stick or reader, or something wrote to it meanwhile',
 				nextSteps: ['flash again on another USB port; if it fails at the same place, the stick is faulty'],
 				exitCode: ExitCode.failed,
 			});

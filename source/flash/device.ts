@@ -1,6 +1,6 @@
 // The host side of flashing: running lsblk, facts for the policy, unmounting, opening the target exclusively
 // and re-checking its identity right before the first write.
-import {constants, existsSync, readFileSync, realpathSync, statSync} from 'node:fs';
+import {constants, existsSync, readFileSync, realpathSync, statSync, type Stats} from 'node:fs';
 import {open, type FileHandle} from 'node:fs/promises';
 import {ExitCode, UserError} from '../errors.js';
 import {exec} from '../system/exec.js';
@@ -23,7 +23,48 @@ export async function listDisks(lsblkJson?: string): Promise<Disk[]> {
 			exitCode: ExitCode.failed,
 		});
 	}
-	return parseLsblk(result.stdout, 'lsblk -J -O -b');
+	return parseLsblk(result.stdout, 'lsblk -J -O -b').map((disk) => withHostFacts(disk));
+}
+
+/** A file as the kernel knows it: device and inode, the same for every name of the file. */
+export function fileId(stat: Pick<Stats, 'dev' | 'ino'>): string {
+	return `${stat.dev}:${stat.ino}`;
+}
+
+/** The file id of `path` (following symlinks), or undefined when it cannot be stat'ed. */
+export function fileIdOf(path: string): string | undefined {
+	try {
+		return fileId(statSync(path));
+	} catch {
+		return undefined;
+	}
+}
+
+/** The file behind a loop device (from sysfs), or undefined for a device that is not an attached loop device. */
+export function loopBacking(name: string): {file: string; id: string | undefined} | undefined {
+	if (!/^loop\d+$/.test(name)) return undefined;
+	let file: string;
+	try {
+		file = readFileSync(`/sys/block/${name}/loop/backing_file`, 'utf8').replace(/\n$/, '');
+	} catch {
+		return undefined;
+	}
+	return file === '' ? undefined : {file, id: fileIdOf(file)};
+}
+
+/** What only this host can tell about a disk lsblk listed: the file behind a loop device, the device number. */
+export function withHostFacts(disk: Disk): Disk {
+	const backing = loopBacking(disk.name);
+	let majMin = disk.majMin;
+	if (majMin === null) {
+		try {
+			const stat = statSync(disk.path);
+			if (stat.isBlockDevice()) majMin = majMinOf(stat.rdev);
+		} catch {
+			// Gone: the identity check right before writing says so.
+		}
+	}
+	return {...disk, majMin, backingFile: backing?.file ?? null, backingId: backing?.id ?? null};
 }
 
 /** The disk at `path` as lsblk sees it now, or undefined when it is gone. */
@@ -32,7 +73,7 @@ export async function readDisk(path: string): Promise<Disk | undefined> {
 	if (!result.ok) return undefined;
 	try {
 		const devices = (JSON.parse(result.stdout) as {blockdevices?: Array<Record<string, unknown>>}).blockdevices ?? [];
-		return devices[0] ? diskFromRaw(devices[0]) : undefined;
+		return devices[0] ? withHostFacts(diskFromRaw(devices[0])) : undefined;
 	} catch {
 		return undefined;
 	}
@@ -65,16 +106,35 @@ export function resolvePath(path: string): string {
 	}
 }
 
-export type Identity = {path: string; size: number; model: string | null; serial: string | null; majMin: string | null};
+/**
+ * What makes a disk the one that was confirmed. Two sticks of one model without serials, or two loop devices of one
+ * size, differ only in their device number (maj:min) or, for loop devices, the file behind them.
+ */
+export type Identity = {
+	path: string;
+	size: number;
+	model: string | null;
+	serial: string | null;
+	/** The device number, from lsblk or else from the device node's st_rdev. */
+	majMin: string | null;
+	/** For a loop device: its backing file and that file's dev:ino (another file renamed to the same path differs). */
+	backingFile: string | null;
+	backingId: string | null;
+};
 
 export function identityOf(disk: Disk): Identity {
-	return {path: disk.path, size: disk.size, model: disk.model, serial: disk.serial, majMin: disk.majMin};
+	return {path: disk.path, size: disk.size, model: disk.model, serial: disk.serial, majMin: disk.majMin, backingFile: disk.backingFile, backingId: disk.backingId};
 }
+
+const identityLabels = {path: 'path', size: 'size', model: 'model', serial: 'serial', majMin: 'device number', backingFile: 'backing file'} as const;
 
 export function identityDifferences(expected: Identity, actual: Identity): string[] {
 	const differences: string[] = [];
-	for (const key of ['path', 'size', 'model', 'serial', 'majMin'] as const) {
-		if (expected[key] !== actual[key]) differences.push(`${key} was ${JSON.stringify(expected[key])}, now ${JSON.stringify(actual[key])}`);
+	for (const key of Object.keys(identityLabels) as Array<keyof typeof identityLabels>) {
+		if (expected[key] !== actual[key]) differences.push(`${identityLabels[key]} was ${JSON.stringify(expected[key])}, now ${JSON.stringify(actual[key])}`);
+	}
+	if (expected.backingFile === actual.backingFile && expected.backingId !== actual.backingId) {
+		differences.push(`backing file ${expected.backingFile ?? '?'} was inode ${expected.backingId ?? 'unknown'}, now ${actual.backingId ?? 'unknown'}`);
 	}
 	return differences;
 }

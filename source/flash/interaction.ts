@@ -33,14 +33,21 @@ export function verdictLines(verdicts: Verdict[]): string[] {
 	return verdicts.map((verdict) => `${verdict.offered ? 'offered    ' : 'not offered'}  ${describeDisk(verdict.disk)}${reasons(verdict) ? `  (${reasons(verdict)})` : ''}`);
 }
 
-export function plainUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStream}, options: {canAsk: boolean}): FlashUi {
+export function plainUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStream}, options: {canAsk: boolean; signal?: AbortSignal}): FlashUi {
 	let lastLine = 0;
 	let lastPhase = '';
 	const ask = async (question: string) => {
 		const readline = createInterface({input: io.stdin, output: io.stderr, terminal: Boolean(io.stdin.isTTY)});
+		// A stop (Ctrl-C, SIGTERM) ends the question and releases the terminal; the caller reports the stop.
+		const onAbort = () => readline.close();
+		options.signal?.addEventListener('abort', onAbort, {once: true});
 		try {
-			return (await readline.question(question)).trim();
+			return (await readline.question(question, options.signal ? {signal: options.signal} : {})).trim();
+		} catch (error) {
+			if (options.signal?.aborted) return '';
+			throw error;
 		} finally {
+			options.signal?.removeEventListener('abort', onAbort);
 			readline.close();
 		}
 	};

@@ -1,8 +1,10 @@
 // Which disks may be written: a pure function of the lsblk disks and a few facts about the host.
-import {allMountpoints, formatSize, type Disk} from './lsblk.js';
+import {posix} from 'node:path';
+import {allMountpoints, formatSize, unknownMounts, type Disk} from './lsblk.js';
 
 export type RefusalCode =
 	| 'system'
+	| 'mounts-unknown'
 	| 'swap'
 	| 'workspace'
 	| 'image'
@@ -32,8 +34,14 @@ export type PolicyFacts = {
 	imageSize?: number | undefined;
 	/** Absolute, resolved path of the image file. */
 	imagePath?: string | undefined;
+	/** The image file's dev:ino (see fileId): a loop device over it is the image by another name. */
+	imageId?: string | undefined;
+	/** Device number (maj:min) of the filesystem that holds the image, from its stat; on this host only. */
+	imageDevice?: string | undefined;
 	/** Absolute, resolved path of the workspace. */
 	workspace?: string | undefined;
+	/** Device number (maj:min) of the filesystem that holds the workspace; on this host only. */
+	workspaceDevice?: string | undefined;
 	/** Swap devices from /proc/swaps (lsblk also marks them "[SWAP]"). */
 	swapDevices?: string[];
 	allowNonRemovable?: boolean;
@@ -43,8 +51,16 @@ export type PolicyFacts = {
 
 export const LARGE_BYTES = 128e9;
 
-/** Mount points that make a disk the system disk. */
-const SYSTEM_MOUNTS = ['/', '/boot', '/boot/efi', '/efi', '/usr', '/var', '/home'];
+/**
+ * True for a mount point where desktops mount removable media: /media/<name>/... or /run/media/<name>/...
+ * Anything else mounted on a disk (/, /boot, /srv/data, /mnt/x, /media itself) makes it a system disk.
+ */
+export function isRemovableMediaMount(mountpoint: string): boolean {
+	if (!mountpoint.startsWith('/') || mountpoint.split('/').includes('..')) return false;
+	const parts = posix.normalize(mountpoint).split('/').filter(Boolean);
+	if (parts[0] === 'media') return parts.length >= 2;
+	return parts[0] === 'run' && parts[1] === 'media' && parts.length >= 3;
+}
 
 /** The mount point among `mountpoints` that holds `path` (longest prefix), if any. */
 export function mountpointHolding(path: string, mountpoints: string[]): string | undefined {
@@ -80,32 +96,58 @@ export function judge(disks: Disk[], facts: PolicyFacts = {}): Verdict[] {
 		const mounts = allMountpoints(disk);
 		const nodes = [disk.path, ...disk.partitions.map((part) => part.path)];
 
-		if (disk.type !== 'disk' && disk.type !== 'loop') {
+		// By TYPE and by kernel name: an md array or a mapping listed as TYPE "disk" is still built on other disks.
+		if (/^raid|^md$/.test(disk.type) || /^md\d/.test(disk.name)) {
+			refusals.push({code: 'virtual', message: 'is a software RAID (md) device, built on other disks, not a stick'});
+		} else if (['crypt', 'lvm', 'dm', 'mpath'].includes(disk.type) || /^dm-\d/.test(disk.name)) {
+			const kind = ['crypt', 'lvm', 'mpath'].includes(disk.type) ? disk.type : 'dm';
+			refusals.push({code: 'virtual', message: `is a device-mapper (${kind}) device, built on other devices, not a stick`});
+		} else if (disk.type === 'mtd' || /^mtd/.test(disk.name)) {
+			refusals.push({code: 'not-a-disk', message: 'is raw flash memory (MTD) of the board, not a disk'});
+		} else if (disk.type !== 'disk' && disk.type !== 'loop') {
 			refusals.push({code: 'not-a-disk', message: `is ${disk.type === 'rom' ? 'an optical drive' : `a ${disk.type} device`}, not a disk`});
 		}
 		if (/^(zram|ram|nbd)\d/.test(disk.name)) {
 			const kind = disk.name.replace(/\d+$/, '');
 			refusals.push({code: 'virtual', message: `is a virtual ${kind} device ${kind === 'nbd' ? 'on the network' : 'in memory'}, not a stick`});
 		}
-		const system = mounts.filter((each) => SYSTEM_MOUNTS.includes(each.mountpoint));
+		// Fail-safe: every mount is the system's, except removable media mounted by the desktop (offered for unmounting).
+		const system = mounts.filter((each) => each.mountpoint !== '[SWAP]' && !isRemovableMediaMount(each.mountpoint));
 		if (system.length > 0) {
 			refusals.push({
 				code: 'system',
 				message: `holds the running system (${system.map((each) => `${each.mountpoint} on ${each.path}`).join(', ')})`,
 			});
 		}
+		const unknown = unknownMounts(disk);
+		if (unknown.length > 0) {
+			refusals.push({
+				code: 'mounts-unknown',
+				message: `has mounts that could not be read (lsblk gave no mount point for ${unknown.join(', ')}): it may hold the running system`,
+			});
+		}
 		const swap = [...mounts.filter((each) => each.mountpoint === '[SWAP]').map((each) => each.path), ...nodes.filter((node) => swaps.has(node))];
 		if (swap.length > 0) {
 			refusals.push({code: 'swap', message: `holds active swap (${[...new Set(swap)].join(', ')})`});
 		}
-		if (facts.imagePath && (nodes.includes(facts.imagePath) || imageHolder?.disk === disk)) {
-			refusals.push({
-				code: 'image',
-				message: imageHolder ? `holds the image file (${facts.imagePath} on ${imageHolder.mountpoint})` : `is the image itself (${facts.imagePath})`,
-			});
+		// By device number too: a filesystem that lsblk shows unmounted, or under another name, still holds the file.
+		const holding = (device: string | undefined) =>
+			device === undefined ? undefined : [{path: disk.path, majMin: disk.majMin}, ...disk.partitions].find((node) => node.majMin === device)?.path;
+		const imageNode = holding(facts.imageDevice);
+		if (facts.imagePath && nodes.includes(facts.imagePath)) {
+			refusals.push({code: 'image', message: `is the image itself (${facts.imagePath})`});
+		} else if (facts.imageId !== undefined && disk.backingId === facts.imageId) {
+			refusals.push({code: 'image', message: `is the image itself: a loop device over ${disk.backingFile ?? facts.imagePath}`});
+		} else if (imageHolder?.disk === disk) {
+			refusals.push({code: 'image', message: `holds the image file (${facts.imagePath} on ${imageHolder.mountpoint})`});
+		} else if (imageNode) {
+			refusals.push({code: 'image', message: `holds the image file (${facts.imagePath} is on ${imageNode})`});
 		}
+		const workspaceNode = holding(facts.workspaceDevice);
 		if (workspaceHolder?.disk === disk) {
 			refusals.push({code: 'workspace', message: `holds the workspace (${facts.workspace} on ${workspaceHolder.mountpoint})`});
+		} else if (workspaceNode) {
+			refusals.push({code: 'workspace', message: `holds the workspace (${facts.workspace} is on ${workspaceNode})`});
 		}
 		if (disk.readOnly) refusals.push({code: 'read-only', message: 'is read-only (write-protect switch on, or a read-only device)'});
 		if (disk.size === 0 && disk.type !== 'rom') {

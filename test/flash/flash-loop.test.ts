@@ -4,9 +4,9 @@ import {execFileSync, spawn, spawnSync} from 'node:child_process';
 import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
-import {openConfirmedDisk, readDisk} from '../../source/flash/device.js';
+import {identityDifferences, openConfirmedDisk, readDisk, type Identity} from '../../source/flash/device.js';
 import {dropCache} from '../../source/flash/verifier.js';
-import {cleanup, loopDevice, runCli, runCliUntil, scratch, stickImage, type Loop} from './helpers.js';
+import {cleanup, loopDevice, loopsUnavailable, runCli, runCliUntil, scratch, stickImage, type Loop} from './helpers.js';
 
 const dir = scratch('flash');
 let image = '';
@@ -112,10 +112,13 @@ test('a sparse image to a new file: zero blocks are skipped, the file stays spar
 	assert.equal(spawnSync('cmp', [sparseImage, target]).status, 0);
 	assert.equal(statSync(target).size, 64 << 20);
 	assert.ok(statSync(target).blocks * 512 < 30 << 20, 'the target file is sparse');
-	// Overwriting an existing file needs --yes without a terminal.
+	// Overwriting an existing file needs --overwrite, and without a terminal --yes as well.
 	const again = runCli(['flash', sparseImage, '--device', target]);
-	assert.equal(again.status, 2);
-	assert.match(again.stderr, /exists: without a terminal, overwriting it needs --yes/);
+	assert.equal(again.status, 4);
+	assert.match(again.stderr, /exists: flash replaces an existing file only with --overwrite/);
+	const unconfirmed = runCli(['flash', sparseImage, '--device', target, '--overwrite']);
+	assert.equal(unconfirmed.status, 2);
+	assert.match(unconfirmed.stderr, /exists: without a terminal, overwriting it needs --yes/);
 });
 
 test('the verify of a file target reads the medium: its cached pages are dropped first', async () => {
@@ -170,20 +173,6 @@ test('permission denied explains sudo and prints the exact command', () => {
 	assert.match(result.stderr, new RegExp(`next: sudo ${process.execPath} \\S+/dist/cli\\.js flash ${image} --device ${device.path} --yes --allow-non-removable`));
 });
 
-test('ENOSPC on a full filesystem is reported with the offset', () => {
-	const small = join(dir, 'small');
-	mkdirSync(small);
-	execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', small]);
-	try {
-		const result = runCli(['flash', image, '--device', join(small, 'copy.img')]);
-		assert.equal(result.status, 1, result.stderr);
-		assert.match(result.stderr, /no space left on .*copy\.img: write failed at byte \d+/);
-		assert.match(result.stderr, /is incomplete/);
-	} finally {
-		spawnSync('umount', [small]);
-	}
-});
-
 test('a device whose backing store fills up: the write error names the byte range', () => {
 	const small = join(dir, 'small2');
 	mkdirSync(small);
@@ -228,11 +217,57 @@ test('the identity is checked again right before writing', async () => {
 	await handle.close();
 });
 
+test('two loop devices of the same size swapped between the choice and the write are told apart by their backing files', {skip: loopsUnavailable()}, async () => {
+	const first = loop('swap-a.loop', 64 << 20);
+	const second = loop('swap-b.loop', 64 << 20);
+	const confirmed = (await readDisk(first.path))!;
+	assert.equal(confirmed.backingFile, first.backing);
+	// Same path, size, model (none), serial (none) and device number after the swap: only the file behind differs.
+	execFileSync('losetup', ['-d', first.path]);
+	execFileSync('losetup', ['-d', second.path]);
+	execFileSync('losetup', [first.path, second.backing]);
+	execFileSync('losetup', [second.path, first.backing]);
+	const now = (await readDisk(first.path))!;
+	assert.deepEqual([now.size, now.model, now.serial, now.majMin], [confirmed.size, confirmed.model, confirmed.serial, confirmed.majMin]);
+	await assert.rejects(
+		openConfirmedDisk(confirmed, [], []),
+		new RegExp(`${first.path} is not the disk that was confirmed: backing file was "${first.backing}", now "${second.backing}"`),
+	);
+	// Put back as chosen, the same device passes again.
+	execFileSync('losetup', ['-d', first.path]);
+	execFileSync('losetup', ['-d', second.path]);
+	execFileSync('losetup', [first.path, first.backing]);
+	execFileSync('losetup', [second.path, second.backing]);
+	const handle = await openConfirmedDisk(confirmed, [], []);
+	await handle.close();
+});
+
+test('the identity compares the device number and the loop backing file', () => {
+	const base: Identity = {path: '/dev/loop3', size: 64 << 20, model: null, serial: null, majMin: '7:3', backingFile: '/srv/a.img', backingId: '2049:12'};
+	assert.deepEqual(identityDifferences(base, {...base}), []);
+	assert.deepEqual(identityDifferences(base, {...base, majMin: '7:4'}), ['device number was "7:3", now "7:4"']);
+	assert.deepEqual(identityDifferences(base, {...base, backingFile: '/srv/b.img', backingId: '2049:13'}), ['backing file was "/srv/a.img", now "/srv/b.img"']);
+	// The same path with another file behind it (replaced, or renamed over).
+	assert.deepEqual(identityDifferences(base, {...base, backingId: '2049:99'}), ['backing file /srv/a.img was inode 2049:12, now 2049:99']);
+});
+
 test('mounted filesystems are unmounted only with consent, and a mounted disk cannot be opened for writing', async () => {
 	const device = loop('mounted.loop', 64 << 20);
 	execFileSync('mke2fs', ['-q', '-t', 'ext4', device.path]);
-	const mountpoint = join(dir, 'mnt');
-	mkdirSync(mountpoint);
+	// Mounted elsewhere than /media/<name> or /run/media/<name>: a system disk, never unmounted by flash.
+	const elsewhere = join(dir, 'mnt');
+	mkdirSync(elsewhere);
+	execFileSync('mount', [device.path, elsewhere]);
+	try {
+		const system = runCli(['flash', image, '--device', device.path, '--yes', '--allow-non-removable', '--unmount']);
+		assert.equal(system.status, 4, system.stderr);
+		assert.match(system.stderr, new RegExp(`refusing to write ${device.path} .*it holds the running system \\(${elsewhere} on ${device.path}\\)`));
+	} finally {
+		spawnSync('umount', [elsewhere]);
+	}
+	// Where a desktop mounts a stick: offered, and unmounted with consent.
+	const mountpoint = join('/media', `sel4-llm-test-${process.pid}`);
+	mkdirSync(mountpoint, {recursive: true});
 	execFileSync('mount', [device.path, mountpoint]);
 	try {
 		await assert.rejects(openConfirmedDisk((await readDisk(device.path))!, [], []), new RegExp(`${device.path} is busy: a partition is mounted`));
@@ -246,6 +281,8 @@ test('mounted filesystems are unmounted only with consent, and a mounted disk ca
 		assert.doesNotMatch(readFileSync('/proc/mounts', 'utf8'), new RegExp(` ${mountpoint} `));
 	} finally {
 		spawnSync('umount', [mountpoint]);
+		// Never recursive: if the unmount failed, the folder still holds the filesystem.
+		spawnSync('rmdir', [mountpoint]);
 	}
 });
 

@@ -69,6 +69,13 @@ export function runCliUntil(args: string[], trigger: RegExp, action: (child: Ret
 	});
 }
 
+/** Why tests with real loop devices cannot run here (they need root and a free loop device), or false when they can. */
+export function loopsUnavailable(): string | false {
+	if (process.getuid?.() !== 0) return 'loop devices need root';
+	const free = spawnSync('losetup', ['-f'], {encoding: 'utf8'});
+	return free.status === 0 ? false : `no free loop device (${(free.stderr || free.error?.message || '').trim()})`;
+}
+
 export type Loop = {path: string; backing: string; detach: () => void};
 
 /** A real loop device over a sparse file; always detach it (in `finally` or `after`). */

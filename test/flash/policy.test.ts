@@ -35,7 +35,7 @@ const table: Array<{fixture: string; facts: PolicyFacts; expect: Record<string, 
 		facts: {...image, imagePath: '/srv/data/images/stick.img', workspace: '/srv/data/sel4-llm'},
 		expect: {
 			'/dev/sda': {offered: false, refusals: ['system', 'non-removable'], warnings: ['large'], mounted: []},
-			'/dev/sdb': {offered: false, refusals: ['image', 'workspace', 'non-removable'], warnings: ['large'], mounted: []},
+			'/dev/sdb': {offered: false, refusals: ['system', 'image', 'workspace', 'non-removable'], warnings: ['large'], mounted: []},
 			'/dev/sdc': {offered: false, refusals: ['no-medium'], warnings: [], mounted: []},
 			'/dev/sdd': {offered: true, refusals: [], warnings: [], mounted: []},
 			'/dev/sr0': {offered: false, refusals: ['not-a-disk'], warnings: [], mounted: []},
@@ -149,4 +149,75 @@ test('mountpointHolding picks the longest prefix and respects path boundaries', 
 	assert.equal(mountpointHolding('/srv/data/x', ['/', '/srv', '/srv/data']), '/srv/data');
 	assert.equal(mountpointHolding('/srv/database', ['/', '/srv/data']), '/');
 	assert.equal(mountpointHolding('/x', ['[SWAP]']), undefined);
+});
+
+test('the disk whose filesystem holds the image or the workspace is refused by device number, mounted or not', () => {
+	// The image's stat says its filesystem is 8:18 (sdb2), though the mount table shows it under another path.
+	const facts: PolicyFacts = {imageSize: 1e6, imagePath: '/srv/images/stick.img', imageDevice: '8:18', workspace: '/srv/ws', workspaceDevice: '8:17'};
+	const stick = judge(load('stick-mounted.json'), facts).find((verdict) => verdict.disk.path === '/dev/sdb')!;
+	assert.equal(stick.offered, false);
+	assert.deepEqual(
+		stick.refusals.map((each) => each.message),
+		['holds the image file (/srv/images/stick.img is on /dev/sdb2)', 'holds the workspace (/srv/ws is on /dev/sdb1)'],
+	);
+	const [loop] = parseLsblk(readFileSync(join(fixtures, 'vm-loop-zram.json'), 'utf8')).map((disk) => ({...disk, backingFile: '/srv/images/stick.img', backingId: '2049:77'}));
+	const verdict = judge([loop!], {imageSize: 1e6, imagePath: '/srv/images/stick.img', imageId: '2049:77', allowNonRemovable: true})[0]!;
+	assert.deepEqual(verdict.refusals, [{code: 'image', message: 'is the image itself: a loop device over /srv/images/stick.img'}]);
+});
+
+/** The stick-mounted document with the stick's first partition mounted at `mountpoint` (or its field removed). */
+function stickMountedAt(mountpoint: string | undefined): string {
+	const document = JSON.parse(readFileSync(join(fixtures, 'stick-mounted.json'), 'utf8')) as {blockdevices: Array<Record<string, unknown> & {children: Array<Record<string, unknown>>}>};
+	const part = document.blockdevices.find((disk) => disk.name === 'sdb')!.children[0]!;
+	if (mountpoint === undefined) {
+		delete part.mountpoint;
+		delete part.mountpoints;
+	} else {
+		part.mountpoint = mountpoint;
+		part.mountpoints = [mountpoint];
+	}
+	return JSON.stringify(document);
+}
+
+test('a mount outside /media/<name> and /run/media/<name> makes a disk a system disk, named with the mount point', () => {
+	const stick = (mountpoint: string | undefined) => judge(parseLsblk(stickMountedAt(mountpoint)), {imageSize: 1e6}).find((verdict) => verdict.disk.path === '/dev/sdb')!;
+	for (const mountpoint of ['/mnt/usb', '/srv/stick', '/media', '/run/media', '/media/', '/media/../srv', '/opt/media/alex/x']) {
+		const verdict = stick(mountpoint);
+		assert.equal(verdict.offered, false, mountpoint);
+		assert.deepEqual(
+			verdict.refusals.map((each) => each.code),
+			['system'],
+			mountpoint,
+		);
+		assert.equal(verdict.refusals[0]!.message, `holds the running system (${mountpoint} on /dev/sdb1)`);
+		assert.deepEqual(verdict.mounted, [], 'a system disk is never offered for unmounting');
+	}
+	for (const mountpoint of ['/media/alex/STICK', '/run/media/alex/STICK', '/media/STICK']) {
+		const verdict = stick(mountpoint);
+		assert.equal(verdict.offered, true, mountpoint);
+		assert.deepEqual(verdict.mounted.map((each) => each.mountpoint), [mountpoint, '/media/alex/ESP']);
+	}
+});
+
+test('a device without a mount point field is refused loudly: its mounts could not be read', () => {
+	const verdict = judge(parseLsblk(stickMountedAt(undefined)), {imageSize: 1e6}).find((each) => each.disk.path === '/dev/sdb')!;
+	assert.equal(verdict.offered, false);
+	assert.deepEqual(verdict.refusals, [
+		{code: 'mounts-unknown', message: 'has mounts that could not be read (lsblk gave no mount point for /dev/sdb1): it may hold the running system'},
+	]);
+	// A document without the column at all: every disk is refused.
+	const bare = JSON.stringify({
+		blockdevices: [
+			{name: 'sdb', 'maj:min': '8:16', rm: true, ro: false, size: 15502147584, type: 'disk', tran: 'usb', hotplug: true, children: [{name: 'sdb1', 'maj:min': '8:17', rm: true, ro: false, size: 15501099008, type: 'part'}]},
+			{name: 'sdc', 'maj:min': '8:32', rm: true, ro: false, size: 15502147584, type: 'disk', tran: 'usb', hotplug: true},
+		],
+	});
+	const verdicts = judge(parseLsblk(bare), {imageSize: 1e6});
+	assert.deepEqual(
+		verdicts.map((each) => [each.disk.path, each.offered, each.refusals.map((refusal) => refusal.code)]),
+		[
+			['/dev/sdb', false, ['mounts-unknown']],
+			['/dev/sdc', false, ['mounts-unknown']],
+		],
+	);
 });
