@@ -62,7 +62,8 @@ test('setup without a terminal: --yes runs the same plan; without --yes it says 
 	assert.match(bad.stderr, /--platform must be one of: qemu-arm-virt, x86_64 \(got "riscv"\)/);
 	const ram = cli(['setup', '--yes', '--guest-ram', '4096', '--recipes', recipes, '--workspace', workspace]);
 	assert.equal(ram.code, 2);
-	assert.match(ram.stderr, /--guest-ram: qemu-arm-virt guests have 512 MiB/);
+	assert.match(ram.stderr, /--guest-ram: between 128 and 1024 MiB in steps of 64 MiB on qemu-arm-virt/);
+	assert.match(ram.stderr, /hint: qemu-arm-virt: 128-1024 MiB in steps of 64; x86_64: 128-3072 MiB in steps of 16/);
 	const notGguf = cli(['setup', '--yes', '--model', cliPath, '--recipes', recipes, '--workspace', workspace]);
 	assert.equal(notGguf.code, 2);
 	assert.match(notGguf.stderr, /--model: .*is not a GGUF model/);
