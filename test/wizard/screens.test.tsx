@@ -9,7 +9,7 @@ import {SetupApp, type SetupOutcome} from '../../source/wizard/setup-app.js';
 import {RunApp, type RunAction} from '../../source/wizard/run-app.js';
 import {RunStore} from '../../source/ui/run-store.js';
 import {keys, press, tick} from '../support/keys.js';
-import {tempDir} from '../support/cli.js';
+import {tempDir, waitFor} from '../support/cli.js';
 import {fakeGguf} from '../support/gguf.js';
 
 // A failed assertion must not leave a mounted view keeping the test process alive.
@@ -47,6 +47,8 @@ test('welcome shows the host verdicts and the recommendation, then the choices v
 	assert.match(frame, /Recommended: qemu-arm-virt/);
 	assert.match(frame, /enter continue/);
 	await press(view.stdin, keys.enter);
+	// On a busy machine the next screen can take longer than one key's tick to draw.
+	await waitFor(() => /› Platform/.test(view.lastFrame() ?? ''), 5000, 'the choices screen');
 	frame = view.lastFrame()!;
 	assert.match(frame, /› Platform +‹ qemu-arm-virt ›/);
 	assert.match(frame, /runs under QEMU emulation on any host/);
