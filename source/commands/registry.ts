@@ -177,12 +177,13 @@ const sourceCommands: CommandSpec[] = [
 	{
 		name: 'sync',
 		summary: 'Fetch the seL4 CAmkES-VM sources of a manifest with git, in parallel, and lock their revisions',
-		usage: 'sel4-llm sync [--manifest-url URL] [--manifest default.xml|master.xml] [--jobs N] [--lock FILE] [--full]\n       sel4-llm sync --check-build [--platform P] [--app APP] [--target T]',
+		usage: 'sel4-llm sync [--manifest-url URL] [--mirror RULES] [--manifest default.xml|master.xml] [--jobs N] [--lock FILE] [--full]\n       sel4-llm sync --check-build [--platform P] [--app APP] [--target T]',
 		description:
-			'Reads a repo manifest (the subset seL4 uses: remotes with relative fetch URLs, default revision and remote, projects with revision/upstream, linkfile, copyfile, include) and lays the projects out in the workspace as `repo sync` does: git data in .repo/projects/<path>.git, each checkout\'s .git a file pointing there, detached at the exact revision; linkfiles become symlinks, copyfiles copies. Projects are fetched in parallel, shallow when the server lets a commit be fetched by id (else a full fetch), with retries. A project already at its pinned revision is not fetched again, so an unchanged re-sync only fetches the manifest. A failing project does not stop the others. The exact revisions go into <workspace>/sel4-llm.lock.json (deterministic, to commit or share); `--lock FILE` reproduces one. Exit 0 when every project synced, 1 when any failed, 4 for a refused (deprecated) manifest.\n\nWith --check-build: print the init-build.sh command upstream documents for the platform, app and target, or refuse (exit 4) an app the platform does not support, naming the valid ones.',
+			'Reads a repo manifest (the subset seL4 uses: remotes with relative fetch URLs, default revision and remote, projects with revision/upstream, linkfile, copyfile, include) and lays the projects out in the workspace as `repo sync` does: git data in .repo/projects/<path>.git, each checkout\'s .git a file pointing there, detached at the exact revision; linkfiles become symlinks, copyfiles copies. Projects are fetched in parallel, shallow when the server lets a commit be fetched by id (else a full fetch), with retries. A project already at its pinned revision is not fetched again, so an unchanged re-sync only fetches the manifest. A failing project does not stop the others. The exact revisions go into <workspace>/sel4-llm.lock.json (deterministic, to commit or share); `--lock FILE` reproduces one. A mirror given with --manifest-url covers the projects whose remotes are relative to the manifest (seL4\'s own); --mirror rewrites any URL, including the absolute remotes (picotcp, polly, libzmq, lwip): PREFIX=REPLACEMENT works like git\'s url.<base>.insteadOf, and BASE fetches scheme://host/path from BASE/host/path (on a local BASE, with or without a ".git" ending). Several rules go in one value, separated by spaces; the longest matching prefix wins. The lock file keeps the upstream URLs. Exit 0 when every project synced, 1 when any failed, 4 for a refused (deprecated) manifest.\n\nWith --check-build: print the init-build.sh command upstream documents for the platform, app and target, or refuse (exit 4) an app the platform does not support, naming the valid ones.',
 		options: {
 			'manifest-url': {type: 'string', valueName: 'URL', description: 'Manifest repository: a URL, a mirror, or a local path / file:// URL (default https://github.com/seL4/camkes-vm-examples-manifest.git)'},
 			manifest: {type: 'string', valueName: 'FILE', values: ['default.xml', 'master.xml'], default: 'default.xml', description: 'default.xml: pinned, CI-tested revisions; master.xml: branch tips'},
+			mirror: {type: 'string', valueName: 'RULES', description: 'Fetch from mirrors: PREFIX=REPLACEMENT (like git insteadOf) or BASE holding BASE/<host>/<path>; several separated by spaces'},
 			'manifest-branch': {type: 'string', valueName: 'BRANCH', description: 'Branch of the manifest repository (default: its default branch)'},
 			jobs: {type: 'string', short: 'j', valueName: 'N', default: '4', description: 'Projects fetched at the same time (1-256)'},
 			retries: {type: 'string', valueName: 'N', default: '2', description: 'Retries of a failed fetch, with a growing pause (0-10)'},
@@ -198,6 +199,8 @@ const sourceCommands: CommandSpec[] = [
 			'sel4-llm sync',
 			'sel4-llm sync --manifest master.xml --jobs 8',
 			'sel4-llm sync --manifest-url file:///srv/mirror/seL4/camkes-vm-examples-manifest.git',
+			'sel4-llm sync --mirror file:///srv/mirror',
+			"sel4-llm sync --mirror 'https://github.com/=https://git.example.org/github/ https://git.savannah.gnu.org/git/=https://git.example.org/savannah/'",
 			'sel4-llm sync --lock ~/shared/sel4-llm.lock.json',
 			'sel4-llm sync --check-build --platform x86_64 --app minimal_64 --target usb',
 		],

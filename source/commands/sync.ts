@@ -6,6 +6,7 @@ import {ExitCode, UserError} from '../errors.js';
 import {formatArgv} from '../engine/vars.js';
 import {BuildChoiceError, buildDirName, checkBuildChoice, initBuildCommand} from '../sync/build-commands.js';
 import {defaultManifestUrl, syncWorkspace, type SyncEvent} from '../sync/sync.js';
+import {parseMirrors} from '../sync/mirror.js';
 import {lockWorkspace} from '../engine/workspace-lock.js';
 import {stopSignal, stoppedError} from '../system/interrupt.js';
 import type {CommandContext} from './context.js';
@@ -66,6 +67,7 @@ export async function run(context: CommandContext): Promise<number> {
 	}
 	// A local directory given as the manifest URL is used as such (absolute), like git does.
 	const manifestUrl = manifestUrlRaw && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(manifestUrlRaw) && (manifestUrlRaw.startsWith('.') || isAbsolute(manifestUrlRaw)) ? resolve(manifestUrlRaw) : manifestUrlRaw;
+	const mirrors = parseMirrors(stringOption(context, 'mirror'));
 	const workspace = context.workspace;
 	const err = context.io.stderr;
 	const width = 28;
@@ -77,7 +79,7 @@ export async function run(context: CommandContext): Promise<number> {
 				err.write(
 					event.fromLock
 						? `Reproducing ${event.projects} projects from ${event.fromLock}\n`
-						: `Manifest ${event.file} from ${event.url}${event.commit ? ` (${event.commit.slice(0, 12)})` : ''}: ${event.projects} projects, ${jobs} at a time\n`,
+						: `Manifest ${event.file} from ${event.url}${event.via ? ` via ${event.via}` : ''}${event.commit ? ` (${event.commit.slice(0, 12)})` : ''}: ${event.projects} projects, ${jobs} at a time\n`,
 				);
 				break;
 			case 'note':
@@ -111,6 +113,7 @@ export async function run(context: CommandContext): Promise<number> {
 		...(fromLockRaw ? {fromLock: resolve(fromLockRaw)} : {}),
 		jobs,
 		retries,
+		mirrors,
 		shallow: !context.options.full,
 		signal,
 		onEvent,

@@ -13,6 +13,8 @@ export type ManifestProject = {
 	remote: string;
 	/** The project's clone URL: the remote's resolved fetch URL plus the name. */
 	url: string;
+	/** Set when the remote's fetch URL is absolute: a mirror of the manifest does not cover the project. */
+	absoluteRemote?: string;
 	/** A commit id (pinned), a branch name, or a full ref such as refs/tags/v1.7.0. */
 	revision: string;
 	upstream?: string;
@@ -70,6 +72,12 @@ export function resolveFetchUrl(fetch: string, manifestUrl: string): string {
 	}
 	// A plain local path.
 	return posix.resolve(posix.dirname(base), trimmed);
+}
+
+/** Whether a remote's fetch attribute names its own location (not one relative to the manifest). */
+export function isAbsoluteFetch(fetch: string): boolean {
+	const trimmed = fetch.replace(/\/+$/, '');
+	return hasScheme(trimmed) || trimmed.startsWith('/') || (scpLike(trimmed) && !trimmed.startsWith('.'));
 }
 
 function checkGitValue(value: string, what: 'url' | 'revision' | 'name', label: string, file: string, line: number): string {
@@ -214,6 +222,7 @@ export function parseManifest(text: string, options: ParseOptions): Manifest {
 			path,
 			remote: remoteName,
 			url: `${remote.url}/${a.name}`,
+			...(isAbsoluteFetch(remote.fetch) ? {absoluteRemote: remote.url} : {}),
 			revision,
 			...(a.upstream ? {upstream: a.upstream} : {}),
 			...(a['dest-branch'] ? {destBranch: a['dest-branch']} : {}),

@@ -9,6 +9,7 @@ import {InputError, RefusedError, UsageError, WorkError} from '../errors.js';
 import {git, GitError, gitOk, lastLines, type GitResult} from './git.js';
 import {formatLock, lockFileName, readLock, type LockFile, type LockedProject} from './lock.js';
 import {isCommitId, parseManifest, type FileLink} from './manifest.js';
+import {mirrorUrl, type MirrorRule} from './mirror.js';
 import {gitValueProblem, relativePathProblem} from '../system/untrusted.js';
 
 export const defaultManifestUrl = 'https://github.com/seL4/camkes-vm-examples-manifest.git';
@@ -17,7 +18,7 @@ export const deprecatedManifest = /(^|[/:])camkes-vm-manifest(\.git)?\/?$/;
 export type ProjectAction = 'unchanged' | 'cloned' | 'updated';
 
 export type SyncEvent =
-	| {type: 'manifest'; url: string; file: string; commit?: string; projects: number; fromLock?: string}
+	| {type: 'manifest'; url: string; via?: string; file: string; commit?: string; projects: number; fromLock?: string}
 	| {type: 'note'; message: string}
 	| {type: 'project-start'; index: number; total: number; path: string; what: string}
 	| {type: 'project-retry'; index: number; total: number; path: string; attempt: number; error: string}
@@ -58,6 +59,8 @@ export type SyncOptions = {
 	/** Milliseconds before the first retry (doubles each time). */
 	retryDelayMs?: number;
 	shallow?: boolean;
+	/** Where to fetch from instead of the URLs the manifest names (see mirror.ts). */
+	mirrors?: MirrorRule[];
 	env?: NodeJS.ProcessEnv;
 	signal?: AbortSignal;
 	onEvent?: (event: SyncEvent) => void;
@@ -233,7 +236,11 @@ async function checkout(cwd: string, path: string, sha: string, env?: NodeJS.Pro
 type WantedProject = {
 	name: string;
 	path: string;
+	/** The URL the manifest names (recorded in the lock file). */
 	url: string;
+	/** Where it is fetched from: the URL, or its mirror. */
+	fetchUrl: string;
+	absoluteRemote?: string;
 	revision: string;
 	upstream?: string;
 	linkfiles: FileLink[];
@@ -261,7 +268,7 @@ async function syncProject(
 		let ref: string | undefined;
 		if (!isCommitId(sha)) {
 			emit({type: 'project-start', index, total, path: project.path, what: `resolve ${sha}`});
-			const resolved = await withRetry(() => resolveRemoteRef(project.url, project.revision, {...(env ? {env} : {}), ...(signal ? {signal} : {})}), retry);
+			const resolved = await withRetry(() => resolveRemoteRef(project.fetchUrl, project.revision, {...(env ? {env} : {}), ...(signal ? {signal} : {})}), retry);
 			sha = resolved.sha;
 			ref = resolved.ref;
 		}
@@ -272,7 +279,7 @@ async function syncProject(
 		}
 		const worktree = insidePath(workspace, project.path, 'project path');
 		insidePath(workspace, `.repo/projects/${project.path}.git`, 'git directory');
-		const state = await prepareCheckout(workspace, project.path, project.url, env);
+		const state = await prepareCheckout(workspace, project.path, project.fetchUrl, env);
 		let shallow = false;
 		if (!(await hasCommit(worktree, sha, env))) {
 			emit({type: 'project-start', index, total, path: project.path, what: `fetch ${sha.slice(0, 12)}${options.shallow ? ' (shallow)' : ''}`});
@@ -291,16 +298,23 @@ async function syncProject(
 				? error.message
 				: error instanceof GitError
 					? ['fetch', 'ls-remote'].includes(error.args[0]!)
-						? `git ${error.args[0]} ${project.url} failed: ${describeGitFailure(error)}`
+						? `git ${error.args[0]} ${project.fetchUrl} failed: ${describeGitFailure(error)}`
 						: `git ${error.args.join(' ')} in ${project.path} failed: ${describeGitFailure(error)}`
 					: (error as Error).message;
-		const hint =
-			error instanceof ProjectError
-				? error.hint
-				: `check that ${project.url} is reachable (network, proxy, or a mirror with --manifest-url), then sync again`;
+		const hint = error instanceof ProjectError ? error.hint : unreachableHint(project);
 		emit({type: 'project-fail', index, total, path: project.path, error: message, ...(hint ? {hint} : {})});
 		return {...base, error: message, ...(hint ? {hint} : {})};
 	}
+}
+
+/** What to do when a project cannot be fetched: a mirror of the manifest covers only relative remotes. */
+function unreachableHint(project: WantedProject): string {
+	if (project.fetchUrl !== project.url) return `check the mirror: ${project.fetchUrl} must hold ${project.url}, then sync again`;
+	const remote = project.absoluteRemote;
+	if (remote) {
+		return `check that ${project.url} is reachable (network, proxy), then sync again; a mirror given with --manifest-url does not cover it (its remote ${remote} is an absolute URL): mirror it too and add --mirror ${remote}/=<mirror URL>/ (recipe variable mirror), or --mirror BASE for mirrors kept as BASE/<host>/<path>`;
+	}
+	return `check that ${project.url} is reachable (network, proxy), or sync from a mirror (--manifest-url, or --mirror), then sync again`;
 }
 
 /**
@@ -369,7 +383,7 @@ async function pool<T, R>(items: T[], jobs: number, work: (item: T, index: numbe
 
 type StateFile = {manifestUrl: string; manifestFile: string; manifestBranch?: string};
 
-async function readManifest(options: SyncOptions): Promise<{lock: LockFile; projects: WantedProject[]}> {
+async function readManifest(options: SyncOptions): Promise<{lock: LockFile; projects: WantedProject[]; via?: string}> {
 	const workspace = options.workspace;
 	const url = options.manifestUrl ?? defaultManifestUrl;
 	const file = options.manifestFile ?? 'default.xml';
@@ -384,6 +398,7 @@ async function readManifest(options: SyncOptions): Promise<{lock: LockFile; proj
 	if (deprecatedManifest.test(url.replace(/\/+$/, ''))) {
 		throw new RefusedError(`${url} is the deprecated camkes-vm manifest (last updated 2018, old make layout without init-build.sh)`, {hint: `use ${defaultManifestUrl} (the default)`});
 	}
+	const fetchUrl = mirrorUrl(url, options.mirrors ?? []);
 	const dir = join(workspace, '.repo', 'manifests');
 	const env = options.env;
 	const signal = options.signal;
@@ -396,12 +411,12 @@ async function readManifest(options: SyncOptions): Promise<{lock: LockFile; proj
 	const branch = options.manifestBranch ?? 'HEAD';
 	let fetched: GitResult | undefined;
 	for (let attempt = 0; attempt <= (options.retries ?? 2); attempt++) {
-		fetched = await git(['fetch', '-q', '--depth', '1', '--', url, branch], {cwd: dir, env, ...(signal ? {signal} : {})});
+		fetched = await git(['fetch', '-q', '--depth', '1', '--', fetchUrl, branch], {cwd: dir, env, ...(signal ? {signal} : {})});
 		if (fetched.code === 0 || permanentNetworkError.test(fetched.stderr) || signal?.aborted) break;
 		if (attempt < (options.retries ?? 2)) await new Promise((done) => setTimeout(done, (options.retryDelayMs ?? 1000) * 2 ** attempt));
 	}
 	if (!fetched || fetched.code !== 0) {
-		throw new WorkError(`cannot fetch the manifest repository ${url}${options.manifestBranch ? ` (branch ${options.manifestBranch})` : ''}: ${lastLines(fetched?.stderr ?? '', 2)}`, {hint: 'check the network (and proxy), or point --manifest-url (recipe variable manifest_url) at a reachable mirror or a local file:// copy'});
+		throw new WorkError(`cannot fetch the manifest repository ${fetchUrl}${options.manifestBranch ? ` (branch ${options.manifestBranch})` : ''}: ${lastLines(fetched?.stderr ?? '', 2)}`, {hint: fetchUrl !== url ? `check the mirror: ${fetchUrl} must hold ${url}` : 'check the network (and proxy), or point --manifest-url (recipe variable manifest_url) at a reachable mirror or a local file:// copy, or give --mirror (recipe variable mirror)'});
 	}
 	const commit = readFileSync(join(dir, '.git', 'FETCH_HEAD'), 'utf8').slice(0, 40);
 	let current = '';
@@ -433,12 +448,14 @@ async function readManifest(options: SyncOptions): Promise<{lock: LockFile; proj
 		name: project.name,
 		path: project.path,
 		url: project.url,
+		fetchUrl: mirrorUrl(project.url, options.mirrors ?? []),
+		...(project.absoluteRemote ? {absoluteRemote: project.absoluteRemote} : {}),
 		revision: project.revision,
 		...(project.upstream ? {upstream: project.upstream} : {}),
 		linkfiles: project.linkfiles,
 		copyfiles: project.copyfiles,
 	}));
-	return {lock: {version: 1, manifest: {url, file, commit}, projects: []}, projects};
+	return {lock: {version: 1, manifest: {url, file, commit}, projects: []}, projects, ...(fetchUrl !== url ? {via: fetchUrl} : {})};
 }
 
 /** Syncs the workspace to the manifest (or a lock file). Project failures are reported per project. */
@@ -456,11 +473,12 @@ export async function syncWorkspace(options: SyncOptions): Promise<SyncResult> {
 			throw new InputError((error as Error).message, {hint: 'give a lock file written by `sel4-llm sync`'});
 		}
 		lock = {version: 1, manifest: locked.manifest, projects: []};
-		projects = locked.projects.map((project) => ({...project}));
+		projects = locked.projects.map((project) => ({...project, fetchUrl: mirrorUrl(project.url, options.mirrors ?? [])}));
 		options.onEvent?.({type: 'manifest', url: locked.manifest.url, file: locked.manifest.file, ...(locked.manifest.commit ? {commit: locked.manifest.commit} : {}), projects: projects.length, fromLock: options.fromLock});
 	} else {
-		({lock, projects} = await readManifest({...options, workspace}));
-		options.onEvent?.({type: 'manifest', url: lock.manifest.url, file: lock.manifest.file, ...(lock.manifest.commit ? {commit: lock.manifest.commit} : {}), projects: projects.length});
+		let via: string | undefined;
+		({lock, projects, via} = await readManifest({...options, workspace}));
+		options.onEvent?.({type: 'manifest', url: lock.manifest.url, ...(via ? {via} : {}), file: lock.manifest.file, ...(lock.manifest.commit ? {commit: lock.manifest.commit} : {}), projects: projects.length});
 	}
 	const results = await pool(projects, options.jobs ?? 4, (project, index) =>
 		syncProject(project, index + 1, projects.length, {

@@ -64,6 +64,17 @@ describe('values from the command line and from recipe variables', () => {
 		});
 	}
 
+	for (const raw of [...injections, `https://github.com/=--upload-pack=touch MARKER`, `https://github.com/=ext::sh -c touch% MARKER`]) {
+		test(`sync --mirror=${JSON.stringify(raw)} is refused before git runs`, () => {
+			const workspace = tempDir();
+			const result = cli(['sync', `--mirror=${withMarker(raw)}`, '--workspace', workspace, '--retries', '0']);
+			assertNoMarker();
+			assert.equal(result.code, 2, result.stderr);
+			assert.match(result.stderr, /the mirror (base|prefix|replacement|rule) .*(starts with "-"|runs commands|neither a URL)/);
+			rmSync(workspace, {recursive: true, force: true});
+		});
+	}
+
 	test('sync --manifest-branch with an option is refused before git runs', () => {
 		const base = join(root, 'branch');
 		const url = manifestRepo(base, '<manifest/>');

@@ -81,7 +81,7 @@ test('plan prints exactly the upstream commands for each platform', () => {
 			.filter((line) => line.trim().startsWith('$ '))
 			.map((line) => line.trim().slice(2));
 	const arm = commands([]);
-	assert.ok(arm.includes(`sel4-llm sync --workspace=${dir} --manifest-url=${mini.manifestUrl} --manifest=default.xml --jobs=2`), arm.join('\n'));
+	assert.ok(arm.includes(`sel4-llm sync --workspace=${dir} --manifest-url=${mini.manifestUrl} --mirror= --manifest=default.xml --jobs=2`), arm.join('\n'));
 	assert.ok(arm.includes('../init-build.sh -DPLATFORM=qemu-arm-virt -DAARCH64=TRUE -DCAMKES_VM_APP=llm_vm -DSIMULATION=TRUE'), arm.join('\n'));
 	assert.ok(arm.includes('ninja -j 2'));
 	const x86 = commands(['--set', 'platform=x86_64']);
@@ -264,6 +264,6 @@ test('troubleshooting: the upstream failure messages of this stage find their en
 		const found = diagnose(entries(step), {stepId: step, lines: text.split('\n')}).map((diagnosis) => diagnosis.id);
 		assert.ok(found.includes(expected), `${step}: "${text}" should match ${expected}, matched ${found.join(', ') || 'nothing'}`);
 	}
-	const repoMissing = diagnose(entries('sources.sync-repo'), {stepId: 'sources.sync-repo', lines: [], failedChecks: ['sources.sync-repo#precondition-1']});
+	const repoMissing = diagnose(entries('sources.sync-repo'), {stepId: 'sources.sync-repo', lines: [], failedChecks: ['sources.sync-repo#precondition-2']});
 	assert.deepEqual(repoMissing.map((diagnosis) => diagnosis.id), ['repo-missing']);
 });

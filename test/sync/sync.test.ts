@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import {existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {readLock} from '../../source/sync/lock.js';
+import {parseMirrors} from '../../source/sync/mirror.js';
 import {syncWorkspace, type SyncEvent, type SyncOptions} from '../../source/sync/sync.js';
 import {createMiniUpstream, gitIn, type MiniUpstream} from '../support/mini-upstream.js';
 
@@ -298,4 +299,51 @@ test('fetches are retried with a growing pause for network errors, not for perma
 		),
 	);
 	assert.equal(exhausted, 2);
+});
+
+test('projects on absolute remotes: a manifest mirror alone names them and the rule to add; --mirror fetches them, the lock keeps upstream URLs', async () => {
+	// A copy of the manifest whose "ext" remote is an upstream URL this machine cannot reach, as picotcp's
+	// https://github.com/tass-belgium is on a machine that has only a mirror of the manifest.
+	// It sits next to the seL4 repositories, so the relative remote ("../seL4") still resolves.
+	const manifestDir = join(dirname(mini.manifestDir), 'manifest-absolute-remote');
+	gitIn(dirname(mini.manifestDir), ['clone', '-q', '--', mini.manifestDir, manifestDir]);
+	const upstream = 'http://127.0.0.1:9/tass-belgium';
+	const xml = readFileSync(join(manifestDir, 'default.xml'), 'utf8');
+	assert.match(xml, /<remote name="ext" fetch="file:\/\/[^"]+"\/>/);
+	writeFileSync(join(manifestDir, 'default.xml'), xml.replace(/(<remote name="ext" fetch=")[^"]+"/, `$1${upstream}"`));
+	gitIn(manifestDir, ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-am', 'absolute upstream remote']);
+	const manifestUrl = `file://${manifestDir}`;
+
+	const dir = workspace();
+	const first = await sync(dir, {manifestUrl, retries: 0});
+	assert.equal(first.result.ok, false);
+	const failed = first.result.projects.filter((project) => project.error);
+	assert.deepEqual(failed.map((project) => project.path), ['projects/picotcp']);
+	assert.match(failed[0]!.hint!, /a mirror given with --manifest-url does not cover it \(its remote http:\/\/127\.0\.0\.1:9\/tass-belgium is an absolute URL\)/);
+	assert.match(failed[0]!.hint!, /--mirror http:\/\/127\.0\.0\.1:9\/tass-belgium\/=<mirror URL>\//);
+	assert.equal(existsSync(join(dir, 'sel4-llm.lock.json')), false, 'no lock file for a partial sync');
+
+	// The rule the hint names, with the mirror filled in.
+	const ext = join(mini.root, 'ext');
+	const second = await sync(dir, {manifestUrl, retries: 0, mirrors: parseMirrors(`${upstream}/=file://${ext}/`)});
+	assert.equal(second.result.ok, true, JSON.stringify(second.result.projects.filter((project) => project.error)));
+	assert.equal(head(join(dir, 'projects/picotcp')), tip('picotcp.git', 'refs/tags/v1.7.0'));
+	const locked = new Map(readLock(join(dir, 'sel4-llm.lock.json')).projects.map((project) => [project.path, project]));
+	assert.equal(locked.get('projects/picotcp')!.url, `${upstream}/picotcp.git`);
+
+	// A base directory laid out as BASE/<host>/<path> (a mirror made with `git clone --mirror` has the .git ending or not).
+	const base = mkdtempSync(join(tmpdir(), 'sel4-llm-mirror-base-'));
+	cleanup.push(base);
+	gitIn(base, ['clone', '-q', '--mirror', '--', join(ext, 'picotcp.git'), '127.0.0.1/tass-belgium/picotcp']);
+	const third = await sync(workspace(), {manifestUrl, retries: 0, mirrors: parseMirrors(base)});
+	assert.equal(third.result.ok, true, JSON.stringify(third.result.projects.filter((project) => project.error)));
+	assert.equal(third.result.projects.find((project) => project.path === 'projects/picotcp')!.action, 'cloned');
+
+	// A mirror that lacks the project says which URL it must hold.
+	const empty = mkdtempSync(join(tmpdir(), 'sel4-llm-mirror-empty-'));
+	cleanup.push(empty);
+	const fourth = await sync(workspace(), {manifestUrl, retries: 0, mirrors: parseMirrors(empty)});
+	const missing = fourth.result.projects.find((project) => project.error)!;
+	assert.equal(missing.path, 'projects/picotcp');
+	assert.equal(missing.hint, `check the mirror: file://${empty}/127.0.0.1/tass-belgium/picotcp.git must hold ${upstream}/picotcp.git, then sync again`);
 });
