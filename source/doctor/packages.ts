@@ -100,9 +100,9 @@ export const packageGroups: readonly PackageGroup[] = [
 	},
 	{
 		id: 'x86-32bit',
-		reason: '32-bit libraries for the x86 VMM build (upstream\'s CAmkES image installs them; missing from its docs)',
+		reason: '32-bit libraries for a 32-bit Linux VMM (upstream\'s CAmkES image installs them); the x86_64 llm_vm build does not use them',
 		packages: ['gcc-multilib', 'g++-multilib', 'linux-libc-dev:i386'],
-		required: true,
+		required: false,
 		platforms: ['x86_64'],
 		hostArch: ['x86_64'],
 	},

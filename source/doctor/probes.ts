@@ -285,9 +285,15 @@ const packagesProbe: Probe = (facts, options) => {
 const recommendedProbe: Probe = (facts, options) => {
 	const base = {id: 'packages-recommended', group: 'packages' as const, title: 'Recommended apt packages', needs: [] as Need[]};
 	if (!facts.packages || facts.packages.manager === null) return {...base, status: 'skip', summary: 'no package list'};
-	const {missing} = missingPackages(facts, options, false);
+	const {missing, groups} = missingPackages(facts, options, false);
 	if (missing.length === 0) return {...base, status: 'pass', summary: 'all installed'};
-	return {...base, status: 'warn', summary: `not installed: ${missing.join(' ')}`, hint: 'listed by upstream but not needed to build', fix: apt(missing, 'install the recommended packages')};
+	return {
+		...base,
+		status: 'warn',
+		summary: `not installed: ${missing.join(' ')}`,
+		hint: `not needed to build: ${groups.map((id) => packageGroups.find((group) => group.id === id)!.reason).join('; ')}`,
+		fix: aptFix(facts, missing, 'install the recommended packages'),
+	};
 };
 
 const pythonProbe: Probe = (facts) => {

@@ -7,7 +7,8 @@ import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {loadRecipeSet} from '../../source/engine/load.js';
 import {diagnose} from '../../source/engine/troubleshoot.js';
-import {camkesAppName} from '../../source/platforms.js';
+import {packageGroups, packagesFor} from '../../source/doctor/packages.js';
+import {camkesAppName, platformIds, platformRecord} from '../../source/platforms.js';
 import {initBuildCommand} from '../../source/sync/build-commands.js';
 import {cli, root, tempDir} from '../support/cli.js';
 import {createMiniUpstream, type MiniUpstream} from '../support/mini-upstream.js';
@@ -70,6 +71,23 @@ test('the recipes load; every host step has a status check; sudo and network are
 	assert.equal(set.vars.get('manifest_url')!.spec.default, 'https://github.com/seL4/camkes-vm-examples-manifest.git');
 	assert.deepEqual(set.vars.get('manifest')!.spec.values, ['default.xml', 'master.xml']);
 	assert.deepEqual(set.vars.get('sync')!.spec.values, ['builtin', 'repo']);
+});
+
+test('host.apt installs and checks exactly the packages doctor requires (the cross compiler and stack have their own steps)', () => {
+	const set = loadRecipeSet([recipesDir]);
+	const spec = set.steps.get('host.apt')!.spec;
+	const install = (spec.run as Array<{argv?: string[]}>).find((command) => command.argv?.[1] === 'install')!.argv!;
+	const installed = install.slice(install.indexOf('--no-install-recommends') + 1);
+	const script = (spec.status as Array<{sh: string}>)[0]!.sh;
+	const checked = /for p in ([^;]+); do/.exec(script)![1]!.replace(/\\\n/g, ' ').split(/\s+/).filter(Boolean);
+	const ownSteps = new Set([...platformIds.flatMap((id) => platformRecord(id).crossCompiler?.packages ?? []), 'haskell-stack']);
+	const required = platformIds.flatMap((id) => packagesFor(id, 'x86_64')).filter((name) => !ownSteps.has(name));
+	const extras = packageGroups.find((group) => group.id === 'base-extras')!.packages;
+	const expected = [...new Set([...required, ...extras])].sort();
+	assert.ok(expected.length > 30, expected.join(' '));
+	assert.deepEqual([...installed].sort(), expected);
+	assert.deepEqual([...checked].sort(), expected);
+	assert.ok(!installed.includes('gcc-multilib'), 'the 32-bit packages are only recommended');
 });
 
 test('plan prints exactly the upstream commands for each platform', () => {
