@@ -202,5 +202,5 @@ test('sel4-llm app writes llm_vm into a tree from upstream-style images and refu
 	const json = JSON.parse(ok.stdout) as {written: boolean; arm: {initrdAddr: number; dtbAddr: number}; notes: string[]};
 	assert.equal(json.written, true);
 	assert.ok(json.arm.dtbAddr > json.arm.initrdAddr + 200 * MiB);
-	assert.ok(json.notes.some((note) => /only 512 MiB is verified/.test(note)));
+	assert.ok(json.notes.some((note) => /resized together \(verified by booting with 512 and 1024 MiB\)/.test(note)));
 });

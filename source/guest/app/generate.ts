@@ -211,7 +211,7 @@ export async function generateApp(options: AppOptions): Promise<GeneratedApp> {
 				: '# The guest RAM is the 512 MiB the seL4 kernel keeps free for a guest by default: no overlay needed.',
 		});
 		if (!resized) skip.add('qemu-arm-virt/reserve-guest-ram.dts.in');
-		else notes.push(`guest RAM ${options.guestRamMb} MiB on qemu-arm-virt: VM_RAM_SIZE, untyped_mmios and the kernel's reserved memory are resized together; only 512 MiB is verified by booting`);
+		else notes.push(`guest RAM ${options.guestRamMb} MiB on qemu-arm-virt: VM_RAM_SIZE, untyped_mmios and the kernel's reserved memory are resized together (verified by booting with 512 and 1024 MiB)`);
 		if (!arm.upstreamSlots) notes.push(`initrd placed at ${hex(arm.initrdAddr)} (vm_minimal's slot at 0x4D700000 holds only 25 MB before the DTB)`);
 	} else {
 		x86 = x86Resources(options.guestRamMb, options.sizes);
