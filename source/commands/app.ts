@@ -2,6 +2,8 @@
 import {ExitCode, UserError} from '../errors.js';
 import {appDir, prepareApp, sataDefaults, writeApp} from '../guest/app/index.js';
 import {hex, type Platform} from '../guest/app/layout.js';
+import {formatArgv} from '../engine/vars.js';
+import {buildDirName, initBuildCommand} from '../sync/build-commands.js';
 import type {CommandContext} from './context.js';
 
 function intOption(context: CommandContext, name: string, fallback: number): number {
@@ -60,7 +62,10 @@ export async function run(context: CommandContext): Promise<number> {
 	}
 	if (app.x86) out.write(`  untyped pool ${app.x86.poolCount} x 2^${app.x86.poolBits} (${app.x86.poolMb} MiB), cnode_size_bits ${app.x86.cnodeSizeBits}\n`);
 	for (const note of app.notes) out.write(`  note: ${note}\n`);
-	if (!check) out.write(`  next: ../init-build.sh -DCAMKES_VM_APP=llm_vm${platform === 'x86_64' ? '' : ' -DAARCH64=TRUE -DPLATFORM=qemu-arm-virt'} && ninja\n`);
+	if (!check) {
+		const choice = {platform, app: 'llm_vm', target: 'qemu'};
+		out.write(`  next: mkdir -p ${buildDirName(platform, 'llm_vm')} && cd ${buildDirName(platform, 'llm_vm')} && ${formatArgv(initBuildCommand(choice))} && ninja\n`);
+	}
 	context.io.stdout.write(`${dir}\n`);
 	return 0;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {execFileSync, spawnSync} from 'node:child_process';
-import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {test} from 'node:test';
 import {UserError} from '../../source/errors.js';
@@ -203,4 +203,11 @@ test('sel4-llm app writes llm_vm into a tree from upstream-style images and refu
 	assert.equal(json.written, true);
 	assert.ok(json.arm.dtbAddr > json.arm.initrdAddr + 200 * MiB);
 	assert.ok(json.notes.some((note) => /resized together \(verified by booting with 512 and 1024 MiB\)/.test(note)));
+	// The printed next step is the configure command of the build recipe, with the platform's app name.
+	const arm = spawnSync(process.execPath, ['dist/cli.js', 'app', '--tree', tree, '--guest-ram-mb', '768', '--initrd', big], {encoding: 'utf8'});
+	assert.match(arm.stderr, /^ {2}next: mkdir -p build-qemu-arm-virt-llm_vm && cd build-qemu-arm-virt-llm_vm && \.\.\/init-build\.sh -DPLATFORM=qemu-arm-virt -DAARCH64=TRUE -DCAMKES_VM_APP=llm_vm -DSIMULATION=TRUE && ninja$/m);
+	rmSync(x86Dir, {recursive: true, force: true});
+	const x86 = spawnSync(process.execPath, ['dist/cli.js', 'app', '--tree', tree, '--platform', 'x86_64', '--guest-ram-mb', '256'], {encoding: 'utf8'});
+	assert.equal(x86.status, 0, x86.stderr);
+	assert.match(x86.stderr, /^ {2}next: mkdir -p build-x86_64-llm_vm && cd build-x86_64-llm_vm && \.\.\/init-build\.sh -DCAMKES_VM_APP=llm_vm_x86 -DSIMULATION=TRUE && ninja$/m);
 });
