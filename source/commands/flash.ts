@@ -349,7 +349,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 				await reader.close();
 			}
 		}
-		return await finish(context, ui, {target: disk.path, kind: 'block', result, drop, verifyOnly, sparse, identity: identityOf(disk), imageSha256: plan.record?.image.sha256});
+		return await finish(context, ui, {target: disk.path, kind: 'block', result, drop, verifyOnly, sparse, identity: identityOf(disk), imageSha256: plan.record?.image.sha256, qemuCpu: plan.record?.provenance.configuration.qemuCpu});
 	} catch (error) {
 		throw await explainFailure(error, {path: disk.path, kind: 'block', size: imageSize, confirmed, verifyOnly});
 	} finally {
@@ -534,7 +534,7 @@ async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path:
 				throw error;
 			}
 		}
-		return await finish(context, ui, {target, kind: 'file', result, drop, verifyOnly, sparse: true, identity: undefined, imageSha256: plan.record?.image.sha256});
+		return await finish(context, ui, {target, kind: 'file', result, drop, verifyOnly, sparse: true, identity: undefined, imageSha256: plan.record?.image.sha256, qemuCpu: plan.record?.provenance.configuration.qemuCpu});
 	} catch (error) {
 		throw await explainFailure(error, {path: target, kind: 'file', size: plan.imageSize, confirmed: undefined, verifyOnly, existed: inspected.kind === 'existing'});
 	} finally {
@@ -555,6 +555,8 @@ async function finish(
 		sparse: boolean;
 		identity: unknown;
 		imageSha256: string | undefined;
+		/** The CPU the image's kernel was configured for (its usb-image record); else the boot test uses "max". */
+		qemuCpu: string | undefined;
 	},
 ): Promise<number> {
 	const json = context.mode === 'json';
@@ -563,7 +565,7 @@ async function finish(
 	let boot: Awaited<ReturnType<typeof bootTest>> | undefined;
 	if (flag(context, 'test-boot') && verified) {
 		if (!json) ui.message(`boot test: booting ${done.target} read-only in QEMU as a USB stick (BIOS) ...`);
-		boot = await bootTest(done.target, {firmware: 'bios', signal: stopSignal()});
+		boot = await bootTest(done.target, {firmware: 'bios', signal: stopSignal(), ...(done.qemuCpu ? {cpu: done.qemuCpu} : {})});
 		if (stopSignal().aborted) throw stoppedError(`stopped during the boot test: ${done.target} was written${verified ? ' and verified' : ''}, but not boot-tested`);
 		if (!json) ui.message(boot.ok ? `  ok in ${boot.seconds.toFixed(1)} s: GRUB menu, then "${boot.kernelLines[0]}"` : `  FAILED: ${boot.problem}`);
 	}

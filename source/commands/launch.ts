@@ -7,6 +7,8 @@ import {join, resolve} from 'node:path';
 import {loadRecipeSet} from '../engine/load.js';
 import {ExitCode, UserError} from '../errors.js';
 import {configuredQemuMemory, resolveImages} from '../qemu/artifacts.js';
+import {x86CpuFromBuild} from '../qemu/x86-cpu.js';
+import {buildDirName} from '../sync/build-commands.js';
 import {startBoot, replayFile, type BootResult, type BootSession} from '../qemu/boot.js';
 import {readCatalogue, defaultCatalogueFile, type Catalogue} from '../qemu/catalogue.js';
 import {buildQemuCommand, platforms, qemuMemoryMb, type Platform, type QemuCommand, type TestArch} from '../qemu/command.js';
@@ -154,7 +156,10 @@ export async function run(context: CommandContext): Promise<number> {
 		}
 		const arch = (stringOption(context, 'arch') ?? 'amd64') as TestArch;
 		const append = stringOption(context, 'append');
-		const cpu = stringOption(context, 'cpu');
+		// x86_64: --cpu with VT-x, else the CPU the build's kernel was configured for (as upstream's simulate line
+		// derives it, with vmx and enforce), else upstream's Nehalem line.
+		const cpuFlag = stringOption(context, 'cpu');
+		const cpu = platform !== 'x86_64' ? undefined : cpuFlag ? `${cpuFlag},+vmx` : x86CpuFromBuild(join(context.workspace, buildDirName(platform, app)), {enforce: true});
 		// Our command (console on a socket) and upstream's (-nographic stdio) differ only in the serial line.
 		const commandWith = (serial: Parameters<typeof buildQemuCommand>[0]['serial']) =>
 			buildQemuCommand({
@@ -170,6 +175,7 @@ export async function run(context: CommandContext): Promise<number> {
 				serial,
 			});
 		command = commandWith({socketPath: join(socketDir, 'console.sock')});
+		if (platform === 'x86_64' && cpu && !cpuFlag) command.notes.push(`-cpu as the kernel was configured (${join(buildDirName(platform, app), 'CMakeCache.txt')}: KernelX86MicroArch and the CPU features it uses, as seL4_tools' simulation.cmake derives them, plus vmx for the VMM)`);
 		const missing = [images.image, images.kernel, images.initrd].filter((path): path is string => path !== undefined && !existsSync(path));
 
 		if (dryRun) {

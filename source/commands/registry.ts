@@ -291,7 +291,7 @@ const launchCommand: CommandSpec = {
 		initrd: {type: 'string', valueName: 'FILE', description: 'x86_64: capdl-loader-image-x86_64-pc99; linux-test: an initramfs'},
 		append: {type: 'string', valueName: 'TEXT', description: 'Kernel command line (x86_64: seL4 options such as disable_iommu; linux-test: Linux options)'},
 		arch: {type: 'string', values: ['amd64', 'arm64'], valueName: 'ARCH', description: 'linux-test only: the architecture of --kernel (default amd64)'},
-		cpu: {type: 'string', valueName: 'MODEL', description: 'x86_64: QEMU CPU model before ",+vmx" (default: upstream\'s Nehalem line)'},
+		cpu: {type: 'string', valueName: 'MODEL', description: 'x86_64: QEMU CPU model before ",+vmx" (default: the CPU the build\'s kernel was configured for, from its CMakeCache.txt, else upstream\'s Nehalem line)'},
 		memory: {type: 'string', valueName: 'MIB', description: 'QEMU memory in MiB instead of the derived value'},
 		'dry-run': {type: 'boolean', short: 'n', description: 'Print the exact QEMU command (and why it differs from upstream\'s) without starting it'},
 		headless: {type: 'boolean', description: 'No console: wait for --expect, exit 0 when reached, 1 with the timeline and diagnosis otherwise'},

@@ -4,7 +4,7 @@ import {join} from 'node:path';
 import {ExitCode, UserError} from '../errors.js';
 import {formatSize} from '../flash/lsblk.js';
 import {bootTest, ovmfFiles, type Firmware} from '../images/usb/boot-test.js';
-import {kernelConfigFromCache, x86CpuModel} from '../qemu/x86-cpu.js';
+import {x86CpuFromBuild} from '../qemu/x86-cpu.js';
 import {normalisePort} from '../images/usb/grub-config.js';
 import {PC_CHECKLIST} from '../images/usb/provenance.js';
 import {buildUsbImage, findInputs, writeRecord} from '../images/usb-image.js';
@@ -57,9 +57,8 @@ export async function run(context: CommandContext): Promise<number> {
 	const output = option(context, 'output') ?? defaultImagePath(context.workspace, app);
 	const version = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {version: string}).version;
 	// Boot the image on the CPU its kernel was configured for (as upstream's simulate script would), when we know it.
-	const cache = inputs.buildDir ? join(inputs.buildDir, 'CMakeCache.txt') : undefined;
-	const kernelConfig = cache && existsSync(cache) ? kernelConfigFromCache(readFileSync(cache, 'utf8')) : undefined;
-	const cpu = kernelConfig ? x86CpuModel(kernelConfig) : 'max';
+	const configuredCpu = inputs.buildDir ? x86CpuFromBuild(inputs.buildDir) : undefined;
+	const cpu = configuredCpu ?? 'max';
 	say(`kernel:     ${inputs.kernel}`);
 	say(`rootserver: ${inputs.rootserver}`);
 	say('building the image with grub-mkrescue (GRUB for BIOS and UEFI, serial console) ...');
@@ -71,6 +70,7 @@ export async function run(context: CommandContext): Promise<number> {
 		timeout: Number(timeoutText),
 		lockFile: option(context, 'lock'),
 		version,
+		...(configuredCpu ? {qemuCpu: configuredCpu} : {}),
 	});
 	say(`image:      ${record.image.path} (${formatSize(record.image.size)}, sha256 ${record.image.sha256.slice(0, 16)}...)`);
 
@@ -81,7 +81,7 @@ export async function run(context: CommandContext): Promise<number> {
 		record.bootTests.push(result);
 		writeRecord(record);
 		if (result.ok) {
-			say(`  ok in ${result.seconds.toFixed(1)} s (-cpu ${cpu}${kernelConfig ? `, from ${cache}` : ''}): GRUB menu, then "${result.kernelLines[0]}"`);
+			say(`  ok in ${result.seconds.toFixed(1)} s (-cpu ${cpu}${configuredCpu ? `, from ${join(inputs.buildDir!, 'CMakeCache.txt')}` : ''}): GRUB menu, then "${result.kernelLines[0]}"`);
 			if (result.emulationLimit) say(`  ${result.emulationLimit}`);
 		} else {
 			failed = true;

@@ -52,7 +52,13 @@ export type Provenance = {
 	app: string;
 	files: Record<'kernel' | 'rootserver', {source: string; onStick: string; size: number; sha256: string}>;
 	lockFile?: {path: string; sha256: string; revisions: Revision[]};
-	configuration: {consolePort: string; timeout: number; entries: Array<{title: string; protocol: string; cmdline: string}>};
+	configuration: {
+		consolePort: string;
+		timeout: number;
+		entries: Array<{title: string; protocol: string; cmdline: string}>;
+		/** QEMU's -cpu for the kernel's configuration (from the build's CMakeCache.txt): what a boot test emulates. */
+		qemuCpu?: string;
+	};
 	tools: Record<string, string>;
 };
 
@@ -93,6 +99,7 @@ export async function buildUsbImage(options: {
 	timeout: number;
 	lockFile?: string | undefined;
 	version: string;
+	qemuCpu?: string;
 }): Promise<{record: ImageRecord; grubCfg: string}> {
 	const missing = missingTools();
 	if (missing.length > 0) {
@@ -144,6 +151,7 @@ export async function buildUsbImage(options: {
 			consolePort: options.consolePort,
 			timeout: options.timeout,
 			entries: grubEntries(grubOptions).map((entry) => ({title: entry.title, protocol: entry.protocol, cmdline: entry.cmdline.join(' ')})),
+			...(options.qemuCpu ? {qemuCpu: options.qemuCpu} : {}),
 		},
 		tools: {'grub-mkrescue': await toolVersion('grub-mkrescue'), xorriso: await toolVersion('xorriso')},
 	};

@@ -22,7 +22,7 @@ export type QemuCommandOptions = {
 	memoryMb: number;
 	/** linux-test only: which Debian architecture the kernel is. */
 	arch?: TestArch;
-	/** x86_64: the CPU model (default: the Nehalem line of upstream's simulate script). */
+	/** x86_64: the whole -cpu value (default: the Nehalem line of upstream's simulate script, with vmx). */
 	cpu?: string;
 	extraArgs?: string[];
 	serial: SerialSpec;
@@ -88,7 +88,7 @@ export function buildQemuCommand(options: QemuCommandOptions): QemuCommand {
 				'-machine',
 				'q35,accel=kvm,kernel-irqchip=split',
 				'-cpu',
-				`${options.cpu ?? upstreamX86Cpu},+vmx`,
+				options.cpu ?? `${upstreamX86Cpu},+vmx`,
 				...serialArgs(options.serial, ['-nographic', '-serial', 'mon:stdio']),
 				'-m',
 				`size=${memory}M`,

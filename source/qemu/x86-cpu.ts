@@ -3,6 +3,9 @@
 // feature the configuration uses switched on (or off). And the lines seL4 prints when the processor lacks one of
 // them: its early boot code checks them before anything else and halts.
 
+import {existsSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+
 export type X86KernelConfig = {
 	microArch: string;
 	hugePage: boolean;
@@ -58,6 +61,8 @@ export function x86CpuModel(config: X86KernelConfig, options: {enforce?: boolean
 	const model = models[config.microArch] ?? 'qemu64';
 	const flag = (on: boolean, name: string) => `${on ? '+' : '-'}${name}`;
 	const features = [
+		// simulation.cmake ties vme to KernelVTX; seL4 checks vmx.
+		flag(config.vtx, 'vme'),
 		flag(config.vtx, 'vmx'),
 		flag(config.hugePage, 'pdpe1gb'),
 		flag(config.fpuXsave, 'xsave'),
@@ -70,6 +75,14 @@ export function x86CpuModel(config: X86KernelConfig, options: {enforce?: boolean
 		'+lm',
 	];
 	return [model, ...features, ...(options.enforce ? ['enforce'] : [])].join(',');
+}
+
+/** The -cpu value for the kernel configured in a build directory (its CMakeCache.txt), or undefined. */
+export function x86CpuFromBuild(buildDir: string, options: {enforce?: boolean} = {}): string | undefined {
+	const cache = join(buildDir, 'CMakeCache.txt');
+	if (!existsSync(cache)) return undefined;
+	const config = kernelConfigFromCache(readFileSync(cache, 'utf8'));
+	return config ? x86CpuModel(config, options) : undefined;
 }
 
 /** seL4's messages for a processor feature it needs and does not find (src/arch/x86/64/head.S, fpu.c, vcpu.c). */

@@ -6,6 +6,8 @@ import {join} from 'node:path';
 import {after, test} from 'node:test';
 import {grubConfig, normalisePort} from '../../source/images/usb/grub-config.js';
 import {revisionsFromLock} from '../../source/images/usb/provenance.js';
+import {readRecord} from '../../source/images/usb-image.js';
+import {defaultImagePath} from '../../source/commands/usb-image.js';
 import {kernelConfigFromCache, unsupportedFeatures, x86CpuModel} from '../../source/qemu/x86-cpu.js';
 import {cleanup, runCli, scratch, testKernel} from './helpers.js';
 import {loadRecipeSet} from '../../source/engine/load.js';
@@ -96,7 +98,7 @@ const usbKernelCache = (pcid: 'ON' | 'OFF') =>
 
 test('the boot test runs the CPU the build configured; a kernel stopping at a check QEMU cannot meet is booted as far as emulation goes', () => {
 	const config = kernelConfigFromCache(usbKernelCache('ON'))!;
-	assert.equal(x86CpuModel(config), 'Nehalem,+vmx,+pdpe1gb,+xsave,+xsaveopt,-xsavec,+fsgsbase,+pcid,+invpcid,+syscall,+lm');
+	assert.equal(x86CpuModel(config), 'Nehalem,+vme,+vmx,+pdpe1gb,+xsave,+xsaveopt,-xsavec,+fsgsbase,+pcid,+invpcid,+syscall,+lm');
 	assert.equal(kernelConfigFromCache('KernelSel4Arch:STRING=aarch64\nKernelX86MicroArch:STRING=nehalem\n'), undefined);
 	assert.deepEqual([...unsupportedFeatures("qemu-system-x86_64: warning: TCG doesn't support requested feature: CPUID.01H:ECX.pcid [bit 17]\n")], ['pcid']);
 	const workspace = join(dir, 'ws-pcid');
@@ -109,9 +111,11 @@ test('the boot test runs the CPU the build configured; a kernel stopping at a ch
 	const kvm = existsSync('/dev/kvm');
 	if (!kvm) {
 		assert.equal(booted.status, 0, booted.stderr);
-		assert.match(booted.stderr, /ok in [\d.]+ s \(-cpu Nehalem,\+vmx,.*\+pcid,\+invpcid,.*from \S+CMakeCache\.txt\): GRUB menu, then "PCIDs not supported by the processor"/);
+		assert.match(booted.stderr, /ok in [\d.]+ s \(-cpu Nehalem,\+vme,\+vmx,.*\+pcid,\+invpcid,.*from \S+CMakeCache\.txt\): GRUB menu, then "PCIDs not supported by the processor"/);
 		assert.match(booted.stderr, /seL4 started and stopped at its CPU check \("PCIDs not supported by the processor"\): this QEMU cannot emulate pcid/);
 	}
+	// The record carries that CPU, so `flash --test-boot` boots the stick on it too.
+	assert.equal(readRecord(defaultImagePath(workspace, 'llm_vm'))!.provenance.configuration.qemuCpu, x86CpuModel(config));
 	// The same kernel with a configuration that says it does not need PCID: the CPU lacks it on purpose, so it fails.
 	writeFileSync(join(build, 'CMakeCache.txt'), usbKernelCache('OFF'));
 	const refused = runCli(['usb-image', '--workspace', workspace, '--app', 'llm_vm', '--timeout', '1', '--boot-test', 'bios', '--boot-timeout', '60']);

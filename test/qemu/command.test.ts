@@ -59,7 +59,7 @@ describe('QEMU command lines', () => {
 			command.display,
 			'qemu-system-x86_64 -machine q35,accel=kvm,kernel-irqchip=split -cpu Nehalem,+vme,+pdpe1gb,-xsave,-xsaveopt,-xsavec,-fsgsbase,-invpcid,+syscall,+lm,enforce,+vmx -nographic -serial mon:stdio -m size=2048M -enable-kvm -kernel images/kernel-x86_64-pc99 -initrd images/capdl-loader-image-x86_64-pc99 -device intel-iommu,intremap=off',
 		);
-		const haswell = buildQemuCommand({platform: 'x86_64', kernel: 'k', initrd: 'i', memoryMb: 2048, cpu: 'Haswell', serial: 'stdio'});
+		const haswell = buildQemuCommand({platform: 'x86_64', kernel: 'k', initrd: 'i', memoryMb: 2048, cpu: 'Haswell,+vmx', serial: 'stdio'});
 		assert.ok(haswell.args.includes('Haswell,+vmx'));
 	});
 
@@ -160,6 +160,27 @@ describe('images and dry run', () => {
 		const parsed = JSON.parse(json.stdout) as {command: string[]; memoryMb: number};
 		assert.equal(parsed.command[0], 'qemu-system-aarch64');
 		assert.equal(parsed.memoryMb, 2048);
+	});
+
+	it('x86_64 --dry-run boots the CPU the build\'s kernel was configured for, else upstream\'s line; --cpu wins', () => {
+		const workspace = mkdtempSync(join(tmpdir(), 'launch-x86-cpu-'));
+		const cpuOf = (args: string[] = []) => {
+			const result = sel4llm(['launch', '--platform', 'x86_64', '--dry-run', '--workspace', workspace, ...args]);
+			assert.equal(result.code, 0, result.stderr);
+			return {cpu: / -cpu (\S+) /.exec(result.stdout)![1], stderr: result.stderr};
+		};
+		assert.equal(cpuOf().cpu, 'Nehalem,+vme,+pdpe1gb,-xsave,-xsaveopt,-xsavec,-fsgsbase,-invpcid,+syscall,+lm,enforce,+vmx');
+		// The options of a real SIMULATION=TRUE llm_vm_x86 configure (seL4 736bfd6).
+		mkdirSync(join(workspace, 'build-x86_64-llm_vm'));
+		writeFileSync(
+			join(workspace, 'build-x86_64-llm_vm', 'CMakeCache.txt'),
+			['KernelSel4Arch:STRING=x86_64', 'KernelX86MicroArch:STRING=nehalem', 'KernelHugePage:BOOL=ON', 'KernelFPU:STRING=FXSAVE', 'KernelFSGSBase:STRING=msr', 'KernelSupportPCID:BOOL=OFF', 'KernelSyscall:STRING=syscall', 'KernelVTX:BOOL=ON', ''].join('\n'),
+		);
+		const derived = cpuOf();
+		// Upstream's simulate line for this configuration, with vmx (what seL4 checks) and pcid named next to invpcid.
+		assert.equal(derived.cpu, 'Nehalem,+vme,+vmx,+pdpe1gb,-xsave,-xsaveopt,-xsavec,-fsgsbase,-pcid,-invpcid,+syscall,+lm,enforce');
+		assert.match(derived.stderr, /# -cpu as the kernel was configured \(build-x86_64-llm_vm\/CMakeCache\.txt/);
+		assert.equal(cpuOf(['--cpu', 'Skylake-Client']).cpu, 'Skylake-Client,+vmx');
 	});
 
 	it('rejects bad input with a clear message', () => {
