@@ -5,6 +5,7 @@ import {copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from '
 import {join} from 'node:path';
 import {after, test} from 'node:test';
 import {grubConfig, normalisePort} from '../../source/images/usb/grub-config.js';
+import {stripTerminal} from '../../source/images/usb/boot-test.js';
 import {revisionsFromLock} from '../../source/images/usb/provenance.js';
 import {readRecord} from '../../source/images/usb-image.js';
 import {defaultImagePath} from '../../source/commands/usb-image.js';
@@ -160,4 +161,9 @@ test('a failed boot test is not taken for missing GRUB tools; their absence is',
 	const ids = (lines: string[]) => diagnose(entries, {stepId: 'usb.image', stepName: 'image', lines, exitCode: 1, failedChecks: []}, new Map()).map((each) => each.id);
 	assert.deepEqual(ids(['building the image with grub-mkrescue (GRUB for BIOS and UEFI, serial console) ...', '  FAILED: no kernel line within 120 s', 'error: the image did not boot in QEMU, so it is not offered for flashing']), []);
 	assert.deepEqual(ids(['error: usb-image needs grub-pc-bin, xorriso']), ['usb-grub-tools-missing']);
+});
+
+test('console lines lose escape sequences and control characters (seL4 prints a NUL after its CPU-check message)', () => {
+	assert.equal(stripTerminal('\x1b[2J\x1b[HPCIDs not supported by the processor\x00\r'), 'PCIDs not supported by the processor');
+	assert.equal(stripTerminal('GNU GRUB\tversion 2.06\n'), 'GNU GRUB\tversion 2.06\n');
 });

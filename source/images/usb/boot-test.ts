@@ -45,7 +45,8 @@ export function ovmfFiles(): {code: string; vars: string | undefined} | undefine
 
 export function stripTerminal(text: string): string {
 	// eslint-disable-next-line no-control-regex
-	return text.replace(/\x1b\[[0-9;?=]*[a-zA-Z]|\x1b[()][0-9A-Za-z]|\x1b[c=>78]/g, '').replace(/\r/g, '');
+	// Escape sequences, then the other control characters (seL4's printf can emit a NUL after its message).
+	return text.replace(/\x1b\[[0-9;?=]*[a-zA-Z]|\x1b[()][0-9A-Za-z]|\x1b[c=>78]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 }
 
 export function qemuUsbArgs(image: string, firmware: Firmware, varsCopy: string | undefined, code: string | undefined, cpu = 'max'): string[] {
