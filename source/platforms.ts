@@ -31,7 +31,8 @@ export type PlatformRecord = {
 	/** It can boot a PC from a USB stick. */
 	usb: boolean;
 	/** The cross compiler the payload needs on an x86_64 host (none when it is native). */
-	crossCompiler?: {gcc: string; packages: readonly string[]};
+	/** The cross compilers (C and C++) the guest payload and the host check use, and their packages. */
+	crossCompiler?: {gcc: string; gxx: string; packages: readonly string[]};
 };
 
 const table = [
@@ -54,7 +55,7 @@ const table = [
 		qemuProgram: 'qemu-system-aarch64',
 		needsVtx: false,
 		usb: false,
-		crossCompiler: {gcc: 'aarch64-linux-gnu-gcc', packages: ['gcc-aarch64-linux-gnu', 'g++-aarch64-linux-gnu']},
+		crossCompiler: {gcc: 'aarch64-linux-gnu-gcc', gxx: 'aarch64-linux-gnu-g++', packages: ['gcc-aarch64-linux-gnu', 'g++-aarch64-linux-gnu']},
 	},
 	{
 		id: 'x86_64',

@@ -3,6 +3,7 @@ import {createHash} from 'node:crypto';
 import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {ExitCode, UserError} from '../../errors.js';
+import {platformRecord} from '../../platforms.js';
 import {execOk} from '../../system/exec.js';
 import {withLock} from './lock.js';
 import type {AcquiredSource} from './source.js';
@@ -51,13 +52,15 @@ export const x86Options: Record<string, string> = {
 	GGML_F16C: 'OFF',
 };
 
+const armCross = platformRecord('qemu-arm-virt').crossCompiler!;
+
 /** aarch64: a generic ARMv8-A build runs on cortex-a53 and the seL4 VMM's guest. */
 export const aarch64Options: Record<string, string> = {
 	GGML_CPU_ARM_ARCH: 'armv8-a',
 	CMAKE_SYSTEM_NAME: 'Linux',
 	CMAKE_SYSTEM_PROCESSOR: 'aarch64',
-	CMAKE_C_COMPILER: 'aarch64-linux-gnu-gcc',
-	CMAKE_CXX_COMPILER: 'aarch64-linux-gnu-g++',
+	CMAKE_C_COMPILER: armCross.gcc,
+	CMAKE_CXX_COMPILER: armCross.gxx,
 };
 
 /** Options that are CMake's own rather than the source's. */
