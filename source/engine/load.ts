@@ -461,13 +461,18 @@ function topologicalOrder(set: RecipeSet): string[] {
 	return order;
 }
 
-/** The steps needed to reach the targets (targets included), in run order. */
-export function closure(set: RecipeSet, targets: string[]): string[] {
+/**
+ * The steps needed to reach the targets (targets included), in run order. `runs` says whether a step will run at
+ * all (its `if` holds): a step its condition skips needs nothing, so its needs are only pulled in by others.
+ */
+export function closure(set: RecipeSet, targets: string[], runs: (step: Step) => boolean = () => true): string[] {
 	const wanted = new Set<string>();
 	const add = (id: string) => {
 		if (wanted.has(id)) return;
 		wanted.add(id);
-		for (const need of set.steps.get(id)!.needs) add(need);
+		const step = set.steps.get(id)!;
+		if (!runs(step)) return;
+		for (const need of step.needs) add(need);
 	};
 	for (const target of targets) add(target);
 	return set.order.filter((id) => wanted.has(id));

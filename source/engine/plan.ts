@@ -212,7 +212,7 @@ export type PlanOptions = {
 
 /** Every step needed for the targets, in order, with its decision (assuming each run step changes its outputs). */
 export async function planSteps(set: RecipeSet, targetIds: string[], options: PlanOptions): Promise<PlannedStep[]> {
-	const ids = closure(set, targetIds);
+	const ids = closure(set, targetIds, (step) => conditionHolds(step, options.values).holds);
 	const forced = (id: string) => (options.force === true ? targetIds.includes(id) : options.force !== false && options.force.has(id));
 	const changed = new Set<string>();
 	const planned: PlannedStep[] = [];

@@ -95,6 +95,18 @@ test('"after" orders without pulling in; "needs" pulls in', async () => {
 	assert.deepEqual(closure(set, ['r.all', 'r.fetch']), ['r.fetch', 'r.build', 'r.all']);
 });
 
+test('a step its condition skips pulls in none of its needs', async () => {
+	const {closure} = await import('../../source/engine/load.js');
+	const {conditionHolds} = await import('../../source/engine/plan.js');
+	const dir = recipeDir({
+		'a.yaml': `${head}vars:\n  mode:\n    type: enum\n    values: [make, given]\n    default: make\nsteps:\n  fetch:\n    title: F\n    run: "true"\n  make:\n    title: M\n    run: "true"\n    needs: [fetch]\n    if: {mode: make}\n  use:\n    title: U\n    run: "true"\n    needs: [make]\n`,
+	});
+	const set = loadRecipeSet([dir]);
+	const runs = (mode: string) => (step: Parameters<typeof conditionHolds>[0]) => conditionHolds(step, new Map([['mode', mode]])).holds;
+	assert.deepEqual(closure(set, ['r.use'], runs('make')), ['r.fetch', 'r.make', 'r.use']);
+	assert.deepEqual(closure(set, ['r.use'], runs('given')), ['r.make', 'r.use']);
+});
+
 test('the recipes\' platform list and guest RAM bounds must equal the platform table', () => {
 	const vars = (values: string, min: number, max: number) =>
 		`${head}vars:\n  platform:\n    type: enum\n    values: [${values}]\n    default: qemu-arm-virt\n    description: P\n  guest_ram_mb:\n    type: int\n    default: 512\n    min: ${min}\n    max: ${max}\n    description: RAM\nsteps:\n  s:\n    title: S\n    run: [["true"]]\n`;

@@ -30,7 +30,7 @@ test('sel4-llm run guest lays our files and the model into upstream\'s rootfs an
 		{path: 'etc', type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0},
 		{path: 'etc/init.d', type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0},
 	], {gzip: true});
-	const first = cli(['run', 'guest', '--workspace', ws, '--plain', '--yes', '--set', `model=${model}`]);
+	const first = cli(['run', 'guest', '--workspace', ws, '--plain', '--yes', '--set', `model=${model}`, '--set', 'payload=prebuilt']);
 	assert.equal(first.code, 0, first.stdout + first.stderr);
 	const initrd = join(ws, '.sel4-llm', 'guest', 'llm-rootfs.cpio.gz');
 	const tree2 = finalTree(await listCpio(initrd));
@@ -41,7 +41,7 @@ test('sel4-llm run guest lays our files and the model into upstream\'s rootfs an
 	const app = join(tree, 'projects/vm-examples/apps/Arm/llm_vm');
 	assert.ok(existsSync(join(app, 'qemu-arm-virt', 'devices.camkes')));
 	assert.match(readFileSync(join(app, 'CMakeLists.txt'), 'utf8'), new RegExp(`AddToFileServer\\("linux-initrd" "${initrd}"\\)`));
-	const second = cli(['run', 'guest', '--workspace', ws, '--plain', '--yes', '--set', `model=${model}`]);
+	const second = cli(['run', 'guest', '--workspace', ws, '--plain', '--yes', '--set', `model=${model}`, '--set', 'payload=prebuilt']);
 	assert.equal(second.code, 0, second.stdout + second.stderr);
 	assert.match(second.stdout + second.stderr, /skip/i);
 });
@@ -51,18 +51,28 @@ test('a model too big for the guest RAM stops the recipe at the app step with th
 	await writeCpio(join(tree, 'projects/camkes-vm-images/qemu-arm-virt/rootfs.cpio.gz'), [], {gzip: true});
 	const big = join(ws, 'big.gguf');
 	writeGguf(big, 300 * MiB);
-	const run = cli(['run', 'guest', '--workspace', ws, '--plain', '--yes', '--set', `model=${big}`, '--set', 'guest_ram_mb=512']);
+	const run = cli(['run', 'guest', '--workspace', ws, '--plain', '--yes', '--set', `model=${big}`, '--set', 'guest_ram_mb=512', '--set', 'payload=prebuilt']);
 	assert.notEqual(run.code, 0);
 	assert.match(run.stdout + run.stderr, /guest_ram_mb=|smaller/);
 	assert.ok(!existsSync(join(tree, 'projects/vm-examples/apps/Arm/llm_vm')), 'nothing written');
 });
 
-test('x86_64 in a workspace that has only the Arm program: the rootfs step names the command that builds the x86 one', async () => {
+test('x86_64 in a workspace that has only the Arm program: the rootfs step builds the x86 one first', async () => {
 	const {ws, tree, model} = workspace();
 	writeFileSync(join(tree, 'projects/vm-linux/images/kernel/64/default_bzimage_4.8.16'), 'bzImage stand-in\n');
 	await writeCpio(join(tree, 'projects/vm-linux/images/rootfs/64/default_buildroot_rootfs-bare.cpio'), [], {gzip: false});
-	const run = cli(['run', 'guest.rootfs', '--workspace', ws, '--plain', '--yes', '--set', `model=${model}`, '--set', 'platform=x86_64']);
+	const plan = cli(['plan', 'build', '--workspace', ws, '--plain', '--set', `model=${model}`, '--set', 'platform=x86_64']);
+	assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+	const planned = (text: string) => [...text.matchAll(/^run +([a-z-]+\.[a-z0-9-]+):/gm)].map((match) => match[1]);
+	const steps = planned(plan.stdout);
+	assert.ok(steps.indexOf('payload.build') >= 0 && steps.indexOf('payload.build') < steps.indexOf('guest.rootfs'), steps.join(' '));
+	assert.match(plan.stdout, /sel4-llm payload build --platform=x86_64 /);
+	assert.ok(!steps.includes('payload.demo-model'), 'a given model needs no demo model');
+	// With payload=prebuilt nothing is built and a missing program is named with both ways out.
+	const prebuilt = cli(['plan', 'build', '--workspace', ws, '--plain', '--set', `model=${model}`, '--set', 'platform=x86_64', '--set', 'payload=prebuilt']);
+	assert.ok(!planned(prebuilt.stdout).some((id) => id?.startsWith('payload.')), prebuilt.stdout);
+	const run = cli(['run', 'guest.rootfs', '--workspace', ws, '--plain', '--yes', '--set', `model=${model}`, '--set', 'platform=x86_64', '--set', 'payload=prebuilt']);
 	assert.notEqual(run.code, 0);
-	assert.match(run.stdout + run.stderr, /the inference program for x86_64 is not built yet: sel4-llm run payload --set platform=x86_64/);
+	assert.match(run.stdout + run.stderr, /the inference program for x86_64 is missing \(.*payload\/x86_64\/sel4llm-infer\): build it with sel4-llm run payload --set platform=x86_64, or drop --set payload=prebuilt/);
 	assert.doesNotMatch(run.stdout + run.stderr, /\$\{platform\}/);
 });
