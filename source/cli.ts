@@ -104,6 +104,13 @@ export function parseCommandLine(argv: string[]): {command: CommandSpec | undefi
 	return {command, values: parsed.values as Record<string, unknown>, positionals: parsed.positionals};
 }
 
+/** The built-in recipes, then each --recipes DIR in order (only the DIRs with --recipes-only). */
+function recipeLayers(dirs: unknown, only: boolean): string[] {
+	const given = (Array.isArray(dirs) ? dirs : typeof dirs === 'string' ? [dirs] : []).map((dir) => resolve(String(dir)));
+	if (only && given.length === 0) throw new UserError('--recipes-only needs at least one --recipes DIR', {hint: 'sel4-llm plan --recipes-only --recipes ./my-recipes'});
+	return only ? given : [join(packageDir, 'recipes'), ...given];
+}
+
 function parseSets(values: unknown): Array<[string, string]> {
 	const list = Array.isArray(values) ? (values as string[]) : [];
 	return list.map((entry) => {
@@ -145,8 +152,8 @@ export async function main(argv: string[], io = {stdout: process.stdout, stderr:
 			hint: `usage: ${command.usage}`,
 		});
 	}
-	if (!command.usesRecipes && (values.set !== undefined || values.recipes !== undefined)) {
-		throw new UserError(`"${command.name}" does not take --set or --recipes`, {hint: `usage: ${command.usage}`});
+	if (!command.usesRecipes && (values.set !== undefined || values.recipes !== undefined || values['recipes-only'] !== undefined)) {
+		throw new UserError(`"${command.name}" does not take --set, --recipes or --recipes-only`, {hint: `usage: ${command.usage}`});
 	}
 	const json = Boolean(values.json);
 	const context: CommandContext = {
@@ -158,7 +165,7 @@ export async function main(argv: string[], io = {stdout: process.stdout, stderr:
 		json,
 		mode: chooseMode({json, plain: Boolean(values.plain)}, io, process.env),
 		interactive: Boolean(io.stdin.isTTY && io.stdout.isTTY) && chooseMode({json, plain: false}, io, process.env) === 'ink',
-		recipesDir: typeof values.recipes === 'string' ? resolve(values.recipes) : undefined,
+		recipeLayers: recipeLayers(values.recipes, Boolean(values['recipes-only'])),
 		io,
 		env: process.env,
 	};

@@ -21,7 +21,8 @@ export type CommandContext = {
 	mode: 'ink' | 'plain' | 'json';
 	/** True when a person can answer questions (stdin and stdout are terminals and not CI). */
 	interactive: boolean;
-	recipesDir: string | undefined;
+	/** The recipe directories, first to last: the built-in recipes, then each --recipes DIR (only those with --recipes-only). */
+	recipeLayers: string[];
 	io: Io;
 	env: NodeJS.ProcessEnv;
 };

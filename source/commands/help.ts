@@ -35,7 +35,7 @@ export function mainHelp(version: string): string {
 export function commandHelp(command: CommandSpec): string {
 	const own = Object.entries(command.options).map(([name, spec]) => optionLine(name, spec));
 	const global = Object.entries(globalOptions)
-		.filter(([name]) => command.usesRecipes || !['set', 'recipes'].includes(name))
+		.filter(([name]) => command.usesRecipes || !['set', 'recipes', 'recipes-only'].includes(name))
 		.map(([name, spec]) => optionLine(name, spec));
 	const parts = [`Usage: ${command.usage}`, '', command.summary + '.'];
 	if (command.description) parts.push('', command.description);

@@ -10,13 +10,14 @@ import {configuredQemuMemory, resolveImages} from '../qemu/artifacts.js';
 import {x86CpuFromBuild} from '../qemu/x86-cpu.js';
 import {buildDirName} from '../sync/build-commands.js';
 import {startBoot, replayFile, type BootResult, type BootSession} from '../qemu/boot.js';
-import {readCatalogue, defaultCatalogueFile, type Catalogue} from '../qemu/catalogue.js';
+import {compileCatalogue, readCatalogue, defaultCatalogueFile, type Catalogue} from '../qemu/catalogue.js';
 import {buildQemuCommand, platforms, qemuMemoryMb, type Platform, type QemuCommand, type TestArch} from '../qemu/command.js';
 import {judgeKvm, readKvmFacts} from '../qemu/host.js';
 import {formatDiagnosis, formatTimeline, timelineJson} from '../qemu/report.js';
 import {formatSeconds, stageIds, stageTitle} from '../qemu/stages.js';
 import {parseExpectation, type Expectation, type WatchEvent} from '../qemu/watcher.js';
 import {packageDir, type CommandContext} from './context.js';
+import {loadForCommand, readJournal, recipeSources} from './recipe-context.js';
 
 /** The key that leaves the interactive console: Ctrl-] (0x1d), as in telnet and virsh console. */
 export const leaveKey = {byte: 0x1d, label: 'Ctrl-]'} as const;
@@ -40,7 +41,7 @@ function setting(context: CommandContext, name: string): string | undefined {
 	return context.sets.filter(([key]) => key === name).at(-1)?.[1];
 }
 
-/** guest_ram_mb: --set, else the recipes' default for the platform, else 512. */
+/** guest_ram_mb as the recipes resolve it: --set, else the workspace's saved choice, else the platform's default. */
 function guestRamMb(context: CommandContext, platform: Platform): number {
 	const fromSet = setting(context, 'guest_ram_mb');
 	if (fromSet !== undefined) {
@@ -49,20 +50,26 @@ function guestRamMb(context: CommandContext, platform: Platform): number {
 		return value;
 	}
 	try {
-		const set = loadRecipeSet([context.recipesDir ?? join(packageDir, 'recipes')]);
-		const def = set.vars.get('guest_ram_mb')?.spec.default;
-		if (typeof def === 'number') return def;
-		if (def && typeof def === 'object' && typeof def.values[platform] === 'number') return def.values[platform] as number;
+		let saved: Record<string, string> = {};
+		try {
+			saved = readJournal(context.workspace).choices();
+		} catch {
+			// no journal yet: nothing saved
+		}
+		const forPlatform: CommandContext = platform === 'linux-test' ? context : {...context, sets: [...context.sets, ['platform', platform]]};
+		const value = Number(loadForCommand(forPlatform, saved).values.get('guest_ram_mb'));
+		if (Number.isInteger(value) && value > 0) return value;
 	} catch {
 		// recipes that do not load are reported by `plan`/`run`; launch falls back to the documented default
 	}
 	return 512;
 }
 
+/** The boot-log catalogue: every recipe layer's entries, merged by id. */
 function loadCatalogueFor(context: CommandContext): Catalogue {
-	const fromRecipes = context.recipesDir ? join(context.recipesDir, 'troubleshoot.yaml') : undefined;
-	const file = fromRecipes && existsSync(fromRecipes) ? fromRecipes : defaultCatalogueFile(packageDir);
-	return readCatalogue(file);
+	const {catalogues} = recipeSources(context);
+	const layered = catalogues.length > 0 ? loadRecipeSet([], {catalogue: catalogues}).catalogue : undefined;
+	return layered ? compileCatalogue(layered, catalogues.at(-1)!) : readCatalogue(defaultCatalogueFile(packageDir));
 }
 
 function expectations(context: CommandContext, fallback: string[]): Expectation[] {

@@ -1,6 +1,6 @@
 // Shared by the recipe commands: load and validate recipes and variables, check the workspace.
 import {accessSync, constants, existsSync, statSync} from 'node:fs';
-import {dirname, join} from 'node:path';
+import {basename, dirname, join, relative} from 'node:path';
 import {ExitCode, UserError} from '../errors.js';
 import {openJournal, type Journal} from '../engine/journal.js';
 import {loadRecipeSet, type RecipeSet} from '../engine/load.js';
@@ -9,23 +9,29 @@ import {packageDir, type CommandContext} from './context.js';
 
 export type Loaded = {set: RecipeSet; values: ResolvedValues};
 
-export function recipeSources(context: CommandContext): {dirs: string[]; catalogue?: string} {
-	if (context.recipesDir) {
-		const catalogue = join(context.recipesDir, 'troubleshoot.yaml');
-		return {dirs: [context.recipesDir], ...(existsSync(catalogue) ? {catalogue} : {})};
-	}
-	const dir = join(packageDir, 'recipes');
-	const catalogue = join(dir, 'troubleshoot.yaml');
-	return {dirs: [dir], ...(existsSync(catalogue) ? {catalogue} : {})};
+/** The recipe layers and their troubleshooting catalogues (each layer's troubleshoot.yaml, when it has one). */
+export function recipeSources(context: CommandContext): {dirs: string[]; catalogues: string[]} {
+	const catalogues = context.recipeLayers.map((dir) => join(dir, 'troubleshoot.yaml')).filter((file) => existsSync(file));
+	return {dirs: context.recipeLayers, catalogues};
+}
+
+/** Names a recipe file relative to its layer's parent folder (the package for the built-in recipes). */
+function displayName(context: CommandContext): (file: string) => string {
+	return (file) => {
+		const layer = [...context.recipeLayers].reverse().find((dir) => file === dir || file.startsWith(`${dir}/`));
+		return relative(layer ? dirname(layer) : packageDir, file) || basename(file);
+	};
+}
+
+/** Loads the recipes (every layer) and their catalogues, nothing else. */
+export function loadRecipes(context: CommandContext): RecipeSet {
+	const sources = recipeSources(context);
+	return loadRecipeSet(sources.dirs, {catalogue: sources.catalogues, display: displayName(context)});
 }
 
 /** Loads the recipes and resolves the variables (--set and saved choices); changes nothing on disk. */
 export function loadForCommand(context: CommandContext, saved?: Record<string, string>): Loaded {
-	const sources = recipeSources(context);
-	const set = loadRecipeSet(sources.dirs, {
-		...(sources.catalogue ? {catalogue: sources.catalogue} : {}),
-		displayRoot: context.recipesDir ? dirname(context.recipesDir) : packageDir,
-	});
+	const set = loadRecipes(context);
 	const values = resolveValues(set, {workspace: context.workspace, packageDir, sets: context.sets, ...(saved ? {saved} : {})});
 	return {set, values};
 }

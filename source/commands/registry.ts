@@ -45,7 +45,13 @@ export const globalOptions: Record<string, OptionSpec> = {
 	set: {type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'Set a recipe variable (repeatable)'},
 	json: {type: 'boolean', description: 'Machine-readable output on stdout (NDJSON events or one JSON document)'},
 	plain: {type: 'boolean', description: 'Plain line output even on a terminal'},
-	recipes: {type: 'string', valueName: 'DIR', description: 'Read recipes from DIR instead of the built-in ones'},
+	recipes: {
+		type: 'string',
+		multiple: true,
+		valueName: 'DIR',
+		description: 'Add the recipes in DIR over the built-in ones, merged by recipe id and step id (repeatable; DIR/troubleshoot.yaml adds catalogue entries)',
+	},
+	'recipes-only': {type: 'boolean', description: 'Use only the --recipes directories, not the built-in recipes'},
 	help: {type: 'boolean', short: 'h', description: 'Show help'},
 };
 

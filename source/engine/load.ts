@@ -32,7 +32,8 @@ export type Step = {
 	locate: Locator;
 };
 
-export type Variable = {name: string; spec: VariableSpec; recipe: string; locate: Locator};
+/** layer: the index of the --recipes layer that declared it (0: the first). */
+export type Variable = {name: string; spec: VariableSpec; recipe: string; layer: number; locate: Locator};
 
 export type RecipeSet = {
 	recipes: Array<{id: string; title: string; description?: string; file: string; steps: string[]}>;
@@ -218,45 +219,69 @@ function checkAgainstPlatforms(set: RecipeSet, errors: UserError[]): void {
 }
 
 /**
- * Loads every recipe in the given directories (or files) into one set, checks references between them
- * (needs, variables) and orders the steps. Throws UserErrors naming file:line:col for every problem.
+ * Loads the recipes of the given layers (directories or files) into one set, checks references between them
+ * (needs, variables) and orders the steps. A layer adds recipes, and a recipe whose id an earlier layer has
+ * merges over it by key: its title, description and variables replace the earlier ones by name, its steps replace
+ * or add steps by id, and `drop` removes steps. Throws UserErrors naming file:line:col for every problem.
  */
-export function loadRecipeSet(sources: string[], options: {catalogue?: string; displayRoot?: string} = {}): RecipeSet {
+export function loadRecipeSet(
+	sources: string[],
+	options: {catalogue?: string | string[]; displayRoot?: string; display?: (file: string) => string} = {},
+): RecipeSet {
 	const errors: UserError[] = [];
-	const display = (file: string) => (options.displayRoot ? relative(options.displayRoot, file) || basename(file) : file);
-	const parsed: Array<Parsed<RecipeSpec> & {file: string}> = [];
-	for (const source of sources) {
+	const display = options.display ?? ((file: string) => (options.displayRoot ? relative(options.displayRoot, file) || basename(file) : file));
+	const parsed: Array<Parsed<RecipeSpec> & {file: string; layer: number}> = [];
+	sources.forEach((source, layer) => {
 		for (const file of listRecipeFiles(source)) {
 			try {
-				parsed.push({...parseYamlFile(file, RecipeSchema, display(file)), file: display(file)});
+				parsed.push({...parseYamlFile(file, RecipeSchema, display(file)), file: display(file), layer});
 			} catch (error) {
 				if (error instanceof UserErrors) errors.push(...error.errors);
 				else if (error instanceof UserError) errors.push(error);
 				else throw error;
 			}
 		}
-	}
+	});
 	if (errors.length > 0) throw new UserErrors(errors);
 
 	const set: RecipeSet = {recipes: [], steps: new Map(), order: [], vars: new Map(), catalogue: []};
-	const recipeIds = new Map<string, string>();
-	for (const {value: recipe, locate, file} of parsed) {
-		if (recipeIds.has(recipe.id)) {
+	const recipeIds = new Map<string, {file: string; layer: number}>();
+	for (const {value: recipe, locate, file, layer} of parsed) {
+		const earlier = recipeIds.get(recipe.id);
+		if (earlier && earlier.layer === layer) {
 			errors.push(
-				new UserError(`recipe id "${recipe.id}" is also used by ${recipeIds.get(recipe.id)}`, {
+				new UserError(`recipe id "${recipe.id}" is also used by ${earlier.file}`, {
 					location: locate(['id']),
 					exitCode: ExitCode.invalidInput,
 				}),
 			);
 			continue;
 		}
-		recipeIds.set(recipe.id, file);
-		set.recipes.push({
-			id: recipe.id,
-			title: recipe.title,
-			...(recipe.description ? {description: recipe.description} : {}),
-			file,
-			steps: Object.keys(recipe.steps).map((name) => `${recipe.id}.${name}`),
+		recipeIds.set(recipe.id, {file, layer});
+		let entry = set.recipes.find((each) => each.id === recipe.id);
+		if (entry) {
+			entry.title = recipe.title;
+			if (recipe.description) entry.description = recipe.description;
+			entry.file = `${entry.file} + ${file}`;
+		} else {
+			entry = {id: recipe.id, title: recipe.title, ...(recipe.description ? {description: recipe.description} : {}), file, steps: []};
+			set.recipes.push(entry);
+		}
+		(recipe.drop ?? []).forEach((name, index) => {
+			const id = `${recipe.id}.${name}`;
+			if (!earlier || !set.steps.has(id) || recipe.steps[name]) {
+				errors.push(
+					new UserError(
+						recipe.steps[name]
+							? `step "${name}" is both dropped and defined`
+							: `cannot drop step "${name}": no earlier recipe "${recipe.id}" has it${entry.steps.length > 0 ? ` (it has ${entry.steps.map((each) => each.slice(recipe.id.length + 1)).join(', ')})` : ''}`,
+						{location: locate(['drop', index]), exitCode: ExitCode.invalidInput},
+					),
+				);
+				return;
+			}
+			set.steps.delete(id);
+			entry.steps = entry.steps.filter((each) => each !== id);
 		});
 		for (const [name, spec] of Object.entries(recipe.vars ?? {})) {
 			const existing = set.vars.get(name);
@@ -267,17 +292,20 @@ export function loadRecipeSet(sources: string[], options: {catalogue?: string; d
 						exitCode: ExitCode.invalidInput,
 					}),
 				);
-			} else if (existing && JSON.stringify(existing.spec) !== JSON.stringify(spec)) {
+			} else if (existing && existing.layer === layer && JSON.stringify(existing.spec) !== JSON.stringify(spec)) {
 				errors.push(
 					new UserError(`variable "${name}" is declared differently in recipe "${existing.recipe}"`, {
 						location: locate(['vars', name]),
 						exitCode: ExitCode.invalidInput,
 					}),
 				);
-			} else if (!existing) set.vars.set(name, {name, spec, recipe: recipe.id, locate: (path) => locate(['vars', name, ...path])});
+			} else if (!existing || existing.layer !== layer) {
+				set.vars.set(name, {name, spec, recipe: recipe.id, layer, locate: (path) => locate(['vars', name, ...path])});
+			}
 		}
 		for (const [name, spec] of Object.entries(recipe.steps)) {
 			const id = `${recipe.id}.${name}`;
+			if (!entry.steps.includes(id)) entry.steps.push(id);
 			set.steps.set(id, {id, name, recipe: recipe.id, spec, needs: [], after: [], locate: (path) => locate(['steps', name, ...path])});
 		}
 	}
@@ -315,7 +343,14 @@ export function loadRecipeSet(sources: string[], options: {catalogue?: string; d
 		});
 	}
 	set.order = topologicalOrder(set);
-	if (options.catalogue) set.catalogue = loadCatalogue(options.catalogue, display(options.catalogue));
+	// Catalogue layers merge by entry id: a later entry replaces an earlier one with its id, new ones are added.
+	for (const file of typeof options.catalogue === 'string' ? [options.catalogue] : (options.catalogue ?? [])) {
+		for (const entry of loadCatalogue(file, display(file))) {
+			const index = set.catalogue.findIndex((each) => each.id === entry.id);
+			if (index >= 0) set.catalogue[index] = entry;
+			else set.catalogue.push(entry);
+		}
+	}
 	return set;
 }
 

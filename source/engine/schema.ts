@@ -158,21 +158,34 @@ export const StepSchema = z
 	.strict();
 export type StepSpec = z.infer<typeof StepSchema>;
 
+/** The recipe and catalogue format versions this sel4-llm reads. */
+export const formatVersions = {min: 1, max: 1} as const;
+const range = formatVersions.min === formatVersions.max ? `${formatVersions.min}` : `${formatVersions.min} to ${formatVersions.max}`;
+const formatVersion = z
+	.int(`the format version is a whole number (this sel4-llm reads ${range})`)
+	.min(formatVersions.min, `this sel4-llm reads format version ${range}`)
+	.max(formatVersions.max, `this sel4-llm reads format version ${range}; a newer format needs a newer sel4-llm (npm install -g sel4-llm@latest)`)
+	.describe(`Format version (${range}).`);
+
 export const RecipeSchema = z
 	.object({
-		version: z.literal(1),
+		version: formatVersion,
 		id: identifier,
 		title: z.string().min(1),
 		description: z.string().optional(),
 		vars: z.record(identifier, VariableSchema).optional(),
 		steps: z.record(identifier, StepSchema),
+		drop: z
+			.array(identifier)
+			.optional()
+			.describe('Steps of an earlier recipe with the same id to remove (in a --recipes layer over the built-in recipes).'),
 	})
 	.strict();
 export type RecipeSpec = z.infer<typeof RecipeSchema>;
 
 export const CatalogueSchema = z
 	.object({
-		version: z.literal(1),
+		version: formatVersion,
 		entries: z.array(TroubleshootSchema),
 	})
 	.strict();

@@ -7,7 +7,7 @@ import {TmuxSession} from '../support/tmux.js';
 
 test('run in a terminal shows the step list and the finished run', async (t) => {
 	const workspace = tempDir();
-	const session = new TmuxSession(`${process.execPath} ${cliPath} run demo --recipes ${join(fixtures, 'recipes', 'basic')} --workspace ${workspace} --set lines=300`);
+	const session = new TmuxSession(`${process.execPath} ${cliPath} run demo --recipes-only --recipes ${join(fixtures, 'recipes', 'basic')} --workspace ${workspace} --set lines=300`);
 	t.after(() => session.kill());
 	const screen = await session.waitForText(/\[exit \d+\]/);
 	assert.match(screen, /\[exit 0\]/);
@@ -21,7 +21,7 @@ test('run in a terminal shows the step list and the finished run', async (t) => 
 
 test('a failing run in a terminal shows the error window and the known cause', async (t) => {
 	const workspace = tempDir();
-	const session = new TmuxSession(`${process.execPath} ${cliPath} run broken --recipes ${join(fixtures, 'recipes', 'failing')} --workspace ${workspace}`);
+	const session = new TmuxSession(`${process.execPath} ${cliPath} run broken --recipes-only --recipes ${join(fixtures, 'recipes', 'failing')} --workspace ${workspace}`);
 	t.after(() => session.kill());
 	const screen = await session.waitForText(/\[exit \d+\]/);
 	assert.match(screen, /\[exit 1\]/);

@@ -10,7 +10,7 @@ const recipes = join(fixtures, 'recipes', 'wizard');
 
 test('setup in a terminal: choices, plan, a failure fixed in place, resume, and a changed choice', async (t) => {
 	const workspace = join(tempDir(), 'ws');
-	const start = () => new TmuxSession(`${process.execPath} ${cliPath} setup --recipes ${recipes} --workspace ${workspace}`, {height: 50});
+	const start = () => new TmuxSession(`${process.execPath} ${cliPath} setup --recipes-only --recipes ${recipes} --workspace ${workspace}`, {height: 50});
 	const session = start();
 	t.after(() => session.kill());
 	const welcome = await session.waitForText(/Recommended: qemu-arm-virt[\s\S]*enter continue/);
@@ -54,23 +54,23 @@ test('setup in a terminal: choices, plan, a failure fixed in place, resume, and 
 
 test('setup without a terminal: --yes runs the same plan; without --yes it says what to pass', async () => {
 	const workspace = join(tempDir(), 'ws');
-	const refused = cli(['setup', '--recipes', recipes, '--workspace', workspace]);
+	const refused = cli(['setup', '--recipes-only', '--recipes', recipes, '--workspace', workspace]);
 	assert.equal(refused.code, 2);
 	assert.match(refused.stderr, /there is no terminal to ask on[\s\S]*--yes/);
-	const bad = cli(['setup', '--yes', '--platform', 'riscv', '--recipes', recipes, '--workspace', workspace]);
+	const bad = cli(['setup', '--yes', '--platform', 'riscv', '--recipes-only', '--recipes', recipes, '--workspace', workspace]);
 	assert.equal(bad.code, 2);
 	assert.match(bad.stderr, /--platform must be one of: qemu-arm-virt, x86_64 \(got "riscv"\)/);
-	const ram = cli(['setup', '--yes', '--guest-ram', '4096', '--recipes', recipes, '--workspace', workspace]);
+	const ram = cli(['setup', '--yes', '--guest-ram', '4096', '--recipes-only', '--recipes', recipes, '--workspace', workspace]);
 	assert.equal(ram.code, 2);
 	assert.match(ram.stderr, /--guest-ram: between 128 and 1024 MiB in steps of 64 MiB on qemu-arm-virt/);
 	assert.match(ram.stderr, /hint: qemu-arm-virt: 128-1024 MiB in steps of 64; x86_64: 128-3072 MiB in steps of 16/);
-	const notGguf = cli(['setup', '--yes', '--model', cliPath, '--recipes', recipes, '--workspace', workspace]);
+	const notGguf = cli(['setup', '--yes', '--model', cliPath, '--recipes-only', '--recipes', recipes, '--workspace', workspace]);
 	assert.equal(notGguf.code, 2);
 	assert.match(notGguf.stderr, /--model: .*is not a GGUF model/);
-	const first = cli(['setup', '--yes', '--recipes', recipes, '--workspace', workspace]);
+	const first = cli(['setup', '--yes', '--recipes-only', '--recipes', recipes, '--workspace', workspace]);
 	assert.equal(first.code, 1, 'the fixture compile step fails until its fix is applied');
 	assert.match(first.stderr, /Known cause: The fixture tool is missing/);
-	const json = cli(['setup', '--yes', '--json', '--recipes', recipes, '--workspace', workspace]);
+	const json = cli(['setup', '--yes', '--json', '--recipes-only', '--recipes', recipes, '--workspace', workspace]);
 	const events = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as {type: string; id?: string});
 	assert.ok(events.some((event) => event.type === 'step-fail' && event.id === 'stages.compile'));
 	await waitFor(() => true);

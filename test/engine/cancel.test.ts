@@ -22,7 +22,7 @@ function sleepers(seconds: string): number {
 }
 
 function startSlow(workspace: string, seconds: string) {
-	return cliSpawn(['run', 'slow', '--recipes', basic, '--workspace', workspace, '--set', 'mode=slow', '--set', `sleep_seconds=${seconds}`]);
+	return cliSpawn(['run', 'slow', '--recipes-only', '--recipes', basic, '--workspace', workspace, '--set', 'mode=slow', '--set', `sleep_seconds=${seconds}`]);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -38,7 +38,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 		assert.match(run.output().stderr, /■ stopped demo\.slow/);
 		assert.match(run.output().stderr, /run the same command again to resume/);
 		await waitFor(() => sleepers(seconds) === 0, 5000, 'the child to stop');
-		const status = cli(['status', '--recipes', basic, '--workspace', workspace, '--set', 'mode=slow', '--json']);
+		const status = cli(['status', '--recipes-only', '--recipes', basic, '--workspace', workspace, '--set', 'mode=slow', '--json']);
 		const row = (JSON.parse(status.stdout).steps as Array<{id: string; status: string}>).find((each) => each.id === 'demo.slow');
 		assert.equal(row!.status, 'interrupted');
 	});
@@ -55,10 +55,10 @@ test('SIGKILL mid-step: the journal never claims the step is done, and the next 
 	const record = journal(workspace).steps['demo.slow']!;
 	assert.equal(record.state, 'running');
 	assert.equal(sleepers(seconds), 1, 'the orphaned step is still running');
-	const plan = cli(['plan', 'slow', '--recipes', basic, '--workspace', workspace, '--set', 'mode=slow', '--set', `sleep_seconds=${seconds}`]);
+	const plan = cli(['plan', 'slow', '--recipes-only', '--recipes', basic, '--workspace', workspace, '--set', 'mode=slow', '--set', `sleep_seconds=${seconds}`]);
 	assert.match(plan.stdout, /run   demo\.slow: .*\n +last run did not finish \(sel4-llm was stopped\)/);
 	// A fast re-run of the same step: the leftover is stopped first, then the step runs and completes.
-	const again = cli(['run', 'slow', '--recipes', basic, '--workspace', workspace, '--set', 'mode=slow', '--set', 'sleep_seconds=0.1']);
+	const again = cli(['run', 'slow', '--recipes-only', '--recipes', basic, '--workspace', workspace, '--set', 'mode=slow', '--set', 'sleep_seconds=0.1']);
 	assert.equal(again.code, 0, again.stderr);
 	assert.match(again.stderr, /> run  demo\.slow: .*\(last run did not finish \(sel4-llm was stopped\)\)/);
 	assert.equal(journal(workspace).steps['demo.slow']!.state, 'done');

@@ -57,7 +57,7 @@ test('sizes are read with binary units, and anything else is refused', () => {
 	assert.equal(parseSize('-1G'), undefined);
 	assert.equal(diskGuardFor('/x', 0), undefined, '0 turns the guard off');
 	assert.deepEqual(diskGuardFor('/x', 100), {path: '/x', pauseBelow: 100, resumeAbove: 150, intervalMs: 500});
-	const bad = cli(['run', 'fill', '--recipes', recipes, '--workspace', tempDir(), '--min-free', 'lots']);
+	const bad = cli(['run', 'fill', '--recipes-only', '--recipes', recipes, '--workspace', tempDir(), '--min-free', 'lots']);
 	assert.equal(bad.code, 2);
 	assert.match(bad.stderr, /--min-free: "lots" is not a size/);
 	assert.match(bad.stderr, /800M, 2G/);
@@ -86,7 +86,7 @@ test('free space is read from the nearest existing folder', async () => {
 
 test('a step that fills the disk is stopped before it is full and continues when space is freed', async () => {
 	const {workspace, ballast} = smallWorkspace();
-	const run = cliSpawn(['run', 'fill', '--recipes', recipes, '--workspace', workspace, '--min-free', '24M', '--json']);
+	const run = cliSpawn(['run', 'fill', '--recipes-only', '--recipes', recipes, '--workspace', workspace, '--min-free', '24M', '--json']);
 	// 40 MiB free, 1 MiB every 200 ms: below 24 MiB after 17 files, well before the disk (or the 30 files) run out.
 	await waitFor(() => run.output().stdout.includes('"step-paused"'), 30_000, 'the step to be paused');
 	const paused = events(run.output().stdout).find((event) => event.type === 'step-paused')!;
@@ -115,7 +115,7 @@ test('a step that fills the disk is stopped before it is full and continues when
 
 test('the plain output says why the step waits and when it goes on; Ctrl-C while paused stops it cleanly', async () => {
 	const {workspace} = smallWorkspace();
-	const run = cliSpawn(['run', 'fill', '--recipes', recipes, '--workspace', workspace, '--min-free', '24M', '--plain']);
+	const run = cliSpawn(['run', 'fill', '--recipes-only', '--recipes', recipes, '--workspace', workspace, '--min-free', '24M', '--plain']);
 	await waitFor(() => run.output().stderr.includes('‖ paused'), 30_000, 'the step to be paused');
 	assert.match(run.output().stderr, /‖ paused fill\.write: only \d+(\.\d)? MiB free on .* \(below 24 MiB\); free some space and it continues at 36 MiB free/);
 	const before = written(workspace);

@@ -15,7 +15,7 @@ function journal(workspace: string) {
 
 test('a step printing 10,000 lines: plain output, and a log byte-identical to the child output', () => {
 	const workspace = tempDir();
-	const result = cli(['run', 'many-lines', '--recipes', basic, '--workspace', workspace]);
+	const result = cli(['run', 'many-lines', '--recipes-only', '--recipes', basic, '--workspace', workspace]);
 	assert.equal(result.code, 0, result.stderr);
 	const log = readFileSync(join(workspace, '.sel4-llm', 'logs', 'demo.many-lines.log'));
 	assert.deepEqual(log, execFileSync('seq', ['1', '10000']));
@@ -28,7 +28,7 @@ test('variables reach a process as one literal argv element', () => {
 	const workspace = tempDir();
 	const marker = join(workspace, 'pwned');
 	const value = `a b; $(touch ${marker}) "q" \`touch ${marker}\``;
-	const result = cli(['run', 'echo-args', '--recipes', basic, '--workspace', workspace, '--set', `greeting=${value}`]);
+	const result = cli(['run', 'echo-args', '--recipes-only', '--recipes', basic, '--workspace', workspace, '--set', `greeting=${value}`]);
 	assert.equal(result.code, 0, result.stderr);
 	assert.ok(result.stderr.includes(`demo.echo-args | [${value}]`), result.stderr);
 	assert.ok(result.stderr.includes(`demo.echo-args | <${value}>`), result.stderr);
@@ -38,21 +38,21 @@ test('variables reach a process as one literal argv element', () => {
 
 test('a second run skips what is done, a changed input re-runs exactly the steps downstream of it', () => {
 	const workspace = tempDir();
-	assert.equal(cli(['run', 'demo', '--recipes', basic, '--workspace', workspace]).code, 0);
-	const again = cli(['run', 'demo', '--recipes', basic, '--workspace', workspace]);
+	assert.equal(cli(['run', 'demo', '--recipes-only', '--recipes', basic, '--workspace', workspace]).code, 0);
+	const again = cli(['run', 'demo', '--recipes-only', '--recipes', basic, '--workspace', workspace]);
 	assert.equal(again.code, 0);
 	assert.match(again.stderr, /- skip demo\.prepare: unchanged since/);
 	assert.match(again.stderr, /- skip demo\.many-lines: unchanged since/);
 	assert.match(again.stderr, /- skip demo\.already-done: up to date \(status check holds\)/);
 	assert.doesNotMatch(again.stderr, /> run/);
-	const changed = cli(['run', 'demo', '--recipes', basic, '--workspace', workspace, '--set', 'greeting=changed']);
+	const changed = cli(['run', 'demo', '--recipes-only', '--recipes', basic, '--workspace', workspace, '--set', 'greeting=changed']);
 	assert.equal(changed.code, 0);
 	const runs = changed.stderr.split('\n').filter((line) => line.startsWith('> run'));
 	assert.equal(runs.length, 3, runs.join('\n'));
 	assert.match(runs[0]!, /> run  demo\.prepare: .*\(inputs changed since the last run\)/);
 	assert.match(runs[1]!, /> run  demo\.echo-args: .*\(needs demo\.prepare, which runs first\)/);
 	assert.match(runs[2]!, /> run  demo\.many-lines: .*\(needs demo\.prepare, which runs first\)/);
-	const status = cli(['status', '--recipes', basic, '--workspace', workspace, '--json']);
+	const status = cli(['status', '--recipes-only', '--recipes', basic, '--workspace', workspace, '--json']);
 	const rows = JSON.parse(status.stdout).steps as Array<{id: string; status: string}>;
 	assert.deepEqual(Object.fromEntries(rows.map((row) => [row.id, row.status])), {
 		'demo.prepare': 'stale',
@@ -65,7 +65,7 @@ test('a second run skips what is done, a changed input re-runs exactly the steps
 
 test('a failing step: exit 1, the error window, matched troubleshooting, downstream not run', () => {
 	const workspace = tempDir();
-	const result = cli(['run', 'broken', '--recipes', failing, '--workspace', workspace]);
+	const result = cli(['run', 'broken', '--recipes-only', '--recipes', failing, '--workspace', workspace]);
 	assert.equal(result.code, 1);
 	assert.match(result.stderr, /✗ failed broken\.fails after/);
 	assert.match(result.stderr, /First error at line 7 of the log:\n(.*\n){3}  +> write error: No space left on device/);
@@ -75,7 +75,7 @@ test('a failing step: exit 1, the error window, matched troubleshooting, downstr
 	assert.match(result.stderr, /Full log \(7 lines\): .*broken\.fails\.log/);
 	assert.doesNotMatch(result.stderr, /unreachable/);
 	assert.equal(journal(workspace).steps['broken.fails']!.state, 'failed');
-	const json = cli(['run', 'broken', '--recipes', failing, '--workspace', workspace, '--json']);
+	const json = cli(['run', 'broken', '--recipes-only', '--recipes', failing, '--workspace', workspace, '--json']);
 	const events = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as {type: string; diagnoses?: Array<{id: string}>; ok?: boolean});
 	const failed = events.find((event) => event.type === 'step-fail')!;
 	assert.deepEqual(failed.diagnoses!.map((each) => each.id), ['fixture-step-specific', 'fixture-disk-full']);
@@ -92,10 +92,10 @@ test('bad input: a clear error, a documented exit code, and nothing written', ()
 		[['run', 'demo', '--set', 'lines'], 2, /--set needs name=value/],
 		[['run', 'nosuchstep'], 2, /unknown step or recipe "nosuchstep"/],
 		[['run', 'demo', '--bogus'], 2, /unknown option --bogus/],
-		[['plan', 'demo', '--recipes', join(fixtures, 'nonexistent')], 2, /recipe directory .* does not exist/],
+		[['plan', 'demo', '--recipes-only', '--recipes', join(fixtures, 'nonexistent')], 2, /recipe directory .* does not exist/],
 	];
 	for (const [args, code, pattern] of cases) {
-		const result = cli([...args, ...(args.includes('--recipes') ? [] : ['--recipes', basic]), '--workspace', workspace]);
+		const result = cli([...args, ...(args.includes('--recipes') ? [] : ['--recipes-only', '--recipes', basic]), '--workspace', workspace]);
 		assert.equal(result.code, code, `${args.join(' ')}: ${result.stderr}`);
 		assert.match(result.stderr, pattern);
 		assert.doesNotMatch(result.stderr, /at .*\.js:\d+/, 'no stack trace for a user error');
@@ -107,15 +107,15 @@ test('a workspace that is a file, or not writable, is refused before anything ru
 	const dir = tempDir();
 	const file = join(dir, 'file');
 	writeFileSync(file, 'x');
-	const asFile = cli(['run', 'demo', '--recipes', basic, '--workspace', file]);
+	const asFile = cli(['run', 'demo', '--recipes-only', '--recipes', basic, '--workspace', file]);
 	assert.equal(asFile.code, 4);
 	assert.match(asFile.stderr, /is a file, not a directory/);
-	const under = cli(['run', 'demo', '--recipes', basic, '--workspace', join(file, 'sub')]);
+	const under = cli(['run', 'demo', '--recipes-only', '--recipes', basic, '--workspace', join(file, 'sub')]);
 	assert.equal(under.code, 4);
 	assert.match(under.stderr, /cannot be created/);
 	if (process.getuid?.() === 0) {
 		// root may write anywhere: check as an unprivileged user instead
-		const result = execFileSync('sh', ['-c', `runuser -u nobody -- ${process.execPath} dist/cli.js run demo --recipes ${basic} --workspace ${dir}/ws 2>&1; echo "rc=$?"`], {encoding: 'utf8'});
+		const result = execFileSync('sh', ['-c', `runuser -u nobody -- ${process.execPath} dist/cli.js run demo --recipes-only --recipes ${basic} --workspace ${dir}/ws 2>&1; echo "rc=$?"`], {encoding: 'utf8'});
 		assert.match(result, /not writable/);
 		assert.match(result, /rc=4/);
 	}
@@ -124,11 +124,11 @@ test('a workspace that is a file, or not writable, is refused before anything ru
 
 test('an invalid recipe fails validation with file:line:col and changes nothing', () => {
 	const workspace = tempDir();
-	assert.equal(cli(['run', 'demo', '--recipes', basic, '--workspace', workspace]).code, 0);
+	assert.equal(cli(['run', 'demo', '--recipes-only', '--recipes', basic, '--workspace', workspace]).code, 0);
 	const before = readFileSync(join(workspace, '.sel4-llm', 'journal.json'), 'utf8');
 	const broken = tempDir();
 	writeFileSync(join(broken, 'demo.yaml'), readFileSync(join(basic, 'demo.yaml'), 'utf8').replace('title: Print many lines', 'title: Print many lines\n    needz: [prepare]'));
-	const result = cli(['run', 'demo', '--recipes', broken, '--workspace', workspace]);
+	const result = cli(['run', 'demo', '--recipes-only', '--recipes', broken, '--workspace', workspace]);
 	assert.equal(result.code, 3);
 	assert.match(result.stderr, /demo\.yaml:\d+:\d+: unknown key "needz"/);
 	assert.equal(readFileSync(join(workspace, '.sel4-llm', 'journal.json'), 'utf8'), before);
@@ -136,7 +136,7 @@ test('an invalid recipe fails validation with file:line:col and changes nothing'
 
 test('status checks run even before the workspace exists (in an empty directory, so nothing matches by accident)', () => {
 	const workspace = join(tempDir(), 'not-yet');
-	const plan = cli(['plan', 'demo', '--json', '--recipes', basic, '--workspace', workspace]);
+	const plan = cli(['plan', 'demo', '--json', '--recipes-only', '--recipes', basic, '--workspace', workspace]);
 	assert.equal(plan.code, 0, plan.stderr);
 	const steps = JSON.parse(plan.stdout).steps as Array<{id: string; action: string; reason: string}>;
 	assert.deepEqual(steps.find((step) => step.id === 'demo.already-done'), {...steps.find((step) => step.id === 'demo.already-done')!, action: 'skip', reason: 'up to date (status check holds)'});
@@ -146,7 +146,7 @@ test('status checks run even before the workspace exists (in an empty directory,
 test('a step can open /dev/stdout and /dev/stderr by path, as CMake does (its output is a real pipe)', () => {
 	const workspace = tempDir();
 	const pipes = join(fixtures, 'recipes', 'pipes');
-	const result = cli(['run', 'pipes', '--recipes', pipes, '--workspace', workspace]);
+	const result = cli(['run', 'pipes', '--recipes-only', '--recipes', pipes, '--workspace', workspace]);
 	assert.equal(result.code, 0, result.stderr);
 	assert.match(result.stderr, /pipes\.by-path \| to stdout by path/);
 	assert.match(result.stderr, /pipes\.by-path \| to stderr by path/);
@@ -158,7 +158,7 @@ test('a step can open /dev/stdout and /dev/stderr by path, as CMake does (its ou
 
 test('a step silent for 10 s is reported as still running, with its last line, in plain output', () => {
 	const workspace = tempDir();
-	const result = cli(['run', 'quiet', '--recipes', join(fixtures, 'recipes', 'quiet'), '--workspace', workspace, '--plain']);
+	const result = cli(['run', 'quiet', '--recipes-only', '--recipes', join(fixtures, 'recipes', 'quiet'), '--workspace', workspace, '--plain']);
 	assert.equal(result.code, 0, result.stderr);
 	const notices = result.stderr.split('\n').filter((line) => line.startsWith('… quiet.wait still running'));
 	assert.equal(notices.length, 1, result.stderr);

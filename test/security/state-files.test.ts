@@ -40,7 +40,7 @@ describe('a corrupted journal is reported (exit 3) and kept aside, never silentl
 			const file = join(dir, '.sel4-llm', 'journal.json');
 			kind.write(file);
 			const original = readFileSync(file);
-			const status = cli(['status', '--recipes', basic, '--workspace', dir]);
+			const status = cli(['status', '--recipes-only', '--recipes', basic, '--workspace', dir]);
 			assert.equal(status.code, 3, status.stdout + status.stderr);
 			assert.match(status.stderr, /the journal .*journal\.json is not valid/);
 			assert.match(status.stderr, kind.problem);
@@ -49,7 +49,7 @@ describe('a corrupted journal is reported (exit 3) and kept aside, never silentl
 			assert.equal(aside.length, 1);
 			assert.deepEqual(readFileSync(join(dir, '.sel4-llm', aside[0]!)), original, 'the bad file is kept as it was');
 			// The next run starts afresh and says nothing is lost silently: the bad file is still there.
-			const run = cli(['run', 'demo.prepare', '--recipes', basic, '--workspace', dir]);
+			const run = cli(['run', 'demo.prepare', '--recipes-only', '--recipes', basic, '--workspace', dir]);
 			assert.equal(run.code, 0, run.stderr);
 			assert.ok(existsSync(join(dir, '.sel4-llm', aside[0]!)));
 		});
@@ -59,7 +59,7 @@ describe('a corrupted journal is reported (exit 3) and kept aside, never silentl
 		const dir = workspace();
 		mkdirSync(join(dir, '.sel4-llm', 'journal.json'), {recursive: true});
 		for (const args of [['status'], ['run', 'demo.prepare']]) {
-			const result = cli([...args, '--recipes', basic, '--workspace', dir]);
+			const result = cli([...args, '--recipes-only', '--recipes', basic, '--workspace', dir]);
 			assert.equal(result.code, 3, result.stderr);
 			assert.match(result.stderr, /the journal .*journal\.json is a directory/);
 		}
@@ -70,15 +70,15 @@ describe('a corrupted journal is reported (exit 3) and kept aside, never silentl
 describe('one writer per workspace', () => {
 	test('a second run while one runs is refused with who holds the workspace; the first finishes untouched', async () => {
 		const dir = workspace();
-		const first = cliSpawn(['run', 'demo.slow', '--recipes', basic, '--workspace', dir, '--set', 'mode=slow', '--set', 'sleep_seconds=3']);
+		const first = cliSpawn(['run', 'demo.slow', '--recipes-only', '--recipes', basic, '--workspace', dir, '--set', 'mode=slow', '--set', 'sleep_seconds=3']);
 		await waitFor(() => /> run {2}demo\.slow/.test(first.output().stderr), 20_000, 'the first run to start its step');
-		const second = cli(['run', 'demo.slow', '--recipes', basic, '--workspace', dir, '--set', 'mode=slow', '--set', 'sleep_seconds=3']);
+		const second = cli(['run', 'demo.slow', '--recipes-only', '--recipes', basic, '--workspace', dir, '--set', 'mode=slow', '--set', 'sleep_seconds=3']);
 		assert.equal(second.code, 4, second.stderr);
 		assert.match(second.stderr, /is in use by `sel4-llm run demo\.slow` \(pid \d+, since /);
 		// Read-only commands still work meanwhile.
-		const status = cli(['status', '--recipes', basic, '--workspace', dir]);
+		const status = cli(['status', '--recipes-only', '--recipes', basic, '--workspace', dir]);
 		assert.equal(status.code, 0, status.stderr);
-		const plan = cli(['plan', 'demo.slow', '--recipes', basic, '--workspace', dir, '--set', 'mode=slow']);
+		const plan = cli(['plan', 'demo.slow', '--recipes-only', '--recipes', basic, '--workspace', dir, '--set', 'mode=slow']);
 		assert.equal(plan.code, 0, plan.stderr);
 		const exit = await first.exited;
 		assert.equal(exit.code, 0, first.output().stderr);
@@ -89,12 +89,12 @@ describe('one writer per workspace', () => {
 
 	test('a lock left by a killed run is stale and taken over', async () => {
 		const dir = workspace();
-		const first = cliSpawn(['run', 'demo.slow', '--recipes', basic, '--workspace', dir, '--set', 'mode=slow', '--set', 'sleep_seconds=30']);
+		const first = cliSpawn(['run', 'demo.slow', '--recipes-only', '--recipes', basic, '--workspace', dir, '--set', 'mode=slow', '--set', 'sleep_seconds=30']);
 		await waitFor(() => /> run {2}demo\.slow/.test(first.output().stderr), 20_000, 'the first run to start its step');
 		first.child.kill('SIGKILL');
 		await first.exited;
 		assert.ok(existsSync(join(dir, '.sel4-llm', 'lock.json')), 'a killed run leaves its lock behind');
-		const again = cli(['run', 'demo.slow', '--recipes', basic, '--workspace', dir, '--set', 'mode=slow', '--set', 'sleep_seconds=0']);
+		const again = cli(['run', 'demo.slow', '--recipes-only', '--recipes', basic, '--workspace', dir, '--set', 'mode=slow', '--set', 'sleep_seconds=0']);
 		assert.equal(again.code, 0, again.stderr);
 	});
 });
@@ -106,7 +106,7 @@ describe('a full disk while a step runs', () => {
 		execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', dir]);
 		mounts.push(dir);
 		// One write of 16 MiB at once: far faster than the guard's half-second checks.
-		const result = cli(['run', 'burst', '--recipes', burst, '--workspace', dir, '--min-free', '1M']);
+		const result = cli(['run', 'burst', '--recipes-only', '--recipes', burst, '--workspace', dir, '--min-free', '1M']);
 		assert.notEqual(result.code, 70, result.stderr);
 		assert.equal(result.code, 1, result.stderr);
 		assert.doesNotMatch(result.stderr, /hit a bug/);
@@ -118,11 +118,11 @@ describe('a full disk while a step runs', () => {
 		const dir = tempDir('sel4-llm-full-');
 		execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir]);
 		mounts.push(dir);
-		assert.equal(cli(['run', 'demo.prepare', '--recipes', basic, '--workspace', dir]).code, 0);
+		assert.equal(cli(['run', 'demo.prepare', '--recipes-only', '--recipes', basic, '--workspace', dir]).code, 0);
 		const before = readFileSync(join(dir, '.sel4-llm', 'journal.json'), 'utf8');
 		// Fill the file system to the last byte, then run a step.
 		spawnSync('sh', ['-c', `head -c 8M /dev/zero > ${join(dir, 'ballast')}`]);
-		const result = cli(['run', 'demo.many-lines', '--recipes', basic, '--workspace', dir, '--min-free', '0']);
+		const result = cli(['run', 'demo.many-lines', '--recipes-only', '--recipes', basic, '--workspace', dir, '--min-free', '0']);
 		assert.notEqual(result.code, 70, result.stderr);
 		assert.equal(result.code, 1, result.stderr);
 		assert.match(result.stderr, /error: the disk is full: the (journal|workspace lock) .* could not be written/);
