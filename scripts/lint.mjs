@@ -1,6 +1,7 @@
 // Architecture lint:
 // - the engine, doctor probes and other UI-free layers never import React, Ink or ora;
-// - child processes start in one module (source/system/exec.ts): nothing else imports node:child_process or execa.
+// - child processes start in one module (source/system/exec.ts): nothing else imports node:child_process or execa;
+// - the UI (source/ui) starts no process: it imports no values from the modules that start them (types are fine).
 import {readdirSync, readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 
@@ -8,6 +9,7 @@ const uiFree = ['source/engine', 'source/doctor', 'source/flash', 'source/qemu',
 const uiImport = /from ['"](ink|react|ora|ink-testing-library)['"/]/;
 const processImport = /from ['"](node:)?child_process['"]|from ['"]execa['"]/;
 const processModule = 'source/system/exec.ts';
+const uiProcessImport = /^import (?!type )[^;]*from ['"][./]*(system\/exec|system\/run|qemu\/boot|qemu\/process|images\/usb\/boot-test)\.js['"]/;
 const problems = [];
 
 function files(dir, out = []) {
@@ -31,6 +33,7 @@ for (const path of files('source')) {
 		.split('\n')
 		.forEach((line, index) => {
 			if (ui && uiImport.test(line)) problems.push(`${path}:${index + 1}: UI import in a UI-free layer: ${line.trim()}`);
+			if (path.startsWith('source/ui/') && uiProcessImport.test(line)) problems.push(`${path}:${index + 1}: the UI starts no process; start it in the command and pass it in: ${line.trim()}`);
 			if (path !== processModule && processImport.test(line)) {
 				problems.push(`${path}:${index + 1}: child processes start in ${processModule} only: ${line.trim()}`);
 			}

@@ -1,7 +1,7 @@
 // sel4-llm ask "prompt": sends a prompt to the guest that `launch` started and streams the answer.
 import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {ConsoleError, GuestConsole} from '../console/client.js';
+import {askGuest} from '../console/ask.js';
 import type {Flag} from '../console/protocol.js';
 import {ExitCode, UserError} from '../errors.js';
 import type {CommandContext} from './context.js';
@@ -92,72 +92,5 @@ export async function run(context: CommandContext): Promise<number> {
 	const flags: Flag[] = [context.options.raw ? 'raw' : 'chat'];
 	if (context.options['ignore-eos']) flags.push('noeos');
 	const {socket} = findConsole(context);
-	const err = context.io.stderr;
-	const out = context.io.stdout;
-	const json = context.mode === 'json';
-
-	let guest: GuestConsole;
-	try {
-		guest = await GuestConsole.connect(socket);
-	} catch (error) {
-		if (error instanceof ConsoleError) {
-			throw new UserError(`no guest is running: ${error.message}`, {
-				exitCode: ExitCode.refused,
-				nextSteps: ['start the system: sel4-llm launch'],
-			});
-		}
-		throw error;
-	}
-	try {
-		const ready = await guest.waitReady({timeoutMs: waitSeconds * 1000});
-		if (!json && ready.via === 'ready') err.write(`guest ready: model ${ready.model ?? '?'}, ${ready.threads ?? '?'} thread(s)\n`);
-		const result = await guest.ask(prompt, {
-			maxTokens,
-			flags,
-			idleTimeoutMs: idleSeconds * 1000,
-			...(json ? {} : {onText: (text: string) => out.write(text)}),
-		});
-		const stats = result.stats;
-		if (json) {
-			out.write(
-				`${JSON.stringify({
-					answer: result.text,
-					tokens: stats.tokens,
-					promptTokens: stats.promptTokens,
-					tokensPerSecond: stats.tokensPerSecond,
-					ttftMs: stats.ttftMs,
-					totalMs: stats.totalMs,
-					stop: stats.stop,
-					hostTtftMs: Math.round(result.hostTtftMs),
-					hostTotalMs: Math.round(result.hostTotalMs),
-				})}\n`,
-			);
-		} else {
-			if (!result.text.endsWith('\n')) out.write('\n');
-			err.write(
-				`${stats.tokens} tokens, ${stats.tokensPerSecond.toFixed(1)} tokens/s, first token after ${(stats.ttftMs / 1000).toFixed(2)} s in the guest (${(result.hostTtftMs / 1000).toFixed(2)} s here), prompt ${stats.promptTokens} tokens, stop: ${stats.stop}\n`,
-			);
-		}
-		return ExitCode.ok;
-	} catch (error) {
-		if (!(error instanceof ConsoleError)) throw error;
-		if (!json && error.partial.text) out.write('\n');
-		const last = error.lastLines.filter((line) => line.trim() !== '').slice(-3);
-		const hints: Record<string, string> = {
-			'not-ready': 'the guest may still be booting (wait longer with --wait SECONDS), or another program holds its console socket',
-			closed: 'QEMU exited or the console was taken over; check the launch log',
-			died: 'the guest kernel failed; see the launch log',
-			timeout: 'the guest stopped answering; raise --timeout for big models under emulation',
-			restarted: 'the guest service crashed and started again; see /run/sel4llm/log in the guest',
-			'guest-error': 'see the message from the guest',
-			connect: 'start the system with sel4-llm launch',
-		};
-		throw new UserError(error.message, {
-			exitCode: error.kind === 'not-ready' || error.kind === 'connect' ? ExitCode.refused : ExitCode.failed,
-			...(hints[error.kind] ? {hint: hints[error.kind]} : {}),
-			nextSteps: last.map((line) => `last console line: ${line.trim().slice(0, 200)}`),
-		});
-	} finally {
-		guest.close();
-	}
+	return askGuest({socket, prompt, maxTokens, flags, waitSeconds, idleSeconds}, {out: context.io.stdout, err: context.io.stderr, json: context.mode === 'json'});
 }

@@ -5,7 +5,8 @@ import {which} from '../system/run.js';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {loadRecipeSet} from '../engine/load.js';
-import {ExitCode, UserError} from '../errors.js';
+import {askGuest} from '../console/ask.js';
+import {ExitCode, formatError, UserError} from '../errors.js';
 import {configuredQemuMemory, resolveImages} from '../qemu/artifacts.js';
 import {x86CpuFromBuild} from '../qemu/x86-cpu.js';
 import {buildDirName} from '../sync/build-commands.js';
@@ -224,25 +225,31 @@ export async function run(context: CommandContext): Promise<number> {
 
 		if (interactive) {
 			const {runInteractive} = await import('../ui/launch/run-interactive.js');
-			const result = await runInteractive({
+			const share = shareFor(context, platform);
+			const feed: {output?: (chunk: Buffer) => void; event?: (event: WatchEvent) => void} = {};
+			const session = startBoot({
 				command,
 				logFile,
 				catalogue,
 				stallSeconds,
 				...(timeoutSeconds !== undefined ? {timeoutSeconds} : {}),
 				expect,
-				io: context.io,
-				leaveKey,
-				share: shareFor(context, platform),
+				stopWhenExpected: false,
+				share,
+				onOutput: (chunk) => feed.output?.(chunk),
+				onEvent: (event) => feed.event?.(event),
 			});
+			const result = await runInteractive({session, feed, logFile, io: context.io, leaveKey, share});
 			printResult(context, result, false);
 			return result.outcome === 'stopped' || result.ok ? ExitCode.ok : ExitCode.failed;
 		}
 
-		const result = await runPlain(context, {command, logFile, catalogue, stallSeconds, expect, headless, serve, share: shareFor(context, platform), ...(askPrompt !== undefined ? {ask: askPrompt} : {}), ...(timeoutSeconds !== undefined ? {timeoutSeconds} : {})});
+		/** The exit code of the answer asked with --ask (set once it is done). */
+		const asked: {code?: number} = {};
+		const result = await runPlain(context, {command, logFile, catalogue, stallSeconds, expect, headless, serve, share: shareFor(context, platform), asked, ...(askPrompt !== undefined ? {ask: askPrompt} : {}), ...(timeoutSeconds !== undefined ? {timeoutSeconds} : {})});
 		if (askPrompt !== undefined && result !== 'interrupted' && result.outcome === 'expected') {
 			printResult(context, result, headless);
-			return askOutcome ?? ExitCode.failed;
+			return asked.code ?? ExitCode.failed;
 		}
 		if (result === 'interrupted') return ExitCode.interrupted;
 		printResult(context, result, headless);
@@ -261,22 +268,24 @@ export function shareFor(context: CommandContext, platform: string): {socketPath
 
 async function runPlain(
 	context: CommandContext,
-	options: {command: QemuCommand; logFile: string; catalogue: Catalogue; stallSeconds: number; expect: Expectation[]; headless: boolean; serve?: boolean; ask?: string; share?: {socketPath: string; recordFile: string; platform: string}; timeoutSeconds?: number},
+	options: {command: QemuCommand; logFile: string; catalogue: Catalogue; stallSeconds: number; expect: Expectation[]; headless: boolean; serve?: boolean; ask?: string; asked: {code?: number}; share?: {socketPath: string; recordFile: string; platform: string}; timeoutSeconds?: number},
 ): Promise<BootResult | 'interrupted'> {
 	let asking = false;
+	const asked = options.asked;
 	/** Once the guest is ready: the prompt through the shared console, then the boot is stopped. */
 	const askOnce = (prompt: string, socketPath: string) => {
 		if (asking) return;
 		asking = true;
 		void (async () => {
-			const {run: ask} = await import('./ask.js');
 			try {
-				askOutcome = await ask({...context, command: 'ask', positionals: [prompt], options: {socket: socketPath, wait: '120', 'max-tokens': '64'}});
+				asked.code = await askGuest(
+					{socket: socketPath, prompt, maxTokens: 64, flags: ['chat'], waitSeconds: 120, idleSeconds: 120},
+					{out: context.io.stdout, err: context.io.stderr, json: context.mode === 'json'},
+				);
 			} catch (error) {
-				const {formatError} = await import('../errors.js');
 				const formatted = formatError(error);
 				context.io.stderr.write(`${formatted.text}\n`);
-				askOutcome = formatted.exitCode;
+				asked.code = formatted.exitCode;
 			}
 			session?.stop();
 		})();
@@ -359,8 +368,6 @@ async function runPlain(
 	}
 }
 
-/** The exit code of the answer asked with --ask (set once it is done). */
-let askOutcome: number | undefined;
 
 function watcherDone(session: BootSession): boolean {
 	return session.watcher.expectationsDone;

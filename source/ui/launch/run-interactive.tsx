@@ -1,28 +1,27 @@
-// Runs a watched boot in a terminal: Ink draws the timeline and console on stderr, the raw keyboard goes to the
+// Shows a watched boot (started by the command) in a terminal: Ink draws the timeline and console on stderr, the raw keyboard goes to the
 // guest, the leave key ends it, and the terminal is restored whatever happens.
 import {PassThrough} from 'node:stream';
 import {stopSignal} from '../../system/interrupt.js';
 import {render} from 'ink';
 import type {Io} from '../../commands/context.js';
-import {startBoot, type BootResult} from '../../qemu/boot.js';
-import type {Catalogue} from '../../qemu/catalogue.js';
-import type {QemuCommand} from '../../qemu/command.js';
-import type {Expectation} from '../../qemu/watcher.js';
+import type {BootResult, BootSession} from '../../qemu/boot.js';
+import type {WatchEvent} from '../../qemu/watcher.js';
 import {ConsoleBuffer} from './console-buffer.js';
 import {LaunchView} from './launch-view.js';
 
 export type InteractiveOptions = {
-	command: QemuCommand;
+	/** The boot, started by the command with its output and events routed to `feed`. */
+	session: BootSession;
+	feed: BootFeed;
 	logFile: string;
-	catalogue: Catalogue;
-	stallSeconds: number;
-	timeoutSeconds?: number;
-	expect: Expectation[];
 	io: Io;
 	leaveKey: {byte: number; label: string};
 	/** The console shared with `sel4-llm ask` while the view runs. */
-	share?: {socketPath: string; recordFile: string; platform: string};
+	share?: {socketPath: string};
 };
+
+/** Where a started boot's console bytes and watch events go; the view fills these in when it mounts. */
+export type BootFeed = {output?: (chunk: Buffer) => void; event?: (event: WatchEvent) => void};
 
 const frameMs = 80; // at most ~12 frames per second
 
@@ -63,20 +62,11 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 	let status: string | undefined;
 	let prompt: PromptState | undefined;
 	let promptVersion = 0;
-	const session = startBoot({
-		command: options.command,
-		logFile: options.logFile,
-		catalogue: options.catalogue,
-		stallSeconds: options.stallSeconds,
-		...(options.timeoutSeconds !== undefined ? {timeoutSeconds: options.timeoutSeconds} : {}),
-		expect: options.expect,
-		stopWhenExpected: false,
-		...(options.share ? {share: options.share} : {}),
-		onOutput: (chunk) => buffer.push(chunk.toString('utf8')),
-		onEvent: (event) => {
-			if (event.type === 'halt') status = `${event.record.description}; stopping QEMU`;
-		},
-	});
+	const session = options.session;
+	options.feed.output = (chunk) => buffer.push(chunk.toString('utf8'));
+	options.feed.event = (event) => {
+		if (event.type === 'halt') status = `${event.record.description}; stopping QEMU`;
+	};
 	// Ink must not touch the real stdin (we read it raw and pass it on), so it gets an idle stream.
 	const inkInput = new PassThrough() as unknown as NodeJS.ReadStream;
 	const view = () => {

@@ -1,0 +1,89 @@
+// Asks the guest's model one prompt through its console (the socket launch shares) and writes the answer: the
+// text as it streams (or one JSON document), then its statistics. Used by `sel4-llm ask` and `launch --ask`.
+import type {Writable} from 'node:stream';
+import {ExitCode, UserError} from '../errors.js';
+import {ConsoleError, GuestConsole} from './client.js';
+import type {Flag} from './protocol.js';
+
+export type AskRequest = {
+	socket: string;
+	prompt: string;
+	maxTokens: number;
+	flags: Flag[];
+	/** How long to wait for the guest's readiness marker. */
+	waitSeconds: number;
+	/** How long the answer may pause before it counts as stalled. */
+	idleSeconds: number;
+};
+
+export type AskOutput = {out: Writable; err: Writable; json: boolean};
+
+const hints: Record<string, string> = {
+	'not-ready': 'the guest may still be booting (wait longer with --wait SECONDS), or another program holds its console socket',
+	closed: 'QEMU exited or the console was taken over; check the launch log',
+	died: 'the guest kernel failed; see the launch log',
+	timeout: 'the guest stopped answering; raise --timeout for big models under emulation',
+	restarted: 'the guest service crashed and started again; see /run/sel4llm/log in the guest',
+	'guest-error': 'see the message from the guest',
+	connect: 'start the system with sel4-llm launch',
+};
+
+/** Exit code 0 once answered; a console failure is a UserError with its hint and the last console lines. */
+export async function askGuest(request: AskRequest, output: AskOutput): Promise<number> {
+	const {out, err, json} = output;
+	let guest: GuestConsole;
+	try {
+		guest = await GuestConsole.connect(request.socket);
+	} catch (error) {
+		if (error instanceof ConsoleError) {
+			throw new UserError(`no guest is running: ${error.message}`, {
+				exitCode: ExitCode.refused,
+				nextSteps: ['start the system: sel4-llm launch'],
+			});
+		}
+		throw error;
+	}
+	try {
+		const ready = await guest.waitReady({timeoutMs: request.waitSeconds * 1000});
+		if (!json && ready.via === 'ready') err.write(`guest ready: model ${ready.model ?? '?'}, ${ready.threads ?? '?'} thread(s)\n`);
+		const result = await guest.ask(request.prompt, {
+			maxTokens: request.maxTokens,
+			flags: request.flags,
+			idleTimeoutMs: request.idleSeconds * 1000,
+			...(json ? {} : {onText: (text: string) => out.write(text)}),
+		});
+		const stats = result.stats;
+		if (json) {
+			out.write(
+				`${JSON.stringify({
+					answer: result.text,
+					tokens: stats.tokens,
+					promptTokens: stats.promptTokens,
+					tokensPerSecond: stats.tokensPerSecond,
+					ttftMs: stats.ttftMs,
+					totalMs: stats.totalMs,
+					stop: stats.stop,
+					hostTtftMs: Math.round(result.hostTtftMs),
+					hostTotalMs: Math.round(result.hostTotalMs),
+				})}\n`,
+			);
+		} else {
+			if (!result.text.endsWith('\n')) out.write('\n');
+			err.write(
+				`${stats.tokens} tokens, ${stats.tokensPerSecond.toFixed(1)} tokens/s, first token after ${(stats.ttftMs / 1000).toFixed(2)} s in the guest (${(result.hostTtftMs / 1000).toFixed(2)} s here), prompt ${stats.promptTokens} tokens, stop: ${stats.stop}\n`,
+			);
+		}
+		return ExitCode.ok;
+	} catch (error) {
+		if (!(error instanceof ConsoleError)) throw error;
+		if (!json && error.partial.text) out.write('\n');
+		const last = error.lastLines.filter((line) => line.trim() !== '').slice(-3);
+		throw new UserError(error.message, {
+			exitCode: error.kind === 'not-ready' || error.kind === 'connect' ? ExitCode.refused : ExitCode.failed,
+			...(hints[error.kind] ? {hint: hints[error.kind]} : {}),
+			nextSteps: last.map((line) => `last console line: ${line.trim().slice(0, 200)}`),
+		});
+	} finally {
+		guest.close();
+	}
+}
