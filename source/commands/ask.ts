@@ -1,16 +1,9 @@
 // sel4-llm ask "prompt": sends a prompt to the guest that `launch` started and streams the answer.
-import {existsSync, readFileSync} from 'node:fs';
-import {join} from 'node:path';
+import {launchFile, readLaunchRecord, type LaunchRecord} from '../qemu/launch-record.js';
 import {askGuest} from '../console/ask.js';
 import type {Flag} from '../console/protocol.js';
 import {ExitCode, UserError} from '../errors.js';
 import type {CommandContext} from './context.js';
-
-export type LaunchRecord = {pid?: number; serialSocket?: string; platform?: string};
-
-export function launchFile(workspace: string): string {
-	return join(workspace, '.sel4-llm', 'launch.json');
-}
 
 function processAlive(pid: number): boolean {
 	try {
@@ -26,26 +19,15 @@ export function findConsole(context: CommandContext): {socket: string; record: L
 	const explicit = context.options.socket;
 	if (typeof explicit === 'string' && explicit !== '') return {socket: explicit, record: undefined};
 	const file = launchFile(context.workspace);
-	if (!existsSync(file)) {
+	const record = readLaunchRecord(file);
+	if (!record) {
 		throw new UserError('no guest is running: launch has not recorded one in this workspace', {
 			exitCode: ExitCode.refused,
 			hint: `looked for ${file}`,
 			nextSteps: ['start the system: sel4-llm launch', 'or give the console socket: sel4-llm ask --socket PATH "prompt"'],
 		});
 	}
-	let record: LaunchRecord;
-	try {
-		record = JSON.parse(readFileSync(file, 'utf8')) as LaunchRecord;
-	} catch (error) {
-		throw new UserError(`${file} is not valid JSON: ${(error as Error).message}`, {exitCode: ExitCode.invalidInput});
-	}
-	if (typeof record.serialSocket !== 'string' || record.serialSocket === '') {
-		throw new UserError(`${file} names no serial console socket`, {
-			exitCode: ExitCode.invalidInput,
-			hint: 'the guest was launched with its console on stdio; launch it again with sel4-llm launch',
-		});
-	}
-	if (typeof record.pid === 'number' && !processAlive(record.pid)) {
+	if (!processAlive(record.pid)) {
 		throw new UserError(`no guest is running: the QEMU started by launch (pid ${record.pid}) has exited`, {
 			exitCode: ExitCode.refused,
 			nextSteps: ['start it again: sel4-llm launch'],

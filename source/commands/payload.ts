@@ -1,5 +1,7 @@
 // sel4-llm payload fetch|build|demo-model|check-model: the guest's llama.cpp program and its model.
-import {copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync} from 'node:fs';
+import {z} from 'zod';
+import {readState, writeState} from '../system/state-file.js';
+import {copyFileSync, mkdirSync, renameSync, existsSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {ExitCode, UserError} from '../errors.js';
 import {checkModel, type ModelLayout} from '../guest/gguf.js';
@@ -27,18 +29,22 @@ function cacheDir(context: CommandContext): string {
 	return resolve(option(context, 'cache') ?? join(context.workspace, 'cache', 'payload'));
 }
 
+/** The payload lock: the llama.cpp source in use and each architecture's build, as `payload` records them. */
+const lockSpec = {
+	schema: z.object({
+		version: z.literal(1).default(1),
+		llama: z.record(z.string(), z.string()),
+		builds: z.record(z.string(), z.unknown()).default({}),
+	}),
+	what: 'the payload lock',
+	fix: 'run sel4-llm payload fetch (and build) again to record it afresh',
+};
+
 function writeLock(context: CommandContext, acquired: AcquiredSource, builds: Record<string, unknown> = {}): string {
 	const file = join(context.workspace, '.sel4-llm', 'payload.lock.json');
 	mkdirSync(dirname(file), {recursive: true});
-	let previous: {builds?: Record<string, unknown>} = {};
-	try {
-		previous = JSON.parse(readFileSync(file, 'utf8')) as typeof previous;
-	} catch {
-		// first lock
-	}
-	const content = {llama: lockEntry(acquired), builds: {...(previous.builds ?? {}), ...builds}};
-	writeFileSync(`${file}.partial`, `${JSON.stringify(content, null, '\t')}\n`);
-	renameSync(`${file}.partial`, file);
+	const previous = readState(file, lockSpec);
+	writeState(file, {version: 1, llama: lockEntry(acquired), builds: {...(previous?.builds ?? {}), ...builds}}, lockSpec.what);
 	return file;
 }
 

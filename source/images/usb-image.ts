@@ -1,5 +1,7 @@
 // A bootable USB image for a PC: GRUB (BIOS and UEFI, via grub-mkrescue) loading the seL4 kernel and the
 // root-server image as a multiboot module, with a provenance record and the PC checklist on the stick.
+import {z} from 'zod';
+import {readState, writeState} from '../system/state-file.js';
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {ExitCode, UserError, WorkError} from '../errors.js';
@@ -66,12 +68,26 @@ export function recordPath(image: string): string {
 	return `${image}.json`;
 }
 
+/**
+ * What flash relies on in an image record, checked when it is read; the rest (provenance details, each boot
+ * test's lines) is kept as written.
+ */
+const imageRecordSchema = z.looseObject({
+	format: z.literal(1),
+	image: z.looseObject({path: z.string(), size: z.int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/)}),
+	provenance: z.looseObject({
+		platform: z.literal('x86_64'),
+		app: z.string(),
+		configuration: z.looseObject({qemuCpu: z.string().optional()}),
+	}),
+	bootTests: z.array(z.looseObject({firmware: z.enum(['bios', 'uefi']), ok: z.boolean(), cpu: z.string()})),
+});
+
+const recordSpec = {schema: imageRecordSchema, what: 'the image record', fix: 'make the image again with sel4-llm usb-image to record its hash and boot tests'};
+
+/** The record usb-image wrote beside an image: undefined when there is none; one that is not valid is moved aside and reported. */
 export function readRecord(image: string): ImageRecord | undefined {
-	try {
-		return JSON.parse(readFileSync(recordPath(image), 'utf8')) as ImageRecord;
-	} catch {
-		return undefined;
-	}
+	return readState(recordPath(image), recordSpec) as ImageRecord | undefined;
 }
 
 async function toolVersion(command: string): Promise<string> {
@@ -185,5 +201,5 @@ export async function buildUsbImage(options: {
 }
 
 export function writeRecord(record: ImageRecord): void {
-	writeFileSync(recordPath(record.image.path), `${JSON.stringify(record, null, 2)}\n`);
+	writeState(recordPath(record.image.path), record, recordSpec.what);
 }

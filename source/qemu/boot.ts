@@ -1,6 +1,7 @@
 // One watched boot: QEMU started, its console fed to a SerialWatcher and written to a log, stopped when the
 // expectation is met, the system halts, the time is up or the caller asks. QEMU never outlives it.
-import {createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync, type WriteStream} from 'node:fs';
+import {writeLaunchRecord} from './launch-record.js';
+import {createWriteStream, mkdirSync, readFileSync, rmSync, type WriteStream} from 'node:fs';
 import {inputFile} from '../system/input-file.js';
 import {createServer, type Server, type Socket} from 'node:net';
 import {dirname} from 'node:path';
@@ -127,11 +128,7 @@ export function startBoot(options: BootOptions): BootSession {
 		server.listen(share.socketPath, () => {
 			void qemu.spawned.then((qemuPid) => {
 				if (qemuPid === undefined || !server?.listening) return;
-				mkdirSync(dirname(share.recordFile), {recursive: true});
-				writeFileSync(
-					share.recordFile,
-					`${JSON.stringify({pid: process.pid, qemuPid, serialSocket: share.socketPath, platform: share.platform, logFile: options.logFile ?? null, startedAt: new Date(started).toISOString()}, null, 2)}\n`,
-				);
+				writeLaunchRecord(share.recordFile, {pid: process.pid, qemuPid, serialSocket: share.socketPath, platform: share.platform, logFile: options.logFile ?? null, startedAt: new Date(started).toISOString()});
 			});
 		});
 		void qemu.console.then((connected) => connected?.on('data', (chunk: Buffer) => {

@@ -1,7 +1,7 @@
 // `sel4-llm ask` as users run it (the built CLI): the launch record, no guest, a guest not ready, and an answer.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {createServer, type Server} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -71,16 +71,25 @@ describe('sel4-llm ask', {timeout: 60_000}, () => {
 	});
 
 	it('says no guest is running when the recorded QEMU has exited', async () => {
-		const result = await ask(['--workspace', workspace('dead', {pid: 2 ** 22 + 12345, serialSocket: join(dir, 'none.sock'), platform: 'qemu-arm-virt'}), 'hello']);
+		const result = await ask(['--workspace', workspace('dead', {pid: 2 ** 22 + 12345, qemuPid: 2 ** 22 + 12346, serialSocket: join(dir, 'none.sock'), platform: 'qemu-arm-virt', logFile: null, startedAt: new Date().toISOString()}), 'hello']);
 		assert.equal(result.code, 4);
 		assert.match(result.stderr, /has exited/);
+	});
+
+	it('a launch record that is not one is reported with what is wrong, kept aside, and the way on', async () => {
+		const path = workspace('bad', {pid: process.pid, serialSocket: ''});
+		const result = await ask(['--workspace', path, 'hello']);
+		assert.equal(result.code, 3, result.stderr);
+		assert.match(result.stderr, /the launch record .*launch\.json is not valid: /);
+		assert.match(result.stderr, /moved to .*launch\.json\.bad-\d{8}T\d{6} \(kept, not deleted\); start the guest again with sel4-llm launch/);
+		assert.equal(existsSync(join(path, '.sel4-llm', 'launch.json')), false);
 	});
 
 	it('says the guest is not ready yet when it never prints its ready line nor answers a ping', async () => {
 		const socket = join(dir, 'silent.sock');
 		await answeringGuest(socket, false).then(() => {});
 		// This guest answers asks but ignores pings and never prints the ready line.
-		const result = await ask(['--workspace', workspace('silent', {pid: process.pid, serialSocket: socket}), '--wait', '2', 'hello']);
+		const result = await ask(['--workspace', workspace('silent', {pid: process.pid, qemuPid: process.pid, serialSocket: socket, platform: 'qemu-arm-virt', logFile: null, startedAt: new Date().toISOString()}), '--wait', '2', 'hello']);
 		assert.equal(result.code, 4);
 		assert.match(result.stderr, /not ready/);
 		assert.match(result.stderr, /--wait/);

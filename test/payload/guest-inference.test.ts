@@ -121,7 +121,7 @@ describe('a real prompt answered in a QEMU guest', {timeout: 900_000}, () => {
 			const qemuPid = await qemu.spawned;
 			writeFileSync(
 				join(workspace, '.sel4-llm', 'launch.json'),
-				`${JSON.stringify({pid: qemuPid, serialSocket: socketPath, platform: 'linux-test'})}\n`,
+				`${JSON.stringify({version: 1, pid: qemuPid, qemuPid, serialSocket: socketPath, platform: 'linux-test', logFile: null, startedAt: new Date().toISOString()})}\n`,
 			);
 			const prompt = 'Say "hello"\nin two lines — ünïcode';
 			let result;

@@ -1,7 +1,7 @@
 // `sel4-llm payload` as users run it (the built CLI), against the repository's payload cache.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
@@ -47,6 +47,18 @@ describe('sel4-llm payload', {timeout: 900_000}, () => {
 		assert.match(lock.llama.commit!, /^[0-9a-f]{40}$/);
 		assert.match(lock.llama.sha256!, /^[0-9a-f]{64}$/);
 		assert.match(lock.llama.integrity!, /^sha512-/);
+	});
+
+	it('a payload lock that is not one is reported (exit 3) and kept aside; the next build records it afresh', async () => {
+		const lock = join(workspace, '.sel4-llm', 'payload.lock.json');
+		writeFileSync(lock, '{"llama": 7}');
+		const bad = await run(['build', '--platform', 'qemu-arm-virt']);
+		assert.equal(bad.code, 3, bad.stderr);
+		assert.match(bad.stderr, /the payload lock .*payload\.lock\.json is not valid: llama: /);
+		assert.match(bad.stderr, /run sel4-llm payload fetch \(and build\) again/);
+		const again = await run(['build', '--platform', 'qemu-arm-virt']);
+		assert.equal(again.code, 0, again.stderr);
+		assert.equal((JSON.parse(readFileSync(lock, 'utf8')) as {version: number}).version, 1);
 	});
 
 	it('build --arch x86_64 is static and x86_64', async () => {

@@ -67,6 +67,21 @@ describe('a corrupted journal is reported (exit 3) and kept aside, never silentl
 	});
 });
 
+describe('the image record goes through its schema too', () => {
+	test('an image record that is not one: flash reports it (exit 3), keeps it aside and says how to make a new one', () => {
+		const dir = workspace();
+		const image = join(dir, 'stick.img');
+		writeFileSync(image, Buffer.alloc(1024 * 1024));
+		writeFileSync(`${image}.json`, JSON.stringify({format: 1, image: {path: image, size: 'big', sha256: 'x'}, provenance: {}, bootTests: []}));
+		const result = cli(['flash', image, '--device', join(dir, 'copy.img'), '--yes', '--workspace', dir]);
+		assert.equal(result.code, 3, result.stdout + result.stderr);
+		assert.match(result.stderr, /the image record .*stick\.img\.json is not valid: image\.size: /);
+		assert.match(result.stderr, /make the image again with sel4-llm usb-image/);
+		assert.ok(readdirSync(dir).some((name) => name.startsWith('stick.img.json.bad-')), 'kept aside');
+		assert.ok(!existsSync(join(dir, 'copy.img')), 'nothing written');
+	});
+});
+
 describe('one writer per workspace', () => {
 	test('a second run while one runs is refused with who holds the workspace; the first finishes untouched', async () => {
 		const dir = workspace();
