@@ -1,8 +1,6 @@
 // Reads recipe files and the troubleshooting catalogue; every problem names file:line:col and the key path.
-import {readdirSync, readFileSync, statSync} from 'node:fs';
+import {readdirSync, statSync} from 'node:fs';
 import {basename, join, relative} from 'node:path';
-import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node} from 'yaml';
-import type {z} from 'zod';
 import {ExitCode, InputError, UserError, UserErrors} from '../errors.js';
 import {guestRamBounds, platformIds} from '../platforms.js';
 import {
@@ -16,8 +14,12 @@ import {
 	type VariableSpec,
 } from './schema.js';
 import {referencedNames, splitWords, WordSplitError} from './vars.js';
+import {findCycle, topologicalOrder} from './graph.js';
+import {parseYamlFile, type Locator, type Parsed} from './yaml-file.js';
 
-export type Locator = (path: readonly (string | number)[]) => string;
+export type {Locator} from './yaml-file.js';
+export {closure} from './graph.js';
+
 
 export type Step = {
 	/** recipe.step */
@@ -52,125 +54,6 @@ export function isEnvReference(name: string): boolean {
 /** Variables every recipe can use without declaring them. */
 /** Set by sel4-llm itself. camkes_app is CAMKES_VM_APP for app on platform (our llm_vm has a name per platform). */
 export const builtinVariables = ['workspace', 'home', 'package_dir', 'state_dir', 'nproc', 'user', 'camkes_app'] as const;
-
-type Parsed<T> = {value: T; locate: Locator};
-
-function parseYamlFile<T>(file: string, schema: z.ZodType<T>, display: string): Parsed<T> {
-	let text: string;
-	try {
-		text = readFileSync(file, 'utf8');
-	} catch (error) {
-		throw new UserError(`cannot read ${display}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-			exitCode: ExitCode.invalidInput,
-		});
-	}
-	const lineCounter = new LineCounter();
-	const document = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true});
-	const at = (offset: number): string => {
-		const pos = lineCounter.linePos(offset);
-		return `${display}:${pos.line}:${pos.col}`;
-	};
-	if (document.errors.length > 0) {
-		throw new UserErrors(
-			document.errors.map(
-				(error) =>
-					new UserError(`malformed YAML: ${error.message.split('\n')[0]}`, {
-						location: at(error.pos[0]),
-						exitCode: ExitCode.invalidInput,
-					}),
-			),
-		);
-	}
-	const locate: Locator = (path) => {
-		const node = nodeAt(document, path);
-		return at(node?.range?.[0] ?? 0);
-	};
-	const result = schema.safeParse(document.toJS());
-	if (!result.success) {
-		const errors = result.error.issues.map((issue) => {
-			let path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
-			let message = issue.message;
-			if (issue.code === 'unrecognized_keys') {
-				const key = issue.keys[0]!;
-				path = [...path, key];
-				const known = knownKeys(schema, issue.path);
-				message = `unknown key "${issue.keys.join('", "')}" at ${formatPath(path)}${known ? ` (allowed: ${known})` : ''}`;
-				return new UserError(message, {
-					location: at(keyNodeAt(document, path)?.range?.[0] ?? 0),
-					exitCode: ExitCode.invalidInput,
-				});
-			}
-			if (issue.code === 'invalid_type') message = `wrong type: ${issue.message.replace(/^Invalid input: /, '')}`;
-			if (issue.code === 'invalid_union') message = 'wrong type or shape for this value';
-			return new UserError(`${message} at ${formatPath(path)}`, {location: locate(path), exitCode: ExitCode.invalidInput});
-		});
-		throw new UserErrors(errors);
-	}
-	return {value: result.data, locate};
-}
-
-function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string | undefined {
-	// Walk the zod schema along the path to list the keys allowed where an unknown one appeared.
-	let current: any = schema;
-	for (const part of path) {
-		current = unwrap(current);
-		if (!current) return undefined;
-		const def = current.def ?? current._def;
-		if (def?.type === 'object') current = def.shape?.[part as string];
-		else if (def?.type === 'record') current = def.valueType;
-		else if (def?.type === 'array') current = def.element;
-		else return undefined;
-	}
-	current = unwrap(current);
-	const shape = current?.def?.shape;
-	return shape ? Object.keys(shape).join(', ') : undefined;
-}
-
-function unwrap(schema: any): any {
-	let current = schema;
-	for (let depth = 0; depth < 10 && current; depth++) {
-		const def = current.def ?? current._def;
-		if (!def) return current;
-		if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable') current = def.innerType;
-		else if (def.type === 'pipe') current = def.in;
-		else if (def.type === 'union') {
-			current = def.options.find((option: any) => (option.def ?? option._def)?.type === 'object') ?? def.options[0];
-		} else return current;
-	}
-	return current;
-}
-
-function formatPath(path: readonly (string | number)[]): string {
-	if (path.length === 0) return 'the top level';
-	return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`)).join('');
-}
-
-function nodeAt(document: Document, path: readonly (string | number)[]): Node | undefined {
-	// The deepest node that exists along the path, so a missing key points at its parent.
-	let node: unknown = document.contents;
-	for (const part of path) {
-		if (isMap(node)) {
-			const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(part));
-			if (!pair) break;
-			node = pair.value ?? pair.key;
-		} else if (isSeq(node) && typeof part === 'number') {
-			const item = node.items[part];
-			if (!item) break;
-			node = item;
-		} else break;
-	}
-	return node as Node | undefined;
-}
-
-function keyNodeAt(document: Document, path: readonly (string | number)[]): Node | undefined {
-	const parent = nodeAt(document, path.slice(0, -1));
-	const last = path.at(-1);
-	if (isMap(parent)) {
-		const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === String(last));
-		if (pair && isScalar(pair.key)) return pair.key;
-	}
-	return parent;
-}
 
 /** Reads the troubleshooting catalogue. */
 export function loadCatalogue(file: string, display = file): TroubleshootEntry[] {
@@ -455,60 +338,4 @@ function checkVariable(set: RecipeSet, variable: Variable, errors: UserError[]):
 			}
 		}
 	}
-}
-
-function findCycle(set: RecipeSet): string[] | undefined {
-	const state = new Map<string, 'visiting' | 'done'>();
-	const stack: string[] = [];
-	const visit = (id: string): string[] | undefined => {
-		const current = state.get(id);
-		if (current === 'done') return undefined;
-		if (current === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
-		state.set(id, 'visiting');
-		stack.push(id);
-		const step = set.steps.get(id)!;
-		for (const need of [...step.needs, ...step.after]) {
-			const cycle = visit(need);
-			if (cycle) return cycle;
-		}
-		stack.pop();
-		state.set(id, 'done');
-		return undefined;
-	};
-	for (const id of set.steps.keys()) {
-		const cycle = visit(id);
-		if (cycle) return cycle;
-	}
-	return undefined;
-}
-
-function topologicalOrder(set: RecipeSet): string[] {
-	const order: string[] = [];
-	const placed = new Set<string>();
-	const place = (id: string) => {
-		if (placed.has(id)) return;
-		placed.add(id);
-		const step = set.steps.get(id)!;
-		for (const need of [...step.needs, ...step.after]) place(need);
-		order.push(id);
-	};
-	for (const id of set.steps.keys()) place(id);
-	return order;
-}
-
-/**
- * The steps needed to reach the targets (targets included), in run order. `runs` says whether a step will run at
- * all (its `if` holds): a step its condition skips needs nothing, so its needs are only pulled in by others.
- */
-export function closure(set: RecipeSet, targets: string[], runs: (step: Step) => boolean = () => true): string[] {
-	const wanted = new Set<string>();
-	const add = (id: string) => {
-		if (wanted.has(id)) return;
-		wanted.add(id);
-		const step = set.steps.get(id)!;
-		if (!runs(step)) return;
-		for (const need of step.needs) add(need);
-	};
-	for (const target of targets) add(target);
-	return set.order.filter((id) => wanted.has(id));
 }
