@@ -1,4 +1,4 @@
-// The kinds of failure the CLI knows, one class per exit code (documented in the README), and the one mapping
+// The kinds of failure the CLI knows, one class per exit code (documented in docs/how-it-works.md), and the one mapping
 // from an error to its message and exit code, used at the top of the program and nowhere else.
 
 export const ExitCode = {

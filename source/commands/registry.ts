@@ -420,7 +420,7 @@ const flashCommands: CommandSpec[] = [
 		positionals: {min: 0, max: 0, name: ''},
 		examples: [
 			'sel4-llm usb-image --app minimal_64',
-			'sel4-llm usb-image --build-dir ~/sel4-llm/build-x86_64-llm_vm --lock ~/sel4-llm/manifest.lock',
+			'sel4-llm usb-image --build-dir ~/sel4-llm/build-x86_64-llm_vm --lock ~/sel4-llm/sel4-llm.lock.json',
 			'sel4-llm usb-image --kernel images/kernel-x86_64-pc99 --rootserver images/capdl-loader-image-x86_64-pc99 --output stick.img',
 		],
 		load: () => import('./usb-image.js'),

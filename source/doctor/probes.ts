@@ -270,7 +270,7 @@ const packagesProbe: Probe = (facts, options) => {
 	const base = {id: 'packages', group: 'packages' as const, title: 'Required apt packages', needs: [...buildBoth, 'x86_64:usb' as Need]};
 	if (!facts.packages) return unknown(base.id, base.group, base.title, 'packages', facts, base.needs);
 	if (facts.packages.manager === null)
-		return {...base, status: 'warn', summary: 'no dpkg: cannot check packages on this system', hint: 'install the equivalents of the packages in the README (Host packages) yourself'};
+		return {...base, status: 'warn', summary: 'no dpkg: cannot check packages on this system', hint: 'install the equivalents of the packages in docs/doctor.md (Host packages) yourself'};
 	const {missing, groups} = missingPackages(facts, options, true);
 	if (missing.length === 0) return {...base, status: 'pass', summary: 'all installed'};
 	return {

@@ -1,4 +1,4 @@
-// QEMU command lines per platform, exactly as upstream runs them (UPSTREAM.md section 3), with the console moved
+// QEMU command lines per platform, exactly as upstream runs them (docs/launch.md quotes them), with the console moved
 // from stdio to a unix socket when we watch it.
 import {platformIds, type Platform as Sel4Platform} from '../platforms.js';
 

@@ -1,4 +1,4 @@
-// Boot stages and the console lines that mark them, from real seL4 / CAmkES / Linux boots (TESTING.md).
+// Boot stages and the console lines that mark them, from real seL4 / CAmkES / Linux boots (recorded logs in test/fixtures/serial/).
 export const stageIds = ['elfloader', 'kernel', 'rootserver', 'vmm', 'linux', 'init', 'login', 'ready'] as const;
 export type StageId = (typeof stageIds)[number];
 

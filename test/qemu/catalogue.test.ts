@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const file = join(root, 'recipes', 'troubleshoot.yaml');
 const entries = loadCatalogue(file);
 
-// One real line per entry (from TESTING.md, UPSTREAM.md, ANCHORS.md appendix A and real logs).
+// One real line per entry, as seen in real boots and builds.
 const samples: Record<string, string> = {
 	'qemu-tcg-no-vmx': "qemu-system-x86_64: warning: TCG doesn't support requested feature: CPUID.01H:ECX.vmx [bit 5]",
 	'qemu-tcg-no-vme': "qemu-system-x86_64: TCG doesn't support requested feature: CPUID.01H:EDX.vme [bit 1]",
