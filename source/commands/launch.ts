@@ -10,10 +10,11 @@ import {configuredQemuMemory, resolveImages} from '../qemu/artifacts.js';
 import {x86CpuFromBuild} from '../qemu/x86-cpu.js';
 import {buildDirName} from '../sync/build-commands.js';
 import {startBoot, replayFile, type BootResult, type BootSession} from '../qemu/boot.js';
-import {readCatalogue, defaultCatalogueFile, type Catalogue} from '../qemu/catalogue.js';
+import {readCatalogue, defaultCatalogueFile} from '../qemu/catalogue.js';
+import type {Catalogue} from '../engine/troubleshoot.js';
 import {buildQemuCommand, platforms, qemuMemoryMb, type Platform, type QemuCommand, type TestArch} from '../qemu/command.js';
 import {judgeKvm, readKvmFacts} from '../qemu/host.js';
-import {formatDiagnosis, formatTimeline, timelineJson} from '../qemu/report.js';
+import {formatTimeline, formatVerdict, timelineJson} from '../qemu/report.js';
 import {formatSeconds, stageIds, stageTitle} from '../qemu/stages.js';
 import {parseExpectation, type Expectation, type WatchEvent} from '../qemu/watcher.js';
 import {packageDir, type CommandContext} from './context.js';
@@ -391,7 +392,7 @@ function printResult(context: CommandContext, result: BootResult, headless: bool
 		);
 		return;
 	}
-	const lines = ['', 'Boot timeline:', ...formatTimeline(result.timeline), ...formatDiagnosis(result.diagnosis), `console log: ${result.logFile ?? '(none)'}`];
+	const lines = ['', 'Boot timeline:', ...formatTimeline(result.timeline), ...formatVerdict(result.diagnosis), `console log: ${result.logFile ?? '(none)'}`];
 	if (headless && result.outcome !== 'expected' && result.timeline.lastLine) lines.splice(lines.length - 1, 0, `last console line: ${result.timeline.lastLine.trim()}`);
 	context.io.stderr.write(`${lines.join('\n')}\n`);
 }
@@ -411,7 +412,7 @@ function runReplay(context: CommandContext, file: string): number {
 			...(result.command ? [`command: ${result.command}`] : []),
 			'Boot timeline:',
 			...formatTimeline(result.timeline),
-			...formatDiagnosis(result.diagnosis),
+			...formatVerdict(result.diagnosis),
 		];
 		context.io.stdout.write(`${lines.join('\n')}\n`);
 	}

@@ -5,7 +5,7 @@ import {stopSignal} from '../../system/interrupt.js';
 import {render} from 'ink';
 import type {Io} from '../../commands/context.js';
 import {startBoot, type BootResult} from '../../qemu/boot.js';
-import type {Catalogue} from '../../qemu/catalogue.js';
+import type {Catalogue} from '../../engine/troubleshoot.js';
 import type {QemuCommand} from '../../qemu/command.js';
 import type {Expectation} from '../../qemu/watcher.js';
 import {ConsoleBuffer} from './console-buffer.js';
