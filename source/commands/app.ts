@@ -1,7 +1,8 @@
 // `sel4-llm app`: validate and generate our CAmkES app llm_vm.
 import {ExitCode, UserError} from '../errors.js';
 import {appDir, prepareApp, sataDefaults, writeApp} from '../guest/app/index.js';
-import {hex, type Platform} from '../guest/app/layout.js';
+import {hex} from '../guest/app/layout.js';
+import type {Platform} from '../platforms.js';
 import {formatArgv} from '../engine/vars.js';
 import {buildDirName, initBuildCommand} from '../sync/build-commands.js';
 import type {CommandContext} from './context.js';

@@ -5,14 +5,14 @@ import {evaluate} from '../doctor/evaluate.js';
 import {readFactsFile} from '../doctor/facts-file.js';
 import {buildFixPlan, formatCommand, reportChanges, type FixPlan} from '../doctor/fix-plan.js';
 import {formatPlan, formatReport, summaryLine} from '../doctor/format.js';
-import {platforms as allPlatforms, type Platform} from '../doctor/packages.js';
-import type {DoctorReport, Target} from '../doctor/types.js';
+import {platformIds as allPlatforms, type Platform} from '../platforms.js';
+import type {DoctorReport, DoctorTarget} from '../doctor/types.js';
 import type {FactSection, HostFacts} from '../system/facts.js';
 import {defaultTimeoutMs, gatherFacts} from '../system/gather.js';
 import {runLive, type StepOutcome} from '../system/run-fix.js';
 import type {CommandContext} from './context.js';
 
-type Options = {platforms: Platform[]; target: Target; factsFile?: string; fix: boolean; yes: boolean; timeoutMs: number};
+type Options = {platforms: Platform[]; target: DoctorTarget; factsFile?: string; fix: boolean; yes: boolean; timeoutMs: number};
 
 function parseOptions(context: CommandContext): Options {
 	const option = context.options;
@@ -32,7 +32,7 @@ function parseOptions(context: CommandContext): Options {
 	}
 	return {
 		platforms: platform === 'all' ? [...allPlatforms] : [platform as Platform],
-		target: target as Target,
+		target: target as DoctorTarget,
 		...(typeof option.facts === 'string' ? {factsFile: option.facts} : {}),
 		fix,
 		yes: Boolean(option.yes),

@@ -12,7 +12,7 @@ import {buildDirName} from '../sync/build-commands.js';
 import {startBoot, replayFile, type BootResult, type BootSession} from '../qemu/boot.js';
 import {readCatalogue, defaultCatalogueFile} from '../qemu/catalogue.js';
 import type {Catalogue} from '../engine/troubleshoot.js';
-import {buildQemuCommand, platforms, qemuMemoryMb, type Platform, type QemuCommand, type TestArch} from '../qemu/command.js';
+import {buildQemuCommand, qemuMachines, qemuMemoryMb, type QemuCommand, type QemuMachine, type TestArch} from '../qemu/command.js';
 import {judgeKvm, readKvmFacts} from '../qemu/host.js';
 import {formatTimeline, formatVerdict, timelineJson} from '../qemu/report.js';
 import {formatSeconds, stageIds, stageTitle} from '../qemu/stages.js';
@@ -42,7 +42,7 @@ function setting(context: CommandContext, name: string): string | undefined {
 }
 
 /** guest_ram_mb: --set, else the recipes' default for the platform, else 512. */
-function guestRamMb(context: CommandContext, platform: Platform): number {
+function guestRamMb(context: CommandContext, platform: QemuMachine): number {
 	const fromSet = setting(context, 'guest_ram_mb');
 	if (fromSet !== undefined) {
 		const value = Number(fromSet);
@@ -93,10 +93,10 @@ export async function run(context: CommandContext): Promise<number> {
 	if (replay !== undefined) return runReplay(context, replay);
 
 	const platformText = stringOption(context, 'platform') ?? setting(context, 'platform') ?? 'qemu-arm-virt';
-	if (!(platforms as readonly string[]).includes(platformText)) {
-		throw new UserError(`unknown platform "${platformText}"`, {hint: `platforms: ${platforms.join(', ')}`});
+	if (!(qemuMachines as readonly string[]).includes(platformText)) {
+		throw new UserError(`unknown platform "${platformText}"`, {hint: `platforms: ${qemuMachines.join(', ')}`});
 	}
-	const platform = platformText as Platform;
+	const platform = platformText as QemuMachine;
 	const app = stringOption(context, 'app') ?? setting(context, 'app') ?? 'llm_vm';
 	const dryRun = Boolean(context.options['dry-run']);
 	const askPrompt = stringOption(context, 'ask');

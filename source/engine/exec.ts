@@ -36,9 +36,9 @@ export function resolveCommand(spec: CommandSpec, values: ReadonlyMap<string, st
 	return {kind: 'argv', argv: words, display};
 }
 
-export type ExecResult = {exitCode: number | undefined; signal: string | undefined; timedOut: boolean; cancelled: boolean; error?: string};
+export type ProcessResult = {exitCode: number | undefined; signal: string | undefined; timedOut: boolean; cancelled: boolean; error?: string};
 
-export type ExecOptions = {
+export type ProcessOptions = {
 	cwd: string;
 	env: Record<string, string>;
 	signal?: AbortSignal;
@@ -55,7 +55,7 @@ export type ExecOptions = {
 export {killTree, type ProcessControl};
 
 /** Runs a recipe command through the process layer; the step's output goes to onChunk, nothing is kept here. */
-export async function runProcess(command: ResolvedCommand, options: ExecOptions): Promise<ExecResult> {
+export async function runProcess(command: ResolvedCommand, options: ProcessOptions): Promise<ProcessResult> {
 	const argv = command.kind === 'argv' ? command.argv : ['/bin/sh', '-c', command.script];
 	const result = await exec(argv, {
 		cwd: options.cwd,
@@ -79,7 +79,7 @@ export async function runProcess(command: ResolvedCommand, options: ExecOptions)
 }
 
 /** Runs a command quietly and tells whether it exited 0 (for status checks and preconditions). */
-export async function succeeds(command: ResolvedCommand, options: Omit<ExecOptions, 'onChunk'>): Promise<{ok: boolean; exitCode: number | undefined}> {
+export async function succeeds(command: ResolvedCommand, options: Omit<ProcessOptions, 'onChunk'>): Promise<{ok: boolean; exitCode: number | undefined}> {
 	const result = await runProcess(command, options);
 	return {ok: result.exitCode === 0, exitCode: result.exitCode};
 }
