@@ -3,7 +3,7 @@ import {ExitCode, UserError} from '../errors.js';
 import {appDir, prepareApp, sataDefaults, writeApp} from '../guest/app/index.js';
 import {hex} from '../guest/app/layout.js';
 import type {Platform} from '../platforms.js';
-import {formatArgv} from '../engine/vars.js';
+import {formatCommand} from '../system/quote.js';
 import {buildDirName, initBuildCommand} from '../sync/build-commands.js';
 import type {CommandContext} from './context.js';
 
@@ -65,7 +65,7 @@ export async function run(context: CommandContext): Promise<number> {
 	for (const note of app.notes) out.write(`  note: ${note}\n`);
 	if (!check) {
 		const choice = {platform, app: 'llm_vm', target: 'qemu'};
-		out.write(`  next: mkdir -p ${buildDirName(platform, 'llm_vm')} && cd ${buildDirName(platform, 'llm_vm')} && ${formatArgv(initBuildCommand(choice))} && ninja\n`);
+		out.write(`  next: mkdir -p ${buildDirName(platform, 'llm_vm')} && cd ${buildDirName(platform, 'llm_vm')} && ${formatCommand(initBuildCommand(choice))} && ninja\n`);
 	}
 	context.io.stdout.write(`${dir}\n`);
 	return 0;

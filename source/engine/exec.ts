@@ -3,7 +3,8 @@
 import {fileURLToPath} from 'node:url';
 import {dirname, join} from 'node:path';
 import type {CommandSpec} from './schema.js';
-import {expand, formatArgv, splitWords} from './vars.js';
+import {expand, splitWords} from './vars.js';
+import {formatCommand} from '../system/quote.js';
 import {exec, killTree, type ProcessControl} from '../system/exec.js';
 
 export type ResolvedCommand =
@@ -24,13 +25,13 @@ export function resolveCommand(spec: CommandSpec, values: ReadonlyMap<string, st
 		words = spec.argv.map((word) => expand(word, values));
 		sudo = Boolean(spec.sudo);
 	} else {
-		if (!spec.sudo || isRoot) return {kind: 'sh', script: spec.sh, display: `sh -c ${formatArgv([spec.sh])}`};
+		if (!spec.sudo || isRoot) return {kind: 'sh', script: spec.sh, display: `sh -c ${formatCommand([spec.sh])}`};
 		// sudo resets the environment: the variables the script names go along as literal env arguments.
 		const names = [...new Set([...spec.sh.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]!))].filter((name) => values.has(name));
 		const pairs = names.map((name) => `${name}=${values.get(name)}`);
-		return {kind: 'argv', argv: ['sudo', '-n', 'env', ...pairs, '/bin/sh', '-c', spec.sh], display: `sudo -n sh -c ${formatArgv([spec.sh])}`};
+		return {kind: 'argv', argv: ['sudo', '-n', 'env', ...pairs, '/bin/sh', '-c', spec.sh], display: `sudo -n sh -c ${formatCommand([spec.sh])}`};
 	}
-	const display = (sudo && !isRoot ? 'sudo -n ' : '') + formatArgv(words);
+	const display = (sudo && !isRoot ? 'sudo -n ' : '') + formatCommand(words);
 	if (words[0] === 'sel4-llm') words = [...selfArgv, ...words.slice(1)];
 	if (sudo && !isRoot) words = ['sudo', '-n', ...words];
 	return {kind: 'argv', argv: words, display};

@@ -46,9 +46,7 @@ export const upstreamX86Cpu = 'Nehalem,+vme,+pdpe1gb,-xsave,-xsaveopt,-xsavec,-f
 export const socketConsoleNote =
 	'The console is a unix socket (-chardev socket,...,server=on,wait=on -serial chardev:ser0 -display none -monitor none) instead of upstream\'s -nographic stdio: sel4-llm watches and logs the serial output, and under -nographic an early burst of input can stop all later input to the guest for good. With wait=on QEMU starts the machine only once sel4-llm is connected, so the first lines (the ELF loader\'s) are never lost.';
 
-import {shellQuote} from '../system/quote.js';
-
-export {shellQuote};
+import {formatCommand} from '../system/quote.js';
 
 function serialArgs(serial: SerialSpec, stdioArgs: string[]): string[] {
 	if (serial === 'stdio') return stdioArgs;
@@ -140,7 +138,7 @@ export function buildQemuCommand(options: QemuCommandOptions): QemuCommand {
 	return {
 		program,
 		args,
-		display: [program, ...args].map(shellQuote).join(' '),
+		display: formatCommand([program, ...args]),
 		notes,
 		serial: options.serial,
 		platform: options.platform,

@@ -1,5 +1,5 @@
 // The QEMU launcher for code and tests: command lines per platform, process control, and the serial watcher.
-export {buildQemuCommand, qemuMachines, qemuMemoryMb, shellQuote, socketConsoleNote, upstreamX86Cpu} from './command.js';
+export {buildQemuCommand, qemuMachines, qemuMemoryMb, socketConsoleNote, upstreamX86Cpu} from './command.js';
 export type {QemuCommand, QemuMachine, QemuCommandOptions, SerialSpec, TestArch} from './command.js';
 export {judgeKvm, readKvmFacts, x86Alternatives} from './host.js';
 export type {KvmFacts, KvmVerdict} from './host.js';
