@@ -6,6 +6,7 @@ import type {CommandSpec} from './schema.js';
 import {expand, splitWords} from './vars.js';
 import {formatCommand} from '../system/quote.js';
 import {exec, killTree, type ProcessControl} from '../system/exec.js';
+import {isRoot} from '../system/user.js';
 
 export type ResolvedCommand =
 	| {kind: 'argv'; argv: string[]; display: string}
@@ -13,8 +14,6 @@ export type ResolvedCommand =
 
 /** The running CLI, so recipe commands can call `sel4-llm ...` without it being on PATH. */
 export const selfArgv = [process.execPath, join(dirname(fileURLToPath(import.meta.url)), '..', 'cli.js')];
-
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 export function resolveCommand(spec: CommandSpec, values: ReadonlyMap<string, string>): ResolvedCommand {
 	let words: string[] | undefined;
@@ -25,15 +24,15 @@ export function resolveCommand(spec: CommandSpec, values: ReadonlyMap<string, st
 		words = spec.argv.map((word) => expand(word, values));
 		sudo = Boolean(spec.sudo);
 	} else {
-		if (!spec.sudo || isRoot) return {kind: 'sh', script: spec.sh, display: `sh -c ${formatCommand([spec.sh])}`};
+		if (!spec.sudo || isRoot()) return {kind: 'sh', script: spec.sh, display: `sh -c ${formatCommand([spec.sh])}`};
 		// sudo resets the environment: the variables the script names go along as literal env arguments.
 		const names = [...new Set([...spec.sh.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]!))].filter((name) => values.has(name));
 		const pairs = names.map((name) => `${name}=${values.get(name)}`);
 		return {kind: 'argv', argv: ['sudo', '-n', 'env', ...pairs, '/bin/sh', '-c', spec.sh], display: `sudo -n sh -c ${formatCommand([spec.sh])}`};
 	}
-	const display = (sudo && !isRoot ? 'sudo -n ' : '') + formatCommand(words);
+	const display = (sudo && !isRoot() ? 'sudo -n ' : '') + formatCommand(words);
 	if (words[0] === 'sel4-llm') words = [...selfArgv, ...words.slice(1)];
-	if (sudo && !isRoot) words = ['sudo', '-n', ...words];
+	if (sudo && !isRoot()) words = ['sudo', '-n', ...words];
 	return {kind: 'argv', argv: words, display};
 }
 
