@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url';
 import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {chooseMode, defaultWorkspace, packageDir, type CommandContext} from './commands/context.js';
 import {commandHelp, mainHelp} from './commands/help.js';
-import {commands, findCommand, globalOptions, type CommandSpec, type OptionSpec} from './commands/registry.js';
+import {commands, findCommand, globalOptions, type CliCommand, type OptionSpec} from './commands/registry.js';
 import {ExitCode, formatError, UsageError, UserError} from './errors.js';
 import {exitCodeForStop, finalExitCode, installStopHandlers, stopReason} from './system/interrupt.js';
 
@@ -32,7 +32,7 @@ function closest(word: string, candidates: string[]): string | undefined {
 	return scored[0] && scored[0].score <= Math.max(2, Math.floor(word.length / 3)) ? scored[0].candidate : undefined;
 }
 
-export function parseCommandLine(argv: string[]): {command: CommandSpec | undefined; values: Record<string, unknown>; positionals: string[]} {
+export function parseCommandLine(argv: string[]): {command: CliCommand | undefined; values: Record<string, unknown>; positionals: string[]} {
 	const takesValue = (arg: string) => {
 		const name = arg.replace(/^-+/, '');
 		const spec = globalOptions[name] ?? commands.flatMap((each) => Object.entries(each.options)).find(([key]) => key === name)?.[1];
@@ -49,7 +49,7 @@ export function parseCommandLine(argv: string[]): {command: CommandSpec | undefi
 		if (takesValue(arg)) index++;
 	}
 	const name = firstPositional === -1 ? undefined : argv[firstPositional];
-	let command: CommandSpec | undefined;
+	let command: CliCommand | undefined;
 	let rest = argv;
 	if (name !== undefined) {
 		command = findCommand(name);

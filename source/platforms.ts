@@ -83,6 +83,10 @@ export const platformTable: readonly PlatformRecord[] = table;
 export type Platform = (typeof table)[number]['id'];
 export const platformIds: readonly Platform[] = platformTable.map((record) => record.id);
 
+/** Where a build boots: in QEMU, or on a PC from a USB stick (x86_64 only). */
+export const targets = ['qemu', 'usb'] as const;
+export type Target = (typeof targets)[number];
+
 export function platformRecord(id: Platform): PlatformRecord {
 	return platformTable.find((record) => record.id === id)!;
 }

@@ -1,8 +1,9 @@
 // `sel4-llm app`: validate and generate our CAmkES app llm_vm.
 import {ExitCode, UserError} from '../errors.js';
 import {appDir, prepareApp, sataDefaults, writeApp} from '../guest/app/index.js';
-import {hex, type Platform} from '../guest/app/layout.js';
-import {formatArgv} from '../engine/vars.js';
+import {hex} from '../guest/app/layout.js';
+import type {Platform} from '../platforms.js';
+import {formatCommand} from '../system/quote.js';
 import {buildDirName, initBuildCommand} from '../sync/build-commands.js';
 import type {CommandContext} from './context.js';
 
@@ -64,7 +65,7 @@ export async function run(context: CommandContext): Promise<number> {
 	for (const note of app.notes) out.write(`  note: ${note}\n`);
 	if (!check) {
 		const choice = {platform, app: 'llm_vm', target: 'qemu'};
-		out.write(`  next: mkdir -p ${buildDirName(platform, 'llm_vm')} && cd ${buildDirName(platform, 'llm_vm')} && ${formatArgv(initBuildCommand(choice))} && ninja\n`);
+		out.write(`  next: mkdir -p ${buildDirName(platform, 'llm_vm')} && cd ${buildDirName(platform, 'llm_vm')} && ${formatCommand(initBuildCommand(choice))} && ninja\n`);
 	}
 	context.io.stdout.write(`${dir}\n`);
 	return 0;

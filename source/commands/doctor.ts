@@ -1,18 +1,19 @@
 // sel4-llm doctor: gather host facts once, run pure probes over them, print checks, verdicts and fixes.
-import {createInterface} from 'node:readline';
 import {ExitCode, UserError} from '../errors.js';
 import {evaluate} from '../doctor/evaluate.js';
 import {readFactsFile} from '../doctor/facts-file.js';
-import {buildFixPlan, formatCommand, reportChanges, type FixPlan} from '../doctor/fix-plan.js';
+import {buildFixPlan, reportChanges, type FixPlan} from '../doctor/fix-plan.js';
+import {formatCommand} from '../system/quote.js';
+import {confirm} from '../ui/prompt.js';
 import {formatPlan, formatReport, summaryLine} from '../doctor/format.js';
-import {platforms as allPlatforms, type Platform} from '../doctor/packages.js';
-import type {DoctorReport, Target} from '../doctor/types.js';
+import {platformIds as allPlatforms, type Platform} from '../platforms.js';
+import type {DoctorReport, DoctorTarget} from '../doctor/types.js';
 import type {FactSection, HostFacts} from '../system/facts.js';
 import {defaultTimeoutMs, gatherFacts} from '../system/gather.js';
 import {runLive, type StepOutcome} from '../system/run-fix.js';
 import type {CommandContext} from './context.js';
 
-type Options = {platforms: Platform[]; target: Target; factsFile?: string; fix: boolean; yes: boolean; timeoutMs: number};
+type Options = {platforms: Platform[]; target: DoctorTarget; factsFile?: string; fix: boolean; yes: boolean; timeoutMs: number};
 
 function parseOptions(context: CommandContext): Options {
 	const option = context.options;
@@ -32,7 +33,7 @@ function parseOptions(context: CommandContext): Options {
 	}
 	return {
 		platforms: platform === 'all' ? [...allPlatforms] : [platform as Platform],
-		target: target as Target,
+		target: target as DoctorTarget,
 		...(typeof option.facts === 'string' ? {factsFile: option.facts} : {}),
 		fix,
 		yes: Boolean(option.yes),
@@ -42,19 +43,6 @@ function parseOptions(context: CommandContext): Options {
 
 function jsonDocument(report: DoctorReport, facts: HostFacts, extra: Record<string, unknown> = {}): string {
 	return `${JSON.stringify({...report, ...extra, facts}, null, 2)}\n`;
-}
-
-async function confirm(context: CommandContext, question: string): Promise<boolean> {
-	const rl = createInterface({input: context.io.stdin, output: context.io.stderr});
-	try {
-		const answer = await new Promise<string>((resolve) => {
-			rl.question(question, resolve);
-			rl.once('close', () => resolve(''));
-		});
-		return /^y(es)?$/i.test(answer.trim());
-	} finally {
-		rl.close();
-	}
 }
 
 async function runPlan(context: CommandContext, plan: FixPlan): Promise<{outcomes: StepOutcome[]; affects: Set<FactSection>}> {
@@ -99,7 +87,7 @@ async function fixFlow(context: CommandContext, options: Options, facts: HostFac
 				});
 			}
 			const count = plan.steps.reduce((sum, step) => sum + step.commands.length, 0);
-			if (!(await confirm(context, `Run these ${count} command${count === 1 ? '' : 's'}? [y/N] `))) {
+			if (!(await confirm(context.io, `Run these ${count} command${count === 1 ? '' : 's'}?`))) {
 				write('Nothing was changed.');
 				return ExitCode.failed;
 			}

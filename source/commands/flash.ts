@@ -18,7 +18,7 @@ import {
 	targetKind,
 	unmount,
 } from '../flash/device.js';
-import {formatDuration, formatProgress, plainUi, verdictLines, type FlashUi} from '../flash/interaction.js';
+import {formatProgress, formatProgressTime, plainUi, verdictLines, type FlashUi} from '../flash/interaction.js';
 import {describeDisk, formatSize, unknownMounts, type Disk} from '../flash/lsblk.js';
 import {explain, judge, type Verdict} from '../flash/policy.js';
 import {dropCache, verifyTarget, type CacheDrop} from '../flash/verifier.js';
@@ -588,7 +588,7 @@ async function finish(
 		const skipped = result.skipped.reduce((sum, [start, end]) => sum + end - start, 0);
 		if (!done.verifyOnly) {
 			ui.message(
-				`written: ${formatSize(result.written)} of ${formatSize(result.size)}${skipped > 0 ? ` (${formatSize(skipped)} of zero blocks skipped)` : ''} in ${formatDuration(result.seconds)}${done.imageSha256 ? `; image sha256 ${done.imageSha256} (from its usb-image record)` : ''}`,
+				`written: ${formatSize(result.written)} of ${formatSize(result.size)}${skipped > 0 ? ` (${formatSize(skipped)} of zero blocks skipped)` : ''} in ${formatProgressTime(result.seconds)}${done.imageSha256 ? `; image sha256 ${done.imageSha256} (from its usb-image record)` : ''}`,
 			);
 		}
 		ui.message(

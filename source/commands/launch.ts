@@ -11,10 +11,11 @@ import {configuredQemuMemory, resolveImages} from '../qemu/artifacts.js';
 import {x86CpuFromBuild} from '../qemu/x86-cpu.js';
 import {buildDirName} from '../sync/build-commands.js';
 import {startBoot, replayFile, type BootResult, type BootSession} from '../qemu/boot.js';
-import {compileCatalogue, readCatalogue, defaultCatalogueFile, type Catalogue} from '../qemu/catalogue.js';
-import {buildQemuCommand, platforms, qemuMemoryMb, type Platform, type QemuCommand, type TestArch} from '../qemu/command.js';
+import {compileCatalogue, readCatalogue, defaultCatalogueFile} from '../qemu/catalogue.js';
+import type {Catalogue} from '../engine/troubleshoot.js';
+import {buildQemuCommand, qemuMachines, qemuMemoryMb, type QemuCommand, type QemuMachine, type TestArch} from '../qemu/command.js';
 import {judgeKvm, readKvmFacts} from '../qemu/host.js';
-import {formatDiagnosis, formatTimeline, timelineJson} from '../qemu/report.js';
+import {formatTimeline, formatVerdict, timelineJson} from '../qemu/report.js';
 import {formatSeconds, stageIds, stageTitle} from '../qemu/stages.js';
 import {parseExpectation, type Expectation, type WatchEvent} from '../qemu/watcher.js';
 import {packageDir, type CommandContext} from './context.js';
@@ -43,7 +44,7 @@ function setting(context: CommandContext, name: string): string | undefined {
 }
 
 /** guest_ram_mb as the recipes resolve it: --set, else the workspace's saved choice, else the platform's default. */
-function guestRamMb(context: CommandContext, platform: Platform): number {
+function guestRamMb(context: CommandContext, platform: QemuMachine): number {
 	const fromSet = setting(context, 'guest_ram_mb');
 	if (fromSet !== undefined) {
 		const value = Number(fromSet);
@@ -100,10 +101,10 @@ export async function run(context: CommandContext): Promise<number> {
 	if (replay !== undefined) return runReplay(context, replay);
 
 	const platformText = stringOption(context, 'platform') ?? setting(context, 'platform') ?? 'qemu-arm-virt';
-	if (!(platforms as readonly string[]).includes(platformText)) {
-		throw new UserError(`unknown platform "${platformText}"`, {hint: `platforms: ${platforms.join(', ')}`});
+	if (!(qemuMachines as readonly string[]).includes(platformText)) {
+		throw new UserError(`unknown platform "${platformText}"`, {hint: `platforms: ${qemuMachines.join(', ')}`});
 	}
-	const platform = platformText as Platform;
+	const platform = platformText as QemuMachine;
 	const app = stringOption(context, 'app') ?? setting(context, 'app') ?? 'llm_vm';
 	const dryRun = Boolean(context.options['dry-run']);
 	const askPrompt = stringOption(context, 'ask');
@@ -405,7 +406,7 @@ function printResult(context: CommandContext, result: BootResult, headless: bool
 		);
 		return;
 	}
-	const lines = ['', 'Boot timeline:', ...formatTimeline(result.timeline), ...formatDiagnosis(result.diagnosis), `console log: ${result.logFile ?? '(none)'}`];
+	const lines = ['', 'Boot timeline:', ...formatTimeline(result.timeline), ...formatVerdict(result.diagnosis), `console log: ${result.logFile ?? '(none)'}`];
 	if (headless && result.outcome !== 'expected' && result.timeline.lastLine) lines.splice(lines.length - 1, 0, `last console line: ${result.timeline.lastLine.trim()}`);
 	context.io.stderr.write(`${lines.join('\n')}\n`);
 }
@@ -425,7 +426,7 @@ function runReplay(context: CommandContext, file: string): number {
 			...(result.command ? [`command: ${result.command}`] : []),
 			'Boot timeline:',
 			...formatTimeline(result.timeline),
-			...formatDiagnosis(result.diagnosis),
+			...formatVerdict(result.diagnosis),
 		];
 		context.io.stdout.write(`${lines.join('\n')}\n`);
 	}

@@ -1,6 +1,6 @@
 // Every command: its help text and options, and a loader for its module. Loading is lazy so that
 // `--help` and `--version` never import Ink, React, zod or YAML.
-import {platformIds, platformRecord, type Platform} from '../platforms.js';
+import {platformIds, platformRecord, targets, type Platform} from '../platforms.js';
 import type {CommandContext} from './context.js';
 
 const platformChoice = platformIds.join('|');
@@ -22,7 +22,7 @@ export type OptionSpec = {
 
 export type CommandModule = {run(context: CommandContext): Promise<number>};
 
-export type CommandSpec = {
+export type CliCommand = {
 	name: string;
 	summary: string;
 	usage: string;
@@ -61,7 +61,7 @@ const minFree: OptionSpec = {
 	description: 'Pause a running step while less than SIZE is free in the workspace, continue at 1.5x SIZE (default 1G; 0: off)',
 };
 
-const recipeCommands: CommandSpec[] = [
+const recipeCommands: CliCommand[] = [
 	{
 		name: 'recipes',
 		summary: 'List the recipes, their steps and variables',
@@ -109,7 +109,7 @@ const recipeCommands: CommandSpec[] = [
 ];
 
 
-const guestCommands: CommandSpec[] = [
+const guestCommands: CliCommand[] = [
 	{
 		name: 'model-disk',
 		summary: 'Build an ext4 image holding GGUF models for the guest (no root, no mount)',
@@ -179,7 +179,7 @@ const guestCommands: CommandSpec[] = [
 	},
 ];
 
-const sourceCommands: CommandSpec[] = [
+const sourceCommands: CliCommand[] = [
 	{
 		name: 'sync',
 		summary: 'Fetch the seL4 CAmkES-VM sources of a manifest with git, in parallel, and lock their revisions',
@@ -198,7 +198,7 @@ const sourceCommands: CommandSpec[] = [
 			'check-build': {type: 'boolean', description: 'Only print the init-build.sh command for --platform/--app/--target, or refuse an invalid pair'},
 			platform: {type: 'string', valueName: 'P', values: [...platformIds], description: 'With --check-build: qemu-arm-virt (default) or x86_64'},
 			app: {type: 'string', valueName: 'APP', description: 'With --check-build: CAmkES VM app (default llm_vm)'},
-			target: {type: 'string', valueName: 'T', values: ['qemu', 'usb'], description: 'With --check-build: qemu (default) or usb (x86_64 only; no -DSIMULATION)'},
+			target: {type: 'string', valueName: 'T', values: [...targets], description: 'With --check-build: qemu (default) or usb (x86_64 only; no -DSIMULATION)'},
 		},
 		positionals: {min: 0, max: 0, name: ''},
 		examples: [
@@ -214,7 +214,7 @@ const sourceCommands: CommandSpec[] = [
 	},
 ];
 
-const setupCommand: CommandSpec = {
+const setupCommand: CliCommand = {
 	name: 'setup',
 	summary: 'The guided first-time setup: check the host, choose, review the plan, build, boot',
 	usage: 'sel4-llm setup [--yes] [--platform P] [--model FILE] [--guest-ram MIB] [--target qemu|usb] [--workspace DIR]',
@@ -225,7 +225,7 @@ const setupCommand: CommandSpec = {
 		platform: {type: 'string', values: [...platformIds], valueName: 'P', description: 'seL4 platform'},
 		model: {type: 'string', valueName: 'FILE', description: 'GGUF model for the guest ("" for the built-in demo model)'},
 		'guest-ram': {type: 'string', valueName: 'MIB', description: 'Guest RAM in MiB'},
-		target: {type: 'string', values: ['qemu', 'usb'], valueName: 'T', description: 'Boot in QEMU, or build a USB stick for a PC'},
+		target: {type: 'string', values: [...targets], valueName: 'T', description: 'Boot in QEMU, or build a USB stick for a PC'},
 		'min-free': minFree,
 	},
 	usesRecipes: true,
@@ -234,7 +234,7 @@ const setupCommand: CommandSpec = {
 	load: () => import('./setup.js'),
 };
 
-const doctorCommand: CommandSpec = {
+const doctorCommand: CliCommand = {
 	name: 'doctor',
 	summary: 'Check this host: virtualization, packages, Python, tools; a verdict per platform; fixes',
 	usage: `sel4-llm doctor [--platform ${platformChoice}|all] [--target qemu|usb|any] [--json] [--facts FILE] [--fix [--yes]]`,
@@ -246,7 +246,7 @@ const doctorCommand: CommandSpec = {
 	].join('\n'),
 	options: {
 		platform: {type: 'string', values: [...platformIds, 'all'], valueName: 'PLATFORM', description: 'Platform(s) to check for (default: all, with a verdict each)'},
-		target: {type: 'string', values: ['qemu', 'usb', 'any'], valueName: 'TARGET', description: 'Where it should boot; makes the KVM (qemu) or USB tool (usb) checks required (default: any)'},
+		target: {type: 'string', values: [...targets, 'any'], valueName: 'TARGET', description: 'Where it should boot; makes the KVM (qemu) or USB tool (usb) checks required (default: any)'},
 		facts: {type: 'string', valueName: 'FILE', description: 'Evaluate a recorded facts document (the output of doctor --json) instead of this host'},
 		fix: {type: 'boolean', description: 'Show the commands that fix failed checks, ask once, run them, then check again'},
 		yes: {type: 'boolean', short: 'y', description: 'With --fix: do not ask (needed without a terminal)'},
@@ -262,7 +262,7 @@ const doctorCommand: CommandSpec = {
 	load: () => import('./doctor.js'),
 };
 
-const launchCommand: CommandSpec = {
+const launchCommand: CliCommand = {
 	name: 'launch',
 	summary: 'Boot the built system in QEMU with a live console, a boot timeline and diagnoses',
 	usage: 'sel4-llm launch [--platform P] [--headless --expect STAGE|REGEX --timeout S] [--dry-run] [--replay LOG] [-- QEMU-ARGS...]',
@@ -322,7 +322,7 @@ const launchCommand: CommandSpec = {
 	load: () => import('./launch.js'),
 };
 
-const payloadCommands: CommandSpec[] = [
+const payloadCommands: CliCommand[] = [
 	{
 		name: 'ask',
 		summary: 'Ask the model in the running guest a question; streams the answer and prints its stats',
@@ -393,7 +393,7 @@ const payloadCommands: CommandSpec[] = [
 	},
 ];
 
-const flashCommands: CommandSpec[] = [
+const flashCommands: CliCommand[] = [
 	{
 		name: 'usb-image',
 		summary: 'Build a bootable USB stick image for a PC (x86_64) from the build, and boot-test it in QEMU',
@@ -459,8 +459,8 @@ const flashCommands: CommandSpec[] = [
 	},
 ];
 
-export const commands: CommandSpec[] = [setupCommand, doctorCommand, ...recipeCommands, launchCommand, ...sourceCommands, ...guestCommands, ...payloadCommands, ...flashCommands];
+export const commands: CliCommand[] = [setupCommand, doctorCommand, ...recipeCommands, launchCommand, ...sourceCommands, ...guestCommands, ...payloadCommands, ...flashCommands];
 
-export function findCommand(name: string): CommandSpec | undefined {
+export function findCommand(name: string): CliCommand | undefined {
 	return commands.find((command) => command.name === name);
 }

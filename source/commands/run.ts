@@ -1,7 +1,6 @@
 // `sel4-llm run`: plan, confirm what needs confirming, then run with the chosen reporter.
 import {handOver} from '../system/exec.js';
 import {stopReason, stopSignal} from '../system/interrupt.js';
-import {createInterface} from 'node:readline/promises';
 import {ExitCode, UserError} from '../errors.js';
 import {openJournal} from '../engine/journal.js';
 import {lockWorkspace} from '../engine/workspace-lock.js';
@@ -14,18 +13,9 @@ import {createPlainReporter} from '../reporters/plain.js';
 import type {Reporter} from '../reporters/reporter.js';
 import {checkWorkspace, loadForCommand, readJournal} from './recipe-context.js';
 import type {CommandContext} from './context.js';
+import {askLine, confirm} from '../ui/prompt.js';
+import {isRoot} from '../system/user.js';
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-
-async function ask(context: CommandContext, question: string): Promise<boolean> {
-	const rl = createInterface({input: context.io.stdin, output: context.io.stderr});
-	try {
-		const answer = await rl.question(`${question} [y/N] `);
-		return /^y(es)?$/i.test(answer.trim());
-	} finally {
-		rl.close();
-	}
-}
 
 /** Steps that need sudo or write a device are shown first and confirmed (or need --yes without a terminal). */
 export async function confirmDangerous(context: CommandContext, plan: PlannedStep[], options: {waitIfSudoFails?: boolean} = {}): Promise<void> {
@@ -41,10 +31,10 @@ export async function confirmDangerous(context: CommandContext, plan: PlannedSte
 	// "sudo" means the step changes the system: it is confirmed for root too (root only skips the password).
 	const dangerous = plan.filter((step) => step.decision.action === 'run' && step.capabilities.some((cap) => cap === 'device-write' || cap === 'sudo'));
 	if (dangerous.length === 0 || context.options.yes) {
-		if (dangerous.some((step) => step.capabilities.includes('sudo')) && !isRoot && context.interactive) await prime();
+		if (dangerous.some((step) => step.capabilities.includes('sudo')) && !isRoot() && context.interactive) await prime();
 		return;
 	}
-	const lines = [isRoot ? 'These steps change the system (they run as root):' : 'These steps change the system (with sudo) or write a device:'];
+	const lines = [isRoot() ? 'These steps change the system (they run as root):' : 'These steps change the system (with sudo) or write a device:'];
 	for (const step of dangerous) {
 		lines.push(`  ${step.id} [${step.capabilities.join(', ')}]`);
 		for (const command of step.commands) lines.push(`    $ ${command.display}`);
@@ -56,8 +46,8 @@ export async function confirmDangerous(context: CommandContext, plan: PlannedSte
 			exitCode: ExitCode.refused,
 		});
 	}
-	if (!(await ask(context, 'Run them?'))) throw new UserError('not confirmed; nothing was run', {exitCode: ExitCode.refused});
-	if (dangerous.some((step) => step.capabilities.includes('sudo')) && !isRoot) await prime();
+	if (!(await confirm(context.io, 'Run them?'))) throw new UserError('not confirmed; nothing was run', {exitCode: ExitCode.refused});
+	if (dangerous.some((step) => step.capabilities.includes('sudo')) && !isRoot()) await prime();
 }
 
 /** When sudo cannot be used from here, show the exact commands to run in another terminal and wait. */
@@ -67,12 +57,7 @@ async function waitForManualSudo(context: CommandContext, plan: PlannedStep[]): 
 		for (const command of step.commands) lines.push(`  ${command.display.replace(/^sudo -n /, 'sudo ')}`);
 	}
 	context.io.stderr.write(`${lines.join('\n')}\n`);
-	const rl = createInterface({input: context.io.stdin, output: context.io.stderr});
-	try {
-		await rl.question('Press Enter when they have finished: ');
-	} finally {
-		rl.close();
-	}
+	await askLine(context.io, 'Press Enter when they have finished: ');
 }
 
 /** Asks for the sudo password once, before any UI, so steps can use `sudo -n`. */

@@ -12,15 +12,12 @@ import type {RunState} from '../engine/reducer.js';
 import {
 	choicesToVars,
 	defaultChoices,
-	platforms,
 	ramLimits,
-	targets,
 	validateChoices,
 	varsToChoices,
 	type Choices,
-	type Platform,
-	type Target,
 } from '../wizard/choices.js';
+import {platformIds, targets, type Platform, type Target} from '../platforms.js';
 import type {HostSummary} from '../wizard/host.js';
 import type {PlanSummary} from '../wizard/plan-screen.js';
 import type {ResumeInfo} from '../wizard/welcome.js';
@@ -62,11 +59,11 @@ function refuseProblems(choices: Choices): void {
 	throw new UserError(`${flagNames[field]}: ${message}`, {
 		hint:
 			field === 'platform'
-				? `allowed: ${platforms.join(', ')}`
+				? `allowed: ${platformIds.join(', ')}`
 				: field === 'target'
 					? `allowed: ${targets.join(', ')}`
 					: field === 'guestRamMb'
-						? platforms.map((id) => `${id}: ${ramLimits[id].min}-${ramLimits[id].max} MiB in steps of ${ramLimits[id].step}`).join('; ')
+						? platformIds.map((id) => `${id}: ${ramLimits[id].min}-${ramLimits[id].max} MiB in steps of ${ramLimits[id].step}`).join('; ')
 						: undefined,
 		exitCode: ExitCode.usage,
 	});

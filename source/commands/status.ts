@@ -1,6 +1,6 @@
 // `sel4-llm status`: the journal against the recipes: done, stale (inputs changed), failed or pending.
 import {fingerprintOf, prepareStep} from '../engine/plan.js';
-import {formatDuration} from '../reporters/format.js';
+import {formatDuration} from '../system/duration.js';
 import {loadForCommand, readJournal} from './recipe-context.js';
 import type {CommandContext} from './context.js';
 

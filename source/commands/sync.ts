@@ -3,7 +3,7 @@
 // for a platform/app/target (or refuses a pair upstream rejects) without touching anything.
 import {isAbsolute, relative, resolve} from 'node:path';
 import {ExitCode, UserError} from '../errors.js';
-import {formatArgv} from '../engine/vars.js';
+import {formatCommand} from '../system/quote.js';
 import {BuildChoiceError, buildDirName, checkBuildChoice, initBuildCommand} from '../sync/build-commands.js';
 import {defaultManifestUrl, syncWorkspace, type SyncEvent} from '../sync/sync.js';
 import {parseMirrors} from '../sync/mirror.js';
@@ -40,7 +40,7 @@ function checkBuild(context: CommandContext): number {
 	const argv = initBuildCommand(choice);
 	const dir = buildDirName(choice.platform, choice.app);
 	if (context.json) context.io.stdout.write(`${JSON.stringify({buildDir: dir, initBuild: argv, build: ['ninja']})}\n`);
-	else context.io.stdout.write(`cd ${dir} && ${formatArgv(argv)} && ninja\n`);
+	else context.io.stdout.write(`cd ${dir} && ${formatCommand(argv)} && ninja\n`);
 	return ExitCode.ok;
 }
 

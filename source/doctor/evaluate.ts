@@ -1,8 +1,8 @@
 // Facts -> report: every check, a verdict per platform (build / run in QEMU / USB stick) and a recommendation.
 import type {HostFacts} from '../system/facts.js';
-import {platforms as allPlatforms, type Platform} from './packages.js';
+import {platformIds as allPlatforms, type Platform} from '../platforms.js';
 import {runProbes} from './probes.js';
-import type {CapabilityVerdict, CheckResult, DoctorReport, Need, PlatformVerdict, ProbeOptions, Target} from './types.js';
+import type {CapabilityVerdict, CheckResult, DoctorReport, Need, PlatformVerdict, ProbeOptions, DoctorTarget} from './types.js';
 
 function verdictFor(checks: CheckResult[], need: Need): string[] {
 	return checks.filter((check) => check.needs.includes(need) && check.status === 'fail').map((check) => check.id);
@@ -55,7 +55,7 @@ export function recommend(verdicts: PlatformVerdict[]): DoctorReport['recommenda
 	return {platform: 'qemu-arm-virt', reason: 'it needs the least from the host: fix the failed checks, then build it'};
 }
 
-export function evaluate(facts: HostFacts, options: {platforms?: Platform[]; target?: Target} = {}): DoctorReport {
+export function evaluate(facts: HostFacts, options: {platforms?: Platform[]; target?: DoctorTarget} = {}): DoctorReport {
 	const probeOptions: ProbeOptions = {platforms: options.platforms ?? [...allPlatforms], target: options.target ?? 'any'};
 	const checks = runProbes(facts, probeOptions);
 	const count = (status: CheckResult['status']) => checks.filter((check) => check.status === status).length;

@@ -22,8 +22,6 @@ export type FixPlan = {
 	unfixable: Array<{id: string; summary: string; hint?: string}>;
 };
 
-export {shellQuote as quote, formatCommand} from '../system/quote.js';
-
 export function buildFixPlan(report: DoctorReport, facts: HostFacts): FixPlan {
 	const failed = report.checks.filter((check) => check.status === 'fail');
 	const withFix = failed.filter((check) => check.fix);

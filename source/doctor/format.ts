@@ -1,5 +1,6 @@
 // Plain text rendering of a doctor report (no colors, one check per line, stable for logs and CI).
-import {formatCommand, type FixPlan} from './fix-plan.js';
+import type {FixPlan} from './fix-plan.js';
+import {formatCommand} from '../system/quote.js';
 import type {CheckResult, DoctorReport} from './types.js';
 
 export const marks: Record<CheckResult['status'], string> = {pass: '✓', warn: '!', fail: '✗', skip: '-'};

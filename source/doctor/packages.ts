@@ -4,9 +4,6 @@
 
 import {platformIds, platformRecord, type Platform} from '../platforms.js';
 
-export type {Platform};
-export const platforms: readonly Platform[] = platformIds;
-
 export type PackageGroup = {
 	id: string;
 	/** Why these packages are needed (shown in doctor's output). */

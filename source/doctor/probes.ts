@@ -3,7 +3,8 @@
 import {join} from 'node:path';
 import {venvDirName} from '../system/gather.js';
 import type {HostFacts, ToolName} from '../system/facts.js';
-import {foreignArchitectures, packageGroups, platforms as allPlatforms, toolPackages, type Platform} from './packages.js';
+import {foreignArchitectures, packageGroups, toolPackages} from './packages.js';
+import {platformIds as allPlatforms, type Platform} from '../platforms.js';
 import type {CheckResult, CheckStatus, Fix, Need, ProbeOptions, Stage} from './types.js';
 
 type Draft = Omit<CheckResult, 'required'>;

@@ -1,12 +1,13 @@
 // What probes return and what doctor reports. Pure data, shared by the plain, JSON and Ink views.
 import type {FactSection} from '../system/facts.js';
-import type {Platform} from './packages.js';
+import type {Platform, Target} from '../platforms.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 export type Stage = 'build' | 'run' | 'usb';
 /** A capability a check is needed for, e.g. "x86_64:run". */
 export type Need = `${Platform}:${Stage}`;
-export type Target = 'qemu' | 'usb' | 'any';
+/** A boot target, or any: which of the KVM (qemu) and USB tool (usb) checks are required. */
+export type DoctorTarget = Target | 'any';
 
 export type Fix = {
 	/** Exact commands (argv lists, no shell unless argv[0] is sh). */
@@ -34,7 +35,7 @@ export type CheckResult = {
 	needs: Need[];
 };
 
-export type ProbeOptions = {platforms: Platform[]; target: Target};
+export type ProbeOptions = {platforms: Platform[]; target: DoctorTarget};
 
 export type CapabilityVerdict = {
 	status: 'yes' | 'emulated' | 'no' | 'n/a';
@@ -53,7 +54,7 @@ export type PlatformVerdict = {
 export type DoctorReport = {
 	reportVersion: 1;
 	platforms: Platform[];
-	target: Target;
+	target: DoctorTarget;
 	ok: boolean;
 	summary: {pass: number; warn: number; fail: number; skip: number; requiredFailed: string[]};
 	checks: CheckResult[];

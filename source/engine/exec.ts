@@ -3,8 +3,10 @@
 import {fileURLToPath} from 'node:url';
 import {dirname, join} from 'node:path';
 import type {CommandSpec} from './schema.js';
-import {expand, formatArgv, splitWords} from './vars.js';
+import {expand, splitWords} from './vars.js';
+import {formatCommand} from '../system/quote.js';
 import {exec, killTree, type ProcessControl} from '../system/exec.js';
+import {isRoot} from '../system/user.js';
 
 export type ResolvedCommand =
 	| {kind: 'argv'; argv: string[]; display: string}
@@ -12,8 +14,6 @@ export type ResolvedCommand =
 
 /** The running CLI, so recipe commands can call `sel4-llm ...` without it being on PATH. */
 export const selfArgv = [process.execPath, join(dirname(fileURLToPath(import.meta.url)), '..', 'cli.js')];
-
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 export function resolveCommand(spec: CommandSpec, values: ReadonlyMap<string, string>): ResolvedCommand {
 	let words: string[] | undefined;
@@ -24,21 +24,21 @@ export function resolveCommand(spec: CommandSpec, values: ReadonlyMap<string, st
 		words = spec.argv.map((word) => expand(word, values));
 		sudo = Boolean(spec.sudo);
 	} else {
-		if (!spec.sudo || isRoot) return {kind: 'sh', script: spec.sh, display: `sh -c ${formatArgv([spec.sh])}`};
+		if (!spec.sudo || isRoot()) return {kind: 'sh', script: spec.sh, display: `sh -c ${formatCommand([spec.sh])}`};
 		// sudo resets the environment: the variables the script names go along as literal env arguments.
 		const names = [...new Set([...spec.sh.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]!))].filter((name) => values.has(name));
 		const pairs = names.map((name) => `${name}=${values.get(name)}`);
-		return {kind: 'argv', argv: ['sudo', '-n', 'env', ...pairs, '/bin/sh', '-c', spec.sh], display: `sudo -n sh -c ${formatArgv([spec.sh])}`};
+		return {kind: 'argv', argv: ['sudo', '-n', 'env', ...pairs, '/bin/sh', '-c', spec.sh], display: `sudo -n sh -c ${formatCommand([spec.sh])}`};
 	}
-	const display = (sudo && !isRoot ? 'sudo -n ' : '') + formatArgv(words);
+	const display = (sudo && !isRoot() ? 'sudo -n ' : '') + formatCommand(words);
 	if (words[0] === 'sel4-llm') words = [...selfArgv, ...words.slice(1)];
-	if (sudo && !isRoot) words = ['sudo', '-n', ...words];
+	if (sudo && !isRoot()) words = ['sudo', '-n', ...words];
 	return {kind: 'argv', argv: words, display};
 }
 
-export type ExecResult = {exitCode: number | undefined; signal: string | undefined; timedOut: boolean; cancelled: boolean; error?: string};
+export type ProcessResult = {exitCode: number | undefined; signal: string | undefined; timedOut: boolean; cancelled: boolean; error?: string};
 
-export type ExecOptions = {
+export type ProcessOptions = {
 	cwd: string;
 	env: Record<string, string>;
 	signal?: AbortSignal;
@@ -55,7 +55,7 @@ export type ExecOptions = {
 export {killTree, type ProcessControl};
 
 /** Runs a recipe command through the process layer; the step's output goes to onChunk, nothing is kept here. */
-export async function runProcess(command: ResolvedCommand, options: ExecOptions): Promise<ExecResult> {
+export async function runProcess(command: ResolvedCommand, options: ProcessOptions): Promise<ProcessResult> {
 	const argv = command.kind === 'argv' ? command.argv : ['/bin/sh', '-c', command.script];
 	const result = await exec(argv, {
 		cwd: options.cwd,
@@ -79,7 +79,7 @@ export async function runProcess(command: ResolvedCommand, options: ExecOptions)
 }
 
 /** Runs a command quietly and tells whether it exited 0 (for status checks and preconditions). */
-export async function succeeds(command: ResolvedCommand, options: Omit<ExecOptions, 'onChunk'>): Promise<{ok: boolean; exitCode: number | undefined}> {
+export async function succeeds(command: ResolvedCommand, options: Omit<ProcessOptions, 'onChunk'>): Promise<{ok: boolean; exitCode: number | undefined}> {
 	const result = await runProcess(command, options);
 	return {ok: result.exitCode === 0, exitCode: result.exitCode};
 }

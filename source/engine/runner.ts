@@ -39,7 +39,7 @@ export type RunEvent =
 	  }
 	| {type: 'run-done'; at: number; ok: boolean; interrupted: boolean; failed?: string; durationMs: number};
 
-export type RunOptions = {
+export type RunPlanOptions = {
 	set: RecipeSet;
 	plan: PlannedStep[];
 	journal: Journal;
@@ -110,7 +110,7 @@ export function stopLeftovers(journal: Journal): string[] {
 	return stopped;
 }
 
-export async function* runPlan(options: RunOptions): AsyncGenerator<RunEvent> {
+export async function* runPlan(options: RunPlanOptions): AsyncGenerator<RunEvent> {
 	const started = Date.now();
 	const {journal, values, workspace} = options;
 	stopLeftovers(journal);
@@ -164,7 +164,7 @@ async function* runStep(
 	planned: PlannedStep,
 	fingerprint: string,
 	reason: string,
-	options: RunOptions,
+	options: RunPlanOptions,
 	outcome: {failed?: RunEvent},
 ): AsyncGenerator<RunEvent> {
 	const {journal, values, workspace} = options;

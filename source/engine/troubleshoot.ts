@@ -1,4 +1,6 @@
-// Matches a failure (its output, exit code, step or failed check) against the troubleshooting entries.
+// The one matcher for troubleshooting entries (a step's `troubleshoot` list and recipes/troubleshoot.yaml): an
+// entry's regular expression is compiled once; lines are matched one at a time (the serial watcher) or as a whole
+// failure with its exit code and failed checks (a step); either way a match reads as a Diagnosis.
 import type {Capability, CommandSpec, TroubleshootEntry} from './schema.js';
 import {commandList} from './load.js';
 import {resolveCommand} from './exec.js';
@@ -17,35 +19,102 @@ export type Diagnosis = {
 	entry: TroubleshootEntry;
 };
 
+/**
+ * What is matched: any lines (a step's output, a log file), with what is known of where they came from. Without a
+ * step, only the entries that name no step apply.
+ */
 export type Failure = {stepId?: string; stepName?: string; lines: readonly string[]; exitCode?: number; failedChecks?: readonly string[]};
 
-const compiled = new WeakMap<TroubleshootEntry, RegExp>();
+/** Whether an entry's `match.step` names the step the lines came from. */
+export type StepScope = (step: string) => boolean;
 
-function regexOf(entry: TroubleshootEntry): RegExp | undefined {
+/** An entry with an output signature, its regular expression compiled. */
+export type CompiledEntry = {entry: TroubleshootEntry; pattern: RegExp; benign: boolean};
+/** The entries that apply to one stream of lines, ready to match line by line. */
+export type Catalogue = {entries: CompiledEntry[]; file: string};
+
+const compiled = new WeakMap<TroubleshootEntry, CompiledEntry>();
+
+/** The entry with its regular expression, compiled on first use; undefined for an entry without `match.output`. */
+export function compileEntry(entry: TroubleshootEntry): CompiledEntry | undefined {
 	if (entry.match.output === undefined) return undefined;
-	let regex = compiled.get(entry);
-	if (!regex) {
-		regex = new RegExp(entry.match.output, 'i');
-		compiled.set(entry, regex);
+	let result = compiled.get(entry);
+	if (!result) {
+		result = {entry, pattern: new RegExp(entry.match.output, 'i'), benign: entry.severity === 'info'};
+		compiled.set(entry, result);
 	}
-	return regex;
+	return result;
+}
+
+/** A failing step answers to its id ("usb.image") and its short name ("image"). */
+export function stepScope(failure: Pick<Failure, 'stepId' | 'stepName'>): StepScope {
+	return (step) => step === failure.stepId || step === failure.stepName;
+}
+
+function applies(entry: TroubleshootEntry, scope: StepScope): boolean {
+	return entry.match.step === undefined || scope(entry.match.step);
+}
+
+/** The entries with an output signature that apply in the scope, for matching lines as they arrive. */
+export function compileEntries(entries: readonly TroubleshootEntry[], scope: StepScope, file = '(inline)'): Catalogue {
+	const result: CompiledEntry[] = [];
+	for (const entry of entries) {
+		const each = compileEntry(entry);
+		if (each && applies(entry, scope)) result.push(each);
+	}
+	return {entries: result, file};
+}
+
+/** The entries whose signature is on this line. */
+export function matchLine(catalogue: Catalogue, line: string): CompiledEntry[] {
+	return catalogue.entries.filter((each) => each.pattern.test(line));
 }
 
 export function matchEntry(entry: TroubleshootEntry, failure: Failure): {matched: boolean; evidence?: string} {
 	const match = entry.match;
-	if (match.step !== undefined && match.step !== failure.stepId && match.step !== failure.stepName) return {matched: false};
+	if (!applies(entry, stepScope(failure))) return {matched: false};
 	if (match.exitCode !== undefined && match.exitCode !== failure.exitCode) return {matched: false};
 	if (match.check !== undefined && !(failure.failedChecks ?? []).includes(match.check)) return {matched: false};
-	const regex = regexOf(entry);
-	if (regex) {
-		const evidence = failure.lines.find((line) => regex.test(line));
+	const pattern = compileEntry(entry)?.pattern;
+	if (pattern) {
+		const evidence = failure.lines.find((line) => pattern.test(line));
 		if (evidence === undefined) return {matched: false};
 		return {matched: true, evidence};
 	}
 	return {matched: true};
 }
 
-/** Entries that match, step-specific ones first, each once; display commands resolved with the values. */
+/** What a matched entry says, with its evidence; commands are shown resolved with the values. */
+export function diagnosisOf(entry: TroubleshootEntry, evidence: string | undefined, values: ReadonlyMap<string, string> = new Map()): Diagnosis {
+	const display = (list: string | CommandSpec[] | undefined) =>
+		commandList(list).map((command) => {
+			try {
+				return resolveCommand(command, values).display;
+			} catch {
+				return typeof command === 'string' ? command : JSON.stringify(command);
+			}
+		});
+	return {
+		id: entry.id,
+		title: entry.title,
+		cause: entry.cause,
+		...(entry.explanation ? {explanation: entry.explanation} : {}),
+		confidence: entry.confidence,
+		...(evidence !== undefined ? {evidence} : {}),
+		...(entry.fix ? {fix: {description: entry.fix.description, commands: display(entry.fix.run), capabilities: entry.fix.capabilities ?? []}} : {}),
+		recheck: {commands: display(entry.recheck?.run), step: entry.recheck?.step ?? entry.recheck?.run === undefined},
+		entry,
+	};
+}
+
+const rank = {high: 0, medium: 1, low: 2} as const;
+
+/** Most confident first; the sort is stable, so equal ones keep their order. */
+export function byConfidence<T>(items: readonly T[], confidence: (item: T) => TroubleshootEntry['confidence']): T[] {
+	return [...items].sort((a, b) => rank[confidence(a)] - rank[confidence(b)]);
+}
+
+/** Entries that match, step-specific ones first, each once; harmless ones (severity info) are never a cause. */
 export function diagnose(entries: readonly TroubleshootEntry[], failure: Failure, values: ReadonlyMap<string, string> = new Map()): Diagnosis[] {
 	const seen = new Set<string>();
 	const diagnoses: Diagnosis[] = [];
@@ -54,28 +123,7 @@ export function diagnose(entries: readonly TroubleshootEntry[], failure: Failure
 		const {matched, evidence} = matchEntry(entry, failure);
 		if (!matched) continue;
 		seen.add(entry.id);
-		const display = (list: string | CommandSpec[] | undefined) =>
-			commandList(list).map((command) => {
-				try {
-					return resolveCommand(command, values).display;
-				} catch {
-					return typeof command === 'string' ? command : JSON.stringify(command);
-				}
-			});
-		diagnoses.push({
-			id: entry.id,
-			title: entry.title,
-			cause: entry.cause,
-			...(entry.explanation ? {explanation: entry.explanation} : {}),
-			confidence: entry.confidence,
-			...(evidence !== undefined ? {evidence} : {}),
-			...(entry.fix
-				? {fix: {description: entry.fix.description, commands: display(entry.fix.run), capabilities: entry.fix.capabilities ?? []}}
-				: {}),
-			recheck: {commands: display(entry.recheck?.run), step: entry.recheck?.step ?? entry.recheck?.run === undefined},
-			entry,
-		});
+		diagnoses.push(diagnosisOf(entry, evidence, values));
 	}
-	const rank = {high: 0, medium: 1, low: 2} as const;
-	return diagnoses.sort((a, b) => rank[a.confidence] - rank[b.confidence]);
+	return byConfidence(diagnoses, (diagnosis) => diagnosis.confidence);
 }

@@ -92,4 +92,3 @@ export function splitWords(command: string): string[] {
 	return words;
 }
 
-export {shellQuote, formatCommand as formatArgv} from '../system/quote.js';

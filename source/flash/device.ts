@@ -4,6 +4,7 @@ import {constants, existsSync, readFileSync, realpathSync, statSync, type Stats}
 import {open, type FileHandle} from 'node:fs/promises';
 import {ExitCode, UserError} from '../errors.js';
 import {exec} from '../system/exec.js';
+import {formatCommand} from '../system/quote.js';
 import {diskFromRaw, parseLsblk, type Disk} from './lsblk.js';
 
 export async function listDisks(lsblkJson?: string): Promise<Disk[]> {
@@ -147,8 +148,7 @@ export function majMinOf(rdev: number): string {
 
 /** The exact command to run the same thing under sudo. */
 export function sudoCommand(argv: string[], extra: string[] = []): string {
-	const quote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`);
-	return ['sudo', ...argv, ...extra].map(quote).join(' ');
+	return formatCommand(['sudo', ...argv, ...extra]);
 }
 
 export function permissionError(path: string, argv: string[], extra: string[]): UserError {

@@ -6,6 +6,7 @@ import {link, open, rename, statfs, unlink, type FileHandle} from 'node:fs/promi
 import {basename, dirname, join} from 'node:path';
 import {randomBytes} from 'node:crypto';
 import {onExit} from '../system/children.js';
+import {isRoot} from '../system/user.js';
 import {fileId} from './device.js';
 import type {Extents} from './extents.js';
 import {SPARSE_BLOCK} from './writer.js';
@@ -156,7 +157,7 @@ export async function createTempFile(target: Extract<FileTarget, {kind: 'new' | 
 	try {
 		if (target.kind === 'existing') {
 			await handle.chmod(mode);
-			if (process.getuid?.() === 0) await handle.chown(target.stat.uid, target.stat.gid).catch(() => undefined);
+			if (isRoot()) await handle.chown(target.stat.uid, target.stat.gid).catch(() => undefined);
 		}
 	} catch (error) {
 		await handle.close().catch(() => undefined);

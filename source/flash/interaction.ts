@@ -1,6 +1,7 @@
 // How flash talks to a person: choose a disk, confirm by typing its path, show progress. Plain terminal version
 // here (readline on stderr); the Ink version lives in source/ui/flash/ and is loaded only on an interactive terminal.
 import {createInterface} from 'node:readline/promises';
+import {formatDuration} from '../system/duration.js';
 import {describeDisk, formatSize} from './lsblk.js';
 import {reasons, type Verdict} from './policy.js';
 import type {Progress} from './writer.js';
@@ -15,18 +16,17 @@ export type FlashUi = {
 	close(): Promise<void>;
 };
 
-export function formatDuration(seconds: number | undefined): string {
-	if (seconds === undefined || !Number.isFinite(seconds)) return '--';
-	const whole = Math.max(0, Math.round(seconds));
-	return whole >= 60 ? `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
+/** Flash counts in seconds; its progress lines show them compact ("2m33s", "--" while unknown). */
+export function formatProgressTime(seconds: number | undefined): string {
+	return formatDuration(seconds === undefined ? undefined : seconds * 1000, 'compact');
 }
 
 export function formatProgress(progress: Progress): string {
 	if (progress.phase === 'sync') {
-		return `sync    ${progress.done >= progress.total ? 'done' : 'flushing the written data to the device'} (${formatDuration(progress.elapsedSeconds)})`;
+		return `sync    ${progress.done >= progress.total ? 'done' : 'flushing the written data to the device'} (${formatProgressTime(progress.elapsedSeconds)})`;
 	}
 	const percent = progress.total > 0 ? Math.floor((100 * progress.done) / progress.total) : 100;
-	return `${progress.phase.padEnd(7)} ${formatSize(progress.done).padStart(8)} / ${formatSize(progress.total)}  ${String(percent).padStart(3)}%  ${formatSize(progress.bytesPerSecond)}/s  ETA ${formatDuration(progress.etaSeconds)}`;
+	return `${progress.phase.padEnd(7)} ${formatSize(progress.done).padStart(8)} / ${formatSize(progress.total)}  ${String(percent).padStart(3)}%  ${formatSize(progress.bytesPerSecond)}/s  ETA ${formatProgressTime(progress.etaSeconds)}`;
 }
 
 export function verdictLines(verdicts: Verdict[]): string[] {

@@ -2,7 +2,8 @@
 import {existsSync, readFileSync} from 'node:fs';
 import {basename, join, resolve} from 'node:path';
 import {readArtifacts} from '../engine/journal.js';
-import type {Platform} from './command.js';
+import type {Platform} from '../platforms.js';
+import type {QemuMachine} from './command.js';
 
 export type ImageSet = {image?: string; kernel?: string; initrd?: string; source: string};
 
@@ -16,7 +17,7 @@ export function artifactsFile(workspace: string): string {
 	return join(workspace, '.sel4-llm', 'artifacts.json');
 }
 
-export function buildImagesDir(workspace: string, platform: Platform, app: string): string {
+export function buildImagesDir(workspace: string, platform: QemuMachine, app: string): string {
 	return join(workspace, `build-${platform}-${app}`, 'images');
 }
 
@@ -45,7 +46,7 @@ function findRecorded(recorded: Recorded, name: string, keys: string[]): string 
  */
 export function resolveImages(options: {
 	workspace: string;
-	platform: Exclude<Platform, 'linux-test'>;
+	platform: Platform;
 	app: string;
 	flags: {image?: string; kernel?: string; initrd?: string};
 }): ImageSet {
@@ -69,7 +70,7 @@ export function resolveImages(options: {
 }
 
 /** QEMU_MEMORY from the build's CMake cache (qemu-arm-virt's kernel is configured for it), if known. */
-export function configuredQemuMemory(workspace: string, platform: Platform, app: string): number | undefined {
+export function configuredQemuMemory(workspace: string, platform: QemuMachine, app: string): number | undefined {
 	const cache = join(workspace, `build-${platform}-${app}`, 'CMakeCache.txt');
 	if (!existsSync(cache)) return undefined;
 	const match = /^QEMU_MEMORY(?::[A-Z]+)?=(\d+)\s*$/m.exec(readFileSync(cache, 'utf8'));

@@ -5,11 +5,11 @@ import {createWriteStream, mkdirSync, readFileSync, rmSync, type WriteStream} fr
 import {inputFile} from '../system/input-file.js';
 import {createServer, type Server, type Socket} from 'node:net';
 import {dirname} from 'node:path';
-import type {Catalogue} from './catalogue.js';
+import type {Catalogue} from '../engine/troubleshoot.js';
 import type {QemuCommand} from './command.js';
 import {startQemu, type QemuProcess} from './process.js';
 import {splitHostTime} from './stages.js';
-import {diagnose, SerialWatcher, type Diagnosis, type Expectation, type Timeline, type WatchEvent} from './watcher.js';
+import {judgeBoot, SerialWatcher, type BootVerdict, type Expectation, type Timeline, type WatchEvent} from './watcher.js';
 
 export type BootOutcome = 'expected' | 'halted' | 'exited' | 'timeout' | 'stopped';
 
@@ -41,7 +41,7 @@ export type BootResult = {
 	ok: boolean;
 	qemuExit: {code: number | null; signal: NodeJS.Signals | null} | undefined;
 	timeline: Timeline;
-	diagnosis: Diagnosis;
+	diagnosis: BootVerdict;
 	logFile: string | undefined;
 	durationMs: number;
 	command: QemuCommand;
@@ -162,7 +162,7 @@ export function startBoot(options: BootOptions): BootSession {
 				const qemuExit = await qemu.exited;
 				if (log) await new Promise<void>((resolveLog) => log!.end(resolveLog));
 				const timeline = watcher.timeline;
-				const diagnosis = diagnose(timeline, {
+				const diagnosis = judgeBoot(timeline, {
 					kind: outcome,
 					exitCode: qemuExit.code,
 					...(options.timeoutSeconds !== undefined ? {timeoutSeconds: options.timeoutSeconds} : {}),
@@ -194,7 +194,7 @@ export function startBoot(options: BootOptions): BootSession {
 	};
 }
 
-export type ReplayResult = {timeline: Timeline; diagnosis: Diagnosis; command: string | undefined; timed: boolean};
+export type ReplayResult = {timeline: Timeline; diagnosis: BootVerdict; command: string | undefined; timed: boolean};
 
 /**
  * Reads a recorded console log (ours, a user's, or one whose lines start with "[ seconds]" host times) through
@@ -228,7 +228,7 @@ export function replayLog(text: string, options: {catalogue?: Catalogue; stallSe
 	watcher.end(lastT);
 	const timeline = watcher.timeline;
 	const kind = options.expect?.length ? (watcher.expectationsDone ? 'expected' : 'ended') : 'ended';
-	return {timeline, diagnosis: diagnose(timeline, {kind}), command, timed};
+	return {timeline, diagnosis: judgeBoot(timeline, {kind}), command, timed};
 }
 
 export function replayFile(file: string, options: Parameters<typeof replayLog>[1] = {}): ReplayResult {

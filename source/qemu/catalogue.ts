@@ -1,34 +1,24 @@
-// The troubleshooting catalogue (recipes/troubleshoot.yaml) as launch uses it: the entries that apply to boot
-// output, with their regular expressions compiled once.
+// The troubleshooting catalogue (recipes/troubleshoot.yaml) as launch reads it: the entries that apply to the
+// console and QEMU's own output, for the one matcher in engine/troubleshoot.ts.
 import {join} from 'node:path';
 import {loadCatalogue} from '../engine/load.js';
 import type {TroubleshootEntry} from '../engine/schema.js';
-
-export type CompiledEntry = {entry: TroubleshootEntry; pattern: RegExp; benign: boolean};
-export type Catalogue = {entries: CompiledEntry[]; file: string};
+import {compileEntries, type Catalogue, type StepScope} from '../engine/troubleshoot.js';
 
 /** The step names whose catalogue entries apply to the console and QEMU output. */
 export const launchSteps: ReadonlySet<string> = new Set(['launch', 'qemu', 'boot']);
+
+/** A boot answers to the launch step names, alone or as the last part of a recipe.step id. */
+export const launchScope: StepScope = (step) => launchSteps.has(step) || launchSteps.has(step.split('.').pop() ?? '');
 
 export function defaultCatalogueFile(packageDir: string): string {
 	return join(packageDir, 'recipes', 'troubleshoot.yaml');
 }
 
-export function compileCatalogue(entries: TroubleshootEntry[], file = '(inline)'): Catalogue {
-	const compiled: CompiledEntry[] = [];
-	for (const entry of entries) {
-		if (entry.match.output === undefined) continue;
-		const step = entry.match.step;
-		if (step !== undefined && !launchSteps.has(step) && !launchSteps.has(step.split('.').pop() ?? '')) continue;
-		compiled.push({entry, pattern: new RegExp(entry.match.output, 'i'), benign: entry.severity === 'info'});
-	}
-	return {entries: compiled, file};
+export function compileCatalogue(entries: readonly TroubleshootEntry[], file = '(inline)'): Catalogue {
+	return compileEntries(entries, launchScope, file);
 }
 
 export function readCatalogue(file: string, display?: string): Catalogue {
 	return compileCatalogue(loadCatalogue(file, display), file);
-}
-
-export function matchLine(catalogue: Catalogue, line: string): CompiledEntry[] {
-	return catalogue.entries.filter((compiled) => compiled.pattern.test(line));
 }

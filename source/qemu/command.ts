@@ -1,16 +1,16 @@
 // QEMU command lines per platform, exactly as upstream runs them (docs/launch.md quotes them), with the console moved
 // from stdio to a unix socket when we watch it.
-import {platformIds, type Platform as Sel4Platform} from '../platforms.js';
+import {platformIds, type Platform} from '../platforms.js';
 
 /** The seL4 platforms, plus linux-test: a plain Linux kernel and initramfs (our guest's own check, without seL4). */
-export type Platform = Sel4Platform | 'linux-test';
-export const platforms: readonly Platform[] = [...platformIds, 'linux-test'];
+export type QemuMachine = Platform | 'linux-test';
+export const qemuMachines: readonly QemuMachine[] = [...platformIds, 'linux-test'];
 export type TestArch = 'amd64' | 'arm64';
 
 export type SerialSpec = {socketPath: string} | 'stdio';
 
 export type QemuCommandOptions = {
-	platform: Platform;
+	platform: QemuMachine;
 	/** qemu-arm-virt: images/capdl-loader-image-arm-qemu-arm-virt */
 	image?: string;
 	/** x86_64: images/kernel-x86_64-pc99; linux-test: the Linux kernel */
@@ -36,7 +36,7 @@ export type QemuCommand = {
 	/** What differs from upstream's line and why. */
 	notes: string[];
 	serial: SerialSpec;
-	platform: Platform;
+	platform: QemuMachine;
 	memoryMb: number;
 };
 
@@ -46,9 +46,7 @@ export const upstreamX86Cpu = 'Nehalem,+vme,+pdpe1gb,-xsave,-xsaveopt,-xsavec,-f
 export const socketConsoleNote =
 	'The console is a unix socket (-chardev socket,...,server=on,wait=on -serial chardev:ser0 -display none -monitor none) instead of upstream\'s -nographic stdio: sel4-llm watches and logs the serial output, and under -nographic an early burst of input can stop all later input to the guest for good. With wait=on QEMU starts the machine only once sel4-llm is connected, so the first lines (the ELF loader\'s) are never lost.';
 
-import {shellQuote} from '../system/quote.js';
-
-export {shellQuote};
+import {formatCommand} from '../system/quote.js';
 
 function serialArgs(serial: SerialSpec, stdioArgs: string[]): string[] {
 	if (serial === 'stdio') return stdioArgs;
@@ -140,7 +138,7 @@ export function buildQemuCommand(options: QemuCommandOptions): QemuCommand {
 	return {
 		program,
 		args,
-		display: [program, ...args].map(shellQuote).join(' '),
+		display: formatCommand([program, ...args]),
 		notes,
 		serial: options.serial,
 		platform: options.platform,
@@ -157,7 +155,7 @@ export function buildQemuCommand(options: QemuCommandOptions): QemuCommand {
  * time, so a build's own QEMU_MEMORY (from CMakeCache.txt) wins when it is known; with highmem=off RAM ends below
  * 4 GiB, so 3072 MiB is the most it can have.
  */
-export function qemuMemoryMb(options: {platform: Platform; guestRamMb: number; configuredMb?: number}): {memoryMb: number; rule: string} {
+export function qemuMemoryMb(options: {platform: QemuMachine; guestRamMb: number; configuredMb?: number}): {memoryMb: number; rule: string} {
 	if (options.platform === 'linux-test') return {memoryMb: Math.max(256, options.guestRamMb), rule: 'linux-test: the guest RAM itself'};
 	if (options.platform === 'qemu-arm-virt' && options.configuredMb) {
 		return {memoryMb: options.configuredMb, rule: `QEMU_MEMORY=${options.configuredMb} from the build's CMakeCache.txt`};

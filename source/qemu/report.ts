@@ -1,7 +1,7 @@
-// Plain-text and JSON renderings of a timeline and its diagnosis (the Ink view has its own components).
+// Plain-text and JSON renderings of a timeline and its verdict (the Ink view has its own components).
 import type {CommandSpec, TroubleshootEntry} from '../engine/schema.js';
 import {formatSeconds, stageIds, stageTitle} from './stages.js';
-import type {Diagnosis, Timeline} from './watcher.js';
+import type {BootVerdict, Timeline} from './watcher.js';
 
 function describeCommand(command: CommandSpec): string {
 	if (typeof command === 'string') return command;
@@ -47,36 +47,36 @@ export function formatEntry(entry: TroubleshootEntry, indent = '    '): string[]
 	return lines;
 }
 
-export function formatDiagnosis(diagnosis: Diagnosis): string[] {
-	const lines = [`Result: ${diagnosis.summary}`];
-	for (const cause of diagnosis.causes) {
-		lines.push(`  ✗ ${cause.title}${cause.count > 1 ? ` (${cause.count} times)` : ''} [${cause.id}, confidence ${cause.compiled.entry.confidence}]`);
+export function formatVerdict(verdict: BootVerdict): string[] {
+	const lines = [`Result: ${verdict.summary}`];
+	for (const cause of verdict.causes) {
+		lines.push(`  ✗ ${cause.title}${cause.count > 1 ? ` (${cause.count} times)` : ''} [${cause.id}, confidence ${cause.diagnosis.confidence}]`);
 		lines.push(`    line: ${truncate(cause.line.trim(), 100)}`);
-		lines.push(...formatEntry(cause.compiled.entry));
+		lines.push(...formatEntry(cause.diagnosis.entry));
 	}
-	for (const note of diagnosis.notes) lines.push(`  note: ${truncate(note, 140)}`);
+	for (const note of verdict.notes) lines.push(`  note: ${truncate(note, 140)}`);
 	return lines;
 }
 
-export function timelineJson(timeline: Timeline, diagnosis: Diagnosis): unknown {
+export function timelineJson(timeline: Timeline, verdict: BootVerdict): unknown {
 	return {
 		stages: timeline.stages.map((record) => ({stage: record.stage, seconds: record.t === undefined ? null : record.t / 1000, line: record.line})),
 		current: timeline.current ?? null,
 		halt: timeline.halt ? {kind: timeline.halt.kind, description: timeline.halt.description, seconds: timeline.halt.t === undefined ? null : timeline.halt.t / 1000, line: timeline.halt.line} : null,
 		stalls: timeline.stalls.map((stall) => ({stage: stall.stage, idleSeconds: stall.idleSeconds, seconds: stall.t / 1000, lastLine: stall.lastLine ?? null})),
 		expectationsMet: timeline.expectationsMet,
-		summary: diagnosis.summary,
-		causes: diagnosis.causes.map((cause) => ({
+		summary: verdict.summary,
+		causes: verdict.causes.map((cause) => ({
 			id: cause.id,
 			title: cause.title,
 			line: cause.line,
 			count: cause.count,
 			seconds: cause.t === undefined ? null : cause.t / 1000,
-			cause: cause.compiled.entry.cause,
-			fix: cause.compiled.entry.fix ?? null,
-			recheck: cause.compiled.entry.recheck ?? null,
+			cause: cause.diagnosis.cause,
+			fix: cause.diagnosis.entry.fix ?? null,
+			recheck: cause.diagnosis.entry.recheck ?? null,
 		})),
-		notes: diagnosis.notes,
+		notes: verdict.notes,
 	};
 }
 

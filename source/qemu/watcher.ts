@@ -1,7 +1,7 @@
 // The serial watcher: console bytes in, boot timeline out (stages with times, halts, stalls, signature matches).
 // Pure apart from the clock, which callers pass in, so replays and tests drive it with recorded times.
 import {StringDecoder} from 'node:string_decoder';
-import {matchLine, type Catalogue, type CompiledEntry} from './catalogue.js';
+import {byConfidence, diagnosisOf, matchLine, type Catalogue, type Diagnosis} from '../engine/troubleshoot.js';
 import {cleanLine, haltOf, isStageId, stageIndex, stageOf, stageTitle, type HaltKind, type StageId} from './stages.js';
 
 export type LineSource = 'serial' | 'qemu';
@@ -27,7 +27,8 @@ export type SignatureRecord = {
 	benign: boolean;
 	/** Seen after a guest power-off: a consequence of it, not a cause. */
 	afterPoweroff: boolean;
-	compiled: CompiledEntry;
+	/** What the catalogue entry says, with the first matching line as its evidence. */
+	diagnosis: Diagnosis;
 };
 export type HaltRecord = {kind: HaltKind; description: string; t: number | undefined; line: string};
 export type StallRecord = {stage: StageId | 'start'; since: number; t: number; idleSeconds: number; lastLine: string | undefined};
@@ -133,21 +134,21 @@ export class SerialWatcher {
 			this.stallReported = false;
 		}
 		this.stage(text, t);
-		for (const compiled of this.options.catalogue ? matchLine(this.options.catalogue, text) : []) {
-			const existing = this.state.signatures.find((record) => record.id === compiled.entry.id);
+		for (const {entry, benign} of this.options.catalogue ? matchLine(this.options.catalogue, text) : []) {
+			const existing = this.state.signatures.find((record) => record.id === entry.id);
 			if (existing) {
 				existing.count++;
 				continue;
 			}
 			const record: SignatureRecord = {
-				id: compiled.entry.id,
-				title: compiled.entry.title,
+				id: entry.id,
+				title: entry.title,
 				t,
 				line: text,
 				count: 1,
-				benign: compiled.benign,
+				benign,
 				afterPoweroff: this.state.halt?.kind === 'guest-poweroff',
-				compiled,
+				diagnosis: diagnosisOf(entry, text),
 			};
 			this.state.signatures.push(record);
 			this.emit({type: 'signature', t, record});
@@ -229,7 +230,7 @@ export class SerialWatcher {
 	}
 }
 
-export type Diagnosis = {
+export type BootVerdict = {
 	/** One line: what happened. */
 	summary: string;
 	/** Catalogue matches that explain it, most relevant first. */
@@ -238,11 +239,11 @@ export type Diagnosis = {
 };
 
 /** What went wrong (or right), from a finished timeline. */
-export function diagnose(timeline: Timeline, outcome: {kind: 'expected' | 'halted' | 'exited' | 'timeout' | 'stopped' | 'ended'; exitCode?: number | null; timeoutSeconds?: number}): Diagnosis {
-	const rank = {high: 0, medium: 1, low: 2} as const;
-	const problems = timeline.signatures
-		.filter((record) => !record.benign && !record.afterPoweroff)
-		.sort((a, b) => rank[a.compiled.entry.confidence] - rank[b.compiled.entry.confidence]);
+export function judgeBoot(timeline: Timeline, outcome: {kind: 'expected' | 'halted' | 'exited' | 'timeout' | 'stopped' | 'ended'; exitCode?: number | null; timeoutSeconds?: number}): BootVerdict {
+	const problems = byConfidence(
+		timeline.signatures.filter((record) => !record.benign && !record.afterPoweroff),
+		(record) => record.diagnosis.confidence,
+	);
 	const notes = timeline.signatures
 		.filter((record) => record.benign || record.afterPoweroff)
 		.map((record) => `${record.benign ? 'seen and harmless' : 'follows the power-off'}: ${record.title} ("${record.line.trim()}")`);

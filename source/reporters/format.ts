@@ -1,15 +1,5 @@
-// Text shared by every reporter: durations, the error window and diagnoses as lines.
+// Text shared by every reporter: sizes, the error window and diagnoses as lines.
 import type {RunState} from '../engine/reducer.js';
-
-export function formatDuration(ms: number): string {
-	if (ms < 1000) return `${ms} ms`;
-	const seconds = ms / 1000;
-	if (seconds < 60) return `${seconds.toFixed(1)} s`;
-	const minutes = Math.floor(seconds / 60);
-	const rest = Math.round(seconds % 60);
-	if (minutes < 60) return `${minutes} min ${String(rest).padStart(2, '0')} s`;
-	return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
-}
 
 /** Bytes in binary units: "820 MiB", "1.5 GiB". */
 export function formatBytes(bytes: number): string {

@@ -1,7 +1,8 @@
 // Plain lines for pipes, CI and --plain: one line per significant event, and the output of each step
 // prefixed with its id.
 import type {RunEvent} from '../engine/runner.js';
-import {failureLines, formatBytes, formatDuration, pausedLines} from './format.js';
+import {formatDuration} from '../system/duration.js';
+import {failureLines, formatBytes, pausedLines} from './format.js';
 import type {Reporter} from './reporter.js';
 
 export function createPlainReporter(stream: NodeJS.WritableStream, options: {showOutput?: boolean} = {}): Reporter {

@@ -2,12 +2,7 @@
 // app/platform pairs upstream accepts (camkes-vm-examples: apps/Arm/*/settings.cmake lists, apps/x86/*).
 // Pure: no process, no file.
 
-import {camkesAppName, platformIds, platformRecord, type Platform} from '../platforms.js';
-
-export const platforms = platformIds;
-export type {Platform};
-export const targets = ['qemu', 'usb'] as const;
-export type Target = (typeof targets)[number];
+import {camkesAppName, platformIds, platformRecord, targets, type Platform, type Target} from '../platforms.js';
 
 export type AppInfo = {
 	app: string;
@@ -62,8 +57,8 @@ export class BuildChoiceError extends Error {
 
 /** Refuses a choice upstream would reject (or that cannot give the images the platform needs), naming valid ones. */
 export function checkBuildChoice(choice: BuildChoice): {platform: Platform; app: string; target: Target} {
-	if (!(platforms as readonly string[]).includes(choice.platform)) {
-		throw new BuildChoiceError(`unknown platform "${choice.platform}"`, `platforms: ${platforms.join(', ')}`);
+	if (!(platformIds as readonly string[]).includes(choice.platform)) {
+		throw new BuildChoiceError(`unknown platform "${choice.platform}"`, `platforms: ${platformIds.join(', ')}`);
 	}
 	const platform = choice.platform as Platform;
 	if (!(targets as readonly string[]).includes(choice.target)) {

@@ -16,6 +16,7 @@ import {
 	type ToolName,
 } from './facts.js';
 import {runCommand, which, type RunResult} from './run.js';
+import {isRoot} from './user.js';
 
 export const defaultTimeoutMs = 5000;
 
@@ -381,7 +382,7 @@ async function gatherTools(context: Context): Promise<Pick<HostFacts, 'tools'>> 
 }
 
 async function gatherPrivileges(context: Context): Promise<Pick<HostFacts, 'privileges'>> {
-	const root = process.getuid?.() === 0;
+	const root = isRoot();
 	const sudo = which('sudo', context.env.PATH);
 	let nonInteractive = root;
 	if (!root && sudo) {

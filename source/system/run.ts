@@ -14,9 +14,9 @@ export type RunResult = {
 	ms: number;
 };
 
-export type RunOptions = {timeoutMs: number; env?: NodeJS.ProcessEnv; maxBytes?: number};
+export type RunCommandOptions = {timeoutMs: number; env?: NodeJS.ProcessEnv; maxBytes?: number};
 
-export async function runCommand(argv: readonly string[], options: RunOptions): Promise<RunResult> {
+export async function runCommand(argv: readonly string[], options: RunCommandOptions): Promise<RunResult> {
 	const result = await exec(argv, {
 		timeoutMs: options.timeoutMs,
 		graceMs: 0,

@@ -3,7 +3,7 @@
 import {useEffect, useState, useSyncExternalStore} from 'react';
 import {Box, Static, Text} from 'ink';
 import {counts} from '../engine/reducer.js';
-import {formatDuration} from '../reporters/format.js';
+import {formatDuration} from '../system/duration.js';
 import {FailureWindow} from './failure-window.js';
 import {RunningStep} from './running-step.js';
 import type {RunStore} from './run-store.js';

@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
 import type {RunState, StepState} from '../engine/reducer.js';
-import {formatDuration, pausedLines} from '../reporters/format.js';
+import {pausedLines} from '../reporters/format.js';
+import {formatDuration} from '../system/duration.js';
 import {spinnerFrame} from './theme.js';
 
 /** The running step: spinner, elapsed time, its command and its last few output lines. */

@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import type {StepState} from '../engine/reducer.js';
-import {formatDuration} from '../reporters/format.js';
+import {formatDuration} from '../system/duration.js';
 import {colours, marks} from './theme.js';
 
 /** One finished (or skipped) step: mark, id, title, and duration or reason. */

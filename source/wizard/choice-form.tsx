@@ -2,7 +2,8 @@
 import {Box, Text, useInput} from 'ink';
 import {useReducer} from 'react';
 import {formatBytes} from '../reporters/format.js';
-import {checkModel, explanations, platforms, ramLimits, targets, validateChoices, type ChoiceField, type Choices} from './choices.js';
+import {checkModel, explanations, ramLimits, validateChoices, type ChoiceField, type Choices} from './choices.js';
+import {platformIds, targets} from '../platforms.js';
 import {Footer} from './footer.js';
 
 const order: ChoiceField[] = ['platform', 'workspace', 'model', 'guestRamMb', 'target'];
@@ -31,7 +32,7 @@ function formReducer(state: FormState, action: FormAction): FormState {
 			return {...state, focus: order.indexOf(action.field)};
 		case 'cycle': {
 			if (field === 'platform') {
-				const choices = withPlatform(state.choices, cycle(platforms, state.choices.platform, action.by));
+				const choices = withPlatform(state.choices, cycle(platformIds, state.choices.platform, action.by));
 				return {...state, choices, ramText: String(choices.guestRamMb)};
 			}
 			if (field === 'target') return {...state, choices: {...state.choices, target: cycle(targets, state.choices.target, action.by)}};

@@ -5,12 +5,7 @@ import {resolve} from 'node:path';
 import {UserError} from '../errors.js';
 import {checkModel as checkModelForGuest} from '../guest/gguf.js';
 import {guestRamProblem, ramLimits} from '../guest/app/layout.js';
-import {platformIds, type Platform} from '../platforms.js';
-
-export const platforms = platformIds;
-export type {Platform};
-export const targets = ['qemu', 'usb'] as const;
-export type Target = (typeof targets)[number];
+import {platformIds, targets, type Platform, type Target} from '../platforms.js';
 
 export type Choices = {
 	platform: Platform;
@@ -71,12 +66,12 @@ export type Problems = Partial<Record<ChoiceField, string>>;
 
 export function validateChoices(choices: Choices): Problems {
 	const problems: Problems = {};
-	if (!platforms.includes(choices.platform)) problems.platform = `choose one of: ${platforms.join(', ')}`;
+	if (!platformIds.includes(choices.platform)) problems.platform = `choose one of: ${platformIds.join(', ')}`;
 	if (!targets.includes(choices.target)) problems.target = `choose one of: ${targets.join(', ')}`;
 	else if (choices.target === 'usb' && choices.platform !== 'x86_64') problems.target = 'a USB stick boots a PC: choose platform x86_64, or target qemu';
 	if (choices.workspace.trim() === '') problems.workspace = 'a workspace directory is needed';
 	const limits = ramLimits[choices.platform] ?? ramLimits['qemu-arm-virt'];
-	const ramProblem = platforms.includes(choices.platform) ? guestRamProblem(choices.platform, choices.guestRamMb) : undefined;
+	const ramProblem = platformIds.includes(choices.platform) ? guestRamProblem(choices.platform, choices.guestRamMb) : undefined;
 	if (ramProblem) problems.guestRamMb = ramProblem;
 	const model = checkModel(choices.model);
 	if (!model.ok) problems.model = model.error;
@@ -98,7 +93,7 @@ export function choicesToVars(choices: Choices): Record<string, string> {
 }
 
 export function varsToChoices(vars: Record<string, string>, workspace: string, fallback: Choices): Choices {
-	const platform = (platforms as readonly string[]).includes(vars.platform ?? '') ? (vars.platform as Platform) : fallback.platform;
+	const platform = (platformIds as readonly string[]).includes(vars.platform ?? '') ? (vars.platform as Platform) : fallback.platform;
 	const target = (targets as readonly string[]).includes(vars.target ?? '') ? (vars.target as Target) : fallback.target;
 	const ram = Number(vars.guest_ram_mb);
 	return {platform, workspace, model: vars.model ?? fallback.model, guestRamMb: Number.isInteger(ram) && ram > 0 ? ram : fallback.guestRamMb, target};

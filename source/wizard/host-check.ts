@@ -3,10 +3,10 @@ import {evaluate} from '../doctor/evaluate.js';
 import type {CapabilityVerdict, DoctorReport} from '../doctor/types.js';
 import {gatherFacts} from '../system/gather.js';
 import type {HostFacts} from '../system/facts.js';
-import type {Platform} from './choices.js';
-import type {HostSummary, Verdict} from './host.js';
+import type {Platform} from '../platforms.js';
+import type {HostSummary, HostVerdict} from './host.js';
 
-function verdict(capability: CapabilityVerdict): Verdict {
+function verdict(capability: CapabilityVerdict): HostVerdict {
 	return {ok: capability.status === 'yes' || capability.status === 'emulated', note: capability.status === 'emulated' ? 'under emulation (slow)' : capability.status === 'yes' ? '' : capability.summary};
 }
 

@@ -1,10 +1,10 @@
 // What the wizard shows of the host: a verdict per platform and a recommendation.
-import type {Platform} from './choices.js';
+import type {Platform} from '../platforms.js';
 
-export type Verdict = {ok: boolean; note: string};
+export type HostVerdict = {ok: boolean; note: string};
 
 export type HostSummary = {
-	platforms: Record<Platform, {build: Verdict; run: Verdict; usb: Verdict}>;
+	platforms: Record<Platform, {build: HostVerdict; run: HostVerdict; usb: HostVerdict}>;
 	recommended: Platform;
 	/** Failed or warning checks worth a line on the welcome screen. */
 	problems: string[];

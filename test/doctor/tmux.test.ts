@@ -5,7 +5,7 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, describe, test} from 'node:test';
-import {quote} from '../../source/doctor/fix-plan.js';
+import {shellQuote as quote} from '../../source/system/quote.js';
 import {cli, factsDir, fakeBin} from './helpers.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {expand, formatArgv, referencedNames, splitWords, UnknownVariableError, WordSplitError} from '../../source/engine/vars.js';
+import {expand, referencedNames, splitWords, UnknownVariableError, WordSplitError} from '../../source/engine/vars.js';
+import {formatCommand as formatArgv} from '../../source/system/quote.js';
 
 test('splitWords splits like a shell without expanding anything', () => {
 	assert.deepEqual(splitWords(`cmake -G Ninja "-DX=a b" 'single $(x)' back\\ slash`), ['cmake', '-G', 'Ninja', '-DX=a b', 'single $(x)', 'back slash']);

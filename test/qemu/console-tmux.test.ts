@@ -8,7 +8,7 @@ import {join} from 'node:path';
 import {after, describe, it} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {buildInitramfs} from '../support/initramfs.js';
-import {shellQuote} from '../../source/qemu/index.js';
+import {shellQuote} from '../../source/system/quote.js';
 import {debianBusybox, debianKernel} from '../support/debian-kernel.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,5 +1,6 @@
 // A real terminal for end-to-end tests: a detached tmux session on its own server (-L), keys sent with send-keys, the screen read with capture-pane.
 import {execFileSync} from 'node:child_process';
+import {shellQuote} from '../../source/system/quote.js';
 import {waitFor} from './cli.js';
 
 export class TmuxSession {
@@ -40,8 +41,4 @@ export class TmuxSession {
 			// already gone
 		}
 	}
-}
-
-function shellQuote(value: string): string {
-	return `'${value.replaceAll("'", `'\\''`)}'`;
 }

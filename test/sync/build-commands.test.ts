@@ -1,7 +1,8 @@
 // The init-build.sh commands per platform/app/target (golden), and the refusal of every pair upstream rejects.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {apps, BuildChoiceError, buildDirName, checkBuildChoice, imagePaths, initBuildCommand, platforms, validApps} from '../../source/sync/build-commands.js';
+import {apps, BuildChoiceError, buildDirName, checkBuildChoice, imagePaths, initBuildCommand, validApps} from '../../source/sync/build-commands.js';
+import {platformIds as platforms} from '../../source/platforms.js';
 
 test('golden: the exact init-build.sh command for each platform and target', () => {
 	const golden: Array<[platform: string, app: string, target: string, command: string]> = [

@@ -4,8 +4,8 @@ import {mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {dirname, isAbsolute, join, relative, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {ExitCode, UserError} from '../../errors.js';
-import {ourAppName, platformRecord} from '../../platforms.js';
-import {armLayout, hex, MiB, platforms, x86Resources, type ArmLayout, type Platform, type Sizes, type X86Resources} from './layout.js';
+import {ourAppName, platformIds, platformRecord, type Platform} from '../../platforms.js';
+import {armLayout, hex, MiB, x86Resources, type ArmLayout, type Sizes, type X86Resources} from './layout.js';
 
 export const appName = ourAppName;
 
@@ -161,8 +161,8 @@ export function render(template: string, values: Record<string, string>, name: s
 const mb = (bytes: number): string => `${Math.ceil(bytes / MiB)}`;
 
 export async function generateApp(options: AppOptions): Promise<GeneratedApp> {
-	if (!platforms.includes(options.platform)) {
-		throw new UserError(`platform "${String(options.platform)}" is not supported`, {hint: `Choose one of: ${platforms.join(', ')}.`});
+	if (!platformIds.includes(options.platform)) {
+		throw new UserError(`platform "${String(options.platform)}" is not supported`, {hint: `Choose one of: ${platformIds.join(', ')}.`});
 	}
 	checkCmakePath(options.kernelFile, 'kernel');
 	checkCmakePath(options.initrdFile, 'initrd');

@@ -2,7 +2,7 @@
 import {open, stat} from 'node:fs/promises';
 import {ExitCode, UserError} from '../../errors.js';
 import {listCpio} from '../../images/cpio.js';
-import type {Platform} from './layout.js';
+import type {Platform} from '../../platforms.js';
 
 async function readHead(path: string, length: number): Promise<Buffer> {
 	const handle = await open(path, 'r');

@@ -2,7 +2,7 @@
 import {resolve} from 'node:path';
 import {generateApp, writeApp, type GeneratedApp, type SataOptions} from './generate.js';
 import {initrdSizes, kernelLoadedBytes} from './images.js';
-import {type Platform} from './layout.js';
+import type {Platform} from '../../platforms.js';
 import {upstreamGuestImages} from './upstream.js';
 
 export type PrepareOptions = {

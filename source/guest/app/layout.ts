@@ -6,9 +6,6 @@ import {platformIds, platformRecord, type Platform} from '../../platforms.js';
 export const MiB = 1024 * 1024;
 const twoMiB = 2 * MiB;
 
-export type {Platform} from '../../platforms.js';
-export const platforms: readonly Platform[] = platformIds;
-
 /** Guest RAM each platform accepts, in MiB, and why (from the platform table). */
 export const ramLimits = Object.fromEntries(platformIds.map((id) => [id, platformRecord(id).guestRam])) as unknown as Record<
 	Platform,

@@ -1,7 +1,7 @@
 // One row per phase (write, sync, verify): a bar, bytes, speed and ETA.
 import {Box, Text} from 'ink';
 import {formatSize} from '../../flash/lsblk.js';
-import {formatDuration} from '../../flash/interaction.js';
+import {formatProgressTime} from '../../flash/interaction.js';
 import type {Phase, Progress} from '../../flash/writer.js';
 
 const PHASES: Phase[] = ['write', 'sync', 'verify'];
@@ -23,9 +23,9 @@ export function FlashProgress({phases}: {phases: Partial<Record<Phase, Progress>
 						{phase.padEnd(7)} {bar(fraction)} {String(Math.floor(fraction * 100)).padStart(3)}%{' '}
 						{phase === 'sync'
 							? finished
-								? `done in ${formatDuration(progress.elapsedSeconds)}`
+								? `done in ${formatProgressTime(progress.elapsedSeconds)}`
 								: 'flushing to the device'
-							: `${formatSize(progress.done)} / ${formatSize(progress.total)}  ${formatSize(progress.bytesPerSecond)}/s  ETA ${formatDuration(progress.etaSeconds)}`}
+							: `${formatSize(progress.done)} / ${formatSize(progress.total)}  ${formatSize(progress.bytesPerSecond)}/s  ETA ${formatProgressTime(progress.etaSeconds)}`}
 					</Text>
 				);
 			})}
