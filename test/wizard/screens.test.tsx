@@ -40,7 +40,8 @@ test('welcome shows the host verdicts and the recommendation, then the choices v
 	const view = render(
 		<SetupApp initial={defaultChoices('qemu-arm-virt', dir)} checkHost={async () => noKvmHost} makePlan={async () => plan} onDone={(outcome) => outcomes.push(outcome)} />,
 	);
-	await tick(80);
+	// The host check resolves asynchronously: wait for its verdicts, however busy the machine is.
+	await waitFor(() => /Recommended:/.test(view.lastFrame() ?? ''), 5000, 'the host verdicts');
 	let frame = view.lastFrame()!;
 	assert.match(frame, /qemu-arm-virt +build ✓ · QEMU ✓ · USB stick ✗/);
 	assert.match(frame, /x86_64 +build ✓ · QEMU ✗ · USB stick ✓ no \/dev\/kvm/);
@@ -77,9 +78,8 @@ test('welcome shows the host verdicts and the recommendation, then the choices v
 	assert.match(view.lastFrame()!, /✗ a USB stick boots a PC/);
 	await press(view.stdin, '\u001B[C');
 	await press(view.stdin, keys.enter);
-	await tick(80);
+	await waitFor(() => /The plan/.test(view.lastFrame() ?? ''), 5000, 'the plan');
 	frame = view.lastFrame()!;
-	assert.match(frame, /The plan/);
 	assert.match(frame, /run +host\.packages +Install packages \[sudo, network\]/);
 	assert.match(frame, /skip usb\.image +USB image · not needed: target is "qemu"/);
 	assert.match(frame, /2 of 3 steps will run; they need: sudo, network, long\./);
@@ -104,10 +104,11 @@ test('the plan warns when the disk is too small, and q quits without running', a
 			onDone={(outcome) => outcomes.push(outcome)}
 		/>,
 	);
-	await tick(50);
+	await waitFor(() => !/Checking this machine/.test(view.lastFrame() ?? ''), 5000, 'the host check');
 	await press(view.stdin, keys.enter);
+	await waitFor(() => /› Platform/.test(view.lastFrame() ?? ''), 5000, 'the choices screen');
 	await press(view.stdin, keys.enter);
-	await tick(50);
+	await waitFor(() => /The plan/.test(view.lastFrame() ?? ''), 5000, 'the plan');
 	assert.match(view.lastFrame()!, /\(2\.0 GiB free: not enough\)/);
 	await press(view.stdin, 'q');
 	assert.deepEqual(outcomes, [{action: 'quit'}]);
