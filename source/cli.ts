@@ -32,6 +32,15 @@ function closest(word: string, candidates: string[]): string | undefined {
 	return scored[0] && scored[0].score <= Math.max(2, Math.floor(word.length / 3)) ? scored[0].candidate : undefined;
 }
 
+/** What is wrong with a numeric option's value, or undefined. */
+function numberProblem(name: string, spec: OptionSpec, text: string): string | undefined {
+	if (!spec.number) return undefined;
+	const {min, max, integer} = spec.number;
+	const value = Number(text);
+	const fits = text.trim() !== '' && Number.isFinite(value) && (!integer || Number.isInteger(value)) && value >= min && value <= max;
+	return fits ? undefined : `--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (got "${text}")`;
+}
+
 export function parseCommandLine(argv: string[]): {command: CliCommand | undefined; values: Record<string, unknown>; positionals: string[]} {
 	const takesValue = (arg: string) => {
 		const name = arg.replace(/^-+/, '');
@@ -100,6 +109,8 @@ export function parseCommandLine(argv: string[]): {command: CliCommand | undefin
 		if (spec.values && typeof value === 'string' && !spec.values.includes(value)) {
 			throw new UserError(`--${key} must be one of: ${spec.values.join(', ')} (got "${value}")`);
 		}
+		const problem = typeof value === 'string' ? numberProblem(key, spec, value) : undefined;
+		if (problem) throw new UsageError(problem, {nextSteps: [`sel4-llm ${command ? `${command.name} ` : ''}--help`]});
 	}
 	return {command, values: parsed.values as Record<string, unknown>, positionals: parsed.positionals};
 }

@@ -18,8 +18,11 @@ export type PlatformRecord = {
 	/** seL4's architecture, and the guest payload's. */
 	sel4Arch: 'aarch64' | 'x86_64';
 	payloadArch: 'aarch64' | 'x86_64';
-	/** The images `ninja` leaves in the build directory (seL4_tools rootserver.cmake). */
-	images: readonly string[];
+	/**
+	 * What QEMU or GRUB boots, as `ninja` leaves it in the build's images/ folder (seL4_tools rootserver.cmake): one
+	 * image with the kernel inside (the ELF loader's), or a multiboot kernel and its root server.
+	 */
+	boot: {image: string} | {kernel: string; rootserver: string};
 	/** Upstream's prebuilt guest kernel and rootfs, relative to the synced tree. */
 	guestImages: {kernel: string; initrd: string};
 	/** Guest RAM, in MiB. */
@@ -30,7 +33,6 @@ export type PlatformRecord = {
 	needsVtx: boolean;
 	/** It can boot a PC from a USB stick. */
 	usb: boolean;
-	/** The cross compiler the payload needs on an x86_64 host (none when it is native). */
 	/** The cross compilers (C and C++) the guest payload and the host check use, and their packages. */
 	crossCompiler?: {gcc: string; gxx: string; packages: readonly string[]};
 };
@@ -43,7 +45,7 @@ const table = [
 		ourApp: 'llm_vm',
 		sel4Arch: 'aarch64',
 		payloadArch: 'aarch64',
-		images: ['images/capdl-loader-image-arm-qemu-arm-virt'],
+		boot: {image: 'capdl-loader-image-arm-qemu-arm-virt'},
 		guestImages: {kernel: 'projects/camkes-vm-images/qemu-arm-virt/linux', initrd: 'projects/camkes-vm-images/qemu-arm-virt/rootfs.cpio.gz'},
 		guestRam: {
 			min: 128,
@@ -64,7 +66,7 @@ const table = [
 		ourApp: 'llm_vm_x86',
 		sel4Arch: 'x86_64',
 		payloadArch: 'x86_64',
-		images: ['images/kernel-x86_64-pc99', 'images/capdl-loader-image-x86_64-pc99'],
+		boot: {kernel: 'kernel-x86_64-pc99', rootserver: 'capdl-loader-image-x86_64-pc99'},
 		guestImages: {kernel: 'projects/vm-linux/images/kernel/64/default_bzimage_4.8.16', initrd: 'projects/vm-linux/images/rootfs/64/default_buildroot_rootfs-bare.cpio'},
 		guestRam: {
 			min: 128,
@@ -89,6 +91,12 @@ export type Target = (typeof targets)[number];
 
 export function platformRecord(id: Platform): PlatformRecord {
 	return platformTable.find((record) => record.id === id)!;
+}
+
+/** The files `ninja` leaves for the platform, relative to the build directory. */
+export function bootImagePaths(id: Platform): string[] {
+	const boot: PlatformRecord['boot'] = platformRecord(id).boot;
+	return 'image' in boot ? [`images/${boot.image}`] : [`images/${boot.kernel}`, `images/${boot.rootserver}`];
 }
 
 export function isPlatform(value: string): value is Platform {

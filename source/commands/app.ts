@@ -6,15 +6,8 @@ import type {Platform} from '../platforms.js';
 import {formatCommand} from '../system/quote.js';
 import {buildDirName, initBuildCommand} from '../sync/build-commands.js';
 import type {CommandContext} from './context.js';
+import {numberOption} from './options.js';
 
-function intOption(context: CommandContext, name: string, fallback: number): number {
-	const value = context.options[name];
-	if (value === undefined) return fallback;
-	if (typeof value !== 'string' || !/^\d+$/.test(value)) {
-		throw new UserError(`--${name} must be a whole number (got "${String(value)}")`, {exitCode: ExitCode.usage});
-	}
-	return Number(value);
-}
 
 export async function run(context: CommandContext): Promise<number> {
 	const tree = context.options.tree;
@@ -32,7 +25,7 @@ export async function run(context: CommandContext): Promise<number> {
 				...(string('sata-pci-bdf') ? {pciBdf: string('sata-pci-bdf') as string} : {}),
 				...(string('sata-ioports') ? {ioports: string('sata-ioports') as string} : {}),
 				...(string('sata-iospaces') ? {iospaces: string('sata-iospaces') as string} : {}),
-				partition: intOption(context, 'sata-partition', sataDefaults.partition),
+				partition: numberOption(context, 'sata-partition')!,
 			}
 		: undefined;
 	if (!sata && ['sata-pci-bdf', 'sata-ioports', 'sata-iospaces', 'sata-partition'].some((name) => context.options[name] !== undefined)) {
@@ -42,11 +35,11 @@ export async function run(context: CommandContext): Promise<number> {
 		...(sata ? {sata} : {}),
 		tree,
 		platform,
-		guestRamMb: intOption(context, 'guest-ram-mb', 512),
+		guestRamMb: numberOption(context, 'guest-ram-mb')!,
 		...(kernel ? {kernel} : {}),
 		...(initrd ? {initrd} : {}),
 		...(cmdlineExtra !== undefined ? {cmdlineExtra} : {}),
-		headroomMb: intOption(context, 'headroom-mb', 128),
+		headroomMb: numberOption(context, 'headroom-mb')!,
 	});
 	const check = Boolean(context.options.check);
 	const dir = check ? appDir(tree, platform) : await writeApp(tree, app);

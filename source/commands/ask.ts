@@ -4,6 +4,7 @@ import {askGuest} from '../console/ask.js';
 import type {Flag} from '../console/protocol.js';
 import {ExitCode, UserError} from '../errors.js';
 import type {CommandContext} from './context.js';
+import {numberOption} from './options.js';
 
 function processAlive(pid: number): boolean {
 	try {
@@ -36,25 +37,7 @@ export function findConsole(context: CommandContext): {socket: string; record: L
 	return {socket: record.serialSocket, record};
 }
 
-function seconds(context: CommandContext, name: string, fallback: number, max: number): number {
-	const raw = context.options[name];
-	if (raw === undefined) return fallback;
-	const value = Number(raw);
-	if (typeof raw !== 'string' || !Number.isFinite(value) || value <= 0 || value > max) {
-		throw new UserError(`--${name} must be a number of seconds from 1 to ${max} (got "${String(raw)}")`);
-	}
-	return value;
-}
 
-function positiveInt(context: CommandContext, name: string, fallback: number, max: number): number {
-	const raw = context.options[name];
-	if (raw === undefined) return fallback;
-	const value = Number(raw);
-	if (typeof raw !== 'string' || !Number.isInteger(value) || value < 1 || value > max) {
-		throw new UserError(`--${name} must be a whole number from 1 to ${max} (got "${String(raw)}")`);
-	}
-	return value;
-}
 
 async function readStdin(context: CommandContext): Promise<string> {
 	const chunks: Buffer[] = [];
@@ -63,9 +46,9 @@ async function readStdin(context: CommandContext): Promise<string> {
 }
 
 export async function run(context: CommandContext): Promise<number> {
-	const maxTokens = positiveInt(context, 'max-tokens', 128, 100_000);
-	const waitSeconds = seconds(context, 'wait', 10, 3600);
-	const idleSeconds = seconds(context, 'timeout', 120, 3600);
+	const maxTokens = numberOption(context, 'max-tokens')!;
+	const waitSeconds = numberOption(context, 'wait')!;
+	const idleSeconds = numberOption(context, 'timeout')!;
 	let prompt = context.positionals.join(' ');
 	if (prompt === '-') prompt = await readStdin(context);
 	if (prompt.trim() === '') {

@@ -9,9 +9,10 @@ import {formatPlan, formatReport, summaryLine} from '../doctor/format.js';
 import {platformIds as allPlatforms, type Platform} from '../platforms.js';
 import type {DoctorReport, DoctorTarget} from '../doctor/types.js';
 import type {FactSection, HostFacts} from '../system/facts.js';
-import {defaultTimeoutMs, gatherFacts} from '../system/gather.js';
+import {gatherFacts} from '../system/gather.js';
 import {runLive, type StepOutcome} from '../system/run-fix.js';
 import type {CommandContext} from './context.js';
+import {numberOption} from './options.js';
 
 type Options = {platforms: Platform[]; target: DoctorTarget; factsFile?: string; fix: boolean; yes: boolean; timeoutMs: number};
 
@@ -19,14 +20,7 @@ function parseOptions(context: CommandContext): Options {
 	const option = context.options;
 	const platform = typeof option.platform === 'string' ? option.platform : 'all';
 	const target = typeof option.target === 'string' ? option.target : 'any';
-	let timeoutMs = defaultTimeoutMs;
-	if (typeof option.timeout === 'string') {
-		const seconds = Number(option.timeout);
-		if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
-			throw new UserError(`--timeout must be a number of seconds between 0 and 600 (got "${option.timeout}")`, {hint: 'for example --timeout 2.5'});
-		}
-		timeoutMs = Math.round(seconds * 1000);
-	}
+	const timeoutMs = Math.round(numberOption(context, 'timeout')! * 1000);
 	const fix = Boolean(option.fix);
 	if (fix && typeof option.facts === 'string') {
 		throw new UserError('--fix cannot be combined with --facts', {hint: '--facts evaluates a recorded document; fixes run on this host only'});

@@ -29,11 +29,8 @@ import {readRecord, recordPath, type ImageRecord} from '../images/usb-image.js';
 import {bootTest} from '../images/usb/boot-test.js';
 import {PC_CHECKLIST} from '../images/usb/provenance.js';
 import type {CommandContext} from './context.js';
+import {stringOption} from './options.js';
 
-function option(context: CommandContext, name: string): string | undefined {
-	const value = context.options[name];
-	return typeof value === 'string' ? value : undefined;
-}
 
 function flag(context: CommandContext, name: string): boolean {
 	return context.options[name] === true;
@@ -105,12 +102,12 @@ function bootStatus(record: ImageRecord | undefined, stale: boolean): {text: str
 
 /** Extra arguments that make a re-run under sudo target the same device without asking again which one. */
 function rerunArguments(context: CommandContext, path: string): string[] {
-	return option(context, 'device') ? [] : ['--device', path];
+	return stringOption(context, 'device') ? [] : ['--device', path];
 }
 
 export async function run(context: CommandContext): Promise<number> {
 	const json = context.mode === 'json';
-	const lsblkJson = option(context, 'lsblk-json');
+	const lsblkJson = stringOption(context, 'lsblk-json');
 	const allowNonRemovable = flag(context, 'allow-non-removable');
 	const imageArgument = context.positionals[0];
 	const imagePath = imageArgument ? resolvePath(imageArgument) : undefined;
@@ -200,7 +197,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 		if (!json) ui.message(line);
 	};
 	const {imagePath, imageSize} = plan;
-	const device = option(context, 'device');
+	const device = stringOption(context, 'device');
 	const yes = flag(context, 'yes');
 	if (yes && !device) {
 		throw new UserError('--yes needs --device: flash never picks a disk by itself', {nextSteps: ['sel4-llm flash --list']});

@@ -3,7 +3,12 @@ import {commands, globalOptions, type CliCommand, type OptionSpec} from './regis
 
 function optionLine(name: string, spec: OptionSpec): [string, string] {
 	const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.valueName ?? (spec.values ? spec.values.join('|') : 'VALUE')}` : ''}`;
-	return [flag, spec.description + (spec.values && spec.valueName ? ` (${spec.values.join(', ')})` : '')];
+	const notes = [
+		...(spec.values && spec.valueName ? [spec.values.join(', ')] : []),
+		...(spec.number ? [`${spec.number.min}-${spec.number.max}`] : []),
+		...(spec.default !== undefined && spec.default !== false ? [`default ${String(spec.default)}`] : []),
+	];
+	return [flag, spec.description + (notes.length > 0 ? ` (${notes.join(', ')})` : '')];
 }
 
 function table(rows: Array<[string, string]>): string {

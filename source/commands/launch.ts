@@ -20,24 +20,12 @@ import {formatSeconds, stageIds, stageTitle} from '../qemu/stages.js';
 import {parseExpectation, type Expectation, type WatchEvent} from '../qemu/watcher.js';
 import {packageDir, type CommandContext} from './context.js';
 import {loadForCommand, readJournal, recipeSources} from './recipe-context.js';
+import {numberOption, stringOption} from './options.js';
 
 /** The key that leaves the interactive console: Ctrl-] (0x1d), as in telnet and virsh console. */
 export const leaveKey = {byte: 0x1d, label: 'Ctrl-]'} as const;
 
-function stringOption(context: CommandContext, name: string): string | undefined {
-	const value = context.options[name];
-	return typeof value === 'string' ? value : undefined;
-}
 
-function numberOption(context: CommandContext, name: string, min: number, max: number): number | undefined {
-	const text = stringOption(context, name);
-	if (text === undefined) return undefined;
-	const value = Number(text);
-	if (!Number.isFinite(value) || value < min || value > max) {
-		throw new UserError(`--${name} must be a number from ${min} to ${max} (got "${text}")`, {nextSteps: ['sel4-llm launch --help']});
-	}
-	return value;
-}
 
 function setting(context: CommandContext, name: string): string | undefined {
 	return context.sets.filter(([key]) => key === name).at(-1)?.[1];
@@ -112,9 +100,9 @@ export async function run(context: CommandContext): Promise<number> {
 	const serve = Boolean(context.options.serve) || askPrompt !== undefined;
 	const headless = Boolean(context.options.headless) || serve;
 	const extraArgs = context.positionals;
-	const stallSeconds = numberOption(context, 'stall', 1, 86_400) ?? 60;
-	const timeoutSeconds = numberOption(context, 'timeout', 1, 7 * 86_400) ?? (headless && !serve ? 600 : undefined);
-	const memoryOverride = numberOption(context, 'memory', 64, 1024 * 1024);
+	const stallSeconds = numberOption(context, 'stall')!;
+	const timeoutSeconds = numberOption(context, 'timeout') ?? (headless && !serve ? 600 : undefined);
+	const memoryOverride = numberOption(context, 'memory');
 	const expect = headless ? expectations(context, ['ready']) : expectations(context, []);
 
 	// x86_64: refuse early, before looking for images, when this host cannot run it at all.
@@ -415,7 +403,7 @@ function runReplay(context: CommandContext, file: string): number {
 	if (!existsSync(file)) throw new UserError(`cannot read the log ${file}: no such file`, {exitCode: ExitCode.invalidInput});
 	const catalogue = loadCatalogueFor(context);
 	const expect = expectations(context, []);
-	const stallSeconds = numberOption(context, 'stall', 1, 86_400) ?? 60;
+	const stallSeconds = numberOption(context, 'stall')!;
 	const result = replayFile(file, {catalogue, expect, stallSeconds});
 	const failed = expect.length > 0 ? result.timeline.expectationsMet.length !== expect.length : result.diagnosis.causes.length > 0 || (result.timeline.halt !== undefined && result.timeline.halt.kind !== 'guest-poweroff');
 	if (context.json) {

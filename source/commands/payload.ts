@@ -10,23 +10,20 @@ import {benchModel, tinyModel, writeDemoModel, type DemoModelParams} from '../gu
 import {defaultLlamaSource, upstreamGitUrl, type LlamaSource} from '../guest/llama/pins.js';
 import {acquireLlamaSource, lockEntry, type AcquiredSource} from '../guest/llama/source.js';
 import {packageDir, type CommandContext} from './context.js';
+import {numberOption, stringOption} from './options.js';
 
 export const payloadActions = ['fetch', 'build', 'demo-model', 'check-model'] as const;
 
-function option(context: CommandContext, name: string): string | undefined {
-	const value = context.options[name];
-	return typeof value === 'string' && value !== '' ? value : undefined;
-}
 
 function chosenSource(context: CommandContext): LlamaSource {
-	const tag = option(context, 'tag');
-	if (tag) return {kind: 'git', url: option(context, 'git-url') ?? upstreamGitUrl, tag};
-	if (option(context, 'git-url')) throw new UserError('--git-url needs --tag', {hint: 'for example --tag b6000'});
+	const tag = stringOption(context, 'tag');
+	if (tag) return {kind: 'git', url: stringOption(context, 'git-url') ?? upstreamGitUrl, tag};
+	if (stringOption(context, 'git-url')) throw new UserError('--git-url needs --tag', {hint: 'for example --tag b6000'});
 	return defaultLlamaSource;
 }
 
 function cacheDir(context: CommandContext): string {
-	return resolve(option(context, 'cache') ?? join(context.workspace, 'cache', 'payload'));
+	return resolve(stringOption(context, 'cache') ?? join(context.workspace, 'cache', 'payload'));
 }
 
 /** The payload lock: the llama.cpp source in use and each architecture's build, as `payload` records them. */
@@ -48,15 +45,6 @@ function writeLock(context: CommandContext, acquired: AcquiredSource, builds: Re
 	return file;
 }
 
-function intOption(context: CommandContext, name: string, fallback: number, min: number, max: number): number {
-	const raw = option(context, name);
-	if (raw === undefined) return fallback;
-	const value = Number(raw);
-	if (!Number.isInteger(value) || value < min || value > max) {
-		throw new UserError(`--${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-	}
-	return value;
-}
 
 export async function run(context: CommandContext): Promise<number> {
 	const action = context.positionals[0];
@@ -84,13 +72,13 @@ export async function run(context: CommandContext): Promise<number> {
 		const given = context.positionals[1];
 		const file = given === '' ? join(context.workspace, 'models', 'demo.gguf') : given;
 		if (!file) throw new UserError('check-model needs a .gguf file', {hint: 'sel4-llm payload check-model model.gguf --guest-ram-mb 512'});
-		const layout = (option(context, 'layout') ?? 'initrd') as ModelLayout;
-		const guestRamMb = intOption(context, 'guest-ram-mb', 512, 64, 1 << 20);
-		const initrdMax = option(context, 'initrd-max-mb');
+		const layout = (stringOption(context, 'layout') ?? 'initrd') as ModelLayout;
+		const guestRamMb = numberOption(context, 'guest-ram-mb')!;
+		const initrdMax = stringOption(context, 'initrd-max-mb');
 		const result = checkModel(file, {
 			guestRamMb,
 			layout,
-			...(initrdMax ? {initrdMaxMb: intOption(context, 'initrd-max-mb', 0, 1, 1 << 20)} : {}),
+			...(initrdMax ? {initrdMaxMb: numberOption(context, 'initrd-max-mb')!} : {}),
 		});
 		const header = result.header;
 		if (json) {
@@ -116,11 +104,11 @@ export async function run(context: CommandContext): Promise<number> {
 	}
 
 	if (action === 'demo-model') {
-		const out = option(context, 'out');
+		const out = stringOption(context, 'out');
 		if (!out) throw new UserError('demo-model needs --out FILE', {hint: 'sel4-llm payload demo-model --out demo.gguf'});
-		const size = option(context, 'size') ?? 'tiny';
+		const size = stringOption(context, 'size') ?? 'tiny';
 		const base: DemoModelParams = size === 'bench' ? benchModel : tinyModel;
-		const params = {...base, seed: intOption(context, 'seed', base.seed, 0, 2 ** 31 - 1)};
+		const params = {...base, seed: numberOption(context, 'seed') ?? base.seed};
 		await writeDemoModel(resolve(out), params, join(acquired.dir, 'gguf-py'));
 		if (json) context.io.stdout.write(`${JSON.stringify({out: resolve(out), params})}\n`);
 		else context.io.stdout.write(`${resolve(out)}: demo model (random weights, seed ${params.seed}, ${size})\n`);
@@ -128,11 +116,11 @@ export async function run(context: CommandContext): Promise<number> {
 	}
 
 	// build
-	const archOption = option(context, 'arch');
-	const platformOption = option(context, 'platform');
+	const archOption = stringOption(context, 'arch');
+	const platformOption = stringOption(context, 'platform');
 	const arches = archOption ? [parseArch(archOption)] : platformOption ? [archForPlatform(platformOption)] : ['aarch64' as const];
-	const outRoot = resolve(option(context, 'out') ?? join(context.workspace, 'payload'));
-	const jobs = intOption(context, 'jobs', 2, 1, 256);
+	const outRoot = resolve(stringOption(context, 'out') ?? join(context.workspace, 'payload'));
+	const jobs = numberOption(context, 'jobs')!;
 	const results: Record<string, unknown> = {};
 	for (const arch of arches) {
 		if (!(payloadArches as readonly string[]).includes(arch)) throw new UserError(`unknown arch ${arch}`);

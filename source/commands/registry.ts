@@ -17,7 +17,10 @@ export type OptionSpec = {
 	/** Allowed values for a string option; anything else is a usage error naming them. */
 	values?: readonly string[];
 	valueName?: string;
-	default?: string | boolean;
+	/** A numeric option: the command line checks it (a usage error names the range) and `--help` shows the range. */
+	number?: {min: number; max: number; integer?: boolean};
+	/** The value when the option is not given; `--help` shows it. */
+	default?: string | boolean | number;
 };
 
 export type CommandModule = {run(context: CommandContext): Promise<number>};
@@ -157,17 +160,17 @@ const guestCommands: CliCommand[] = [
 		options: {
 			tree: {type: 'string', valueName: 'DIR', description: 'The synced seL4 tree (holds projects/vm-examples)'},
 			platform: {type: 'string', values: [...platformIds], description: 'Target platform (default qemu-arm-virt)'},
-			'guest-ram-mb': {type: 'string', valueName: 'N', description: `Guest RAM in MiB (default 512; ${platformIds.map((id) => `${id} ${ramText(id)}`).join(', ')})`},
+			'guest-ram-mb': {type: 'string', valueName: 'N', number: {min: 1, max: 1 << 20, integer: true}, default: 512, description: `Guest RAM in MiB (${platformIds.map((id) => `${id} ${ramText(id)}`).join(', ')})`},
 			kernel: {type: 'string', valueName: 'FILE', description: 'Guest kernel (default: upstream\'s image for the platform in the tree)'},
 			initrd: {type: 'string', valueName: 'FILE', description: 'Guest initramfs (default: upstream\'s rootfs in the tree)'},
 			'cmdline-extra': {type: 'string', valueName: 'ARGS', description: 'Extra guest kernel arguments (printable ASCII, no quotes or backslashes)'},
-			'headroom-mb': {type: 'string', valueName: 'N', description: 'Guest RAM to keep free beyond kernel, initrd and rootfs (default 128)'},
+			'headroom-mb': {type: 'string', valueName: 'N', number: {min: 0, max: 1 << 20, integer: true}, default: 128, description: 'Guest RAM to keep free beyond kernel, initrd and rootfs'},
 			check: {type: 'boolean', description: 'Validate and show the layout, write nothing'},
 			sata: {type: 'boolean', description: 'x86_64: also serve a model disk (sel4-llm model-disk --mbr) through a passed-through AHCI controller (Sataserver, as upstream\'s virtio_blk_sample; not verified)'},
 			'sata-pci-bdf': {type: 'string', valueName: '0xB:0xD.F', description: 'PCI address of the AHCI controller (default 0x0:0x1f.2, QEMU q35)'},
 			'sata-ioports': {type: 'string', valueName: 'RANGES', description: 'Its I/O port ranges, 0xfirst:0xlast,... (default: virtio_blk_sample\'s)'},
 			'sata-iospaces': {type: 'string', valueName: 'SPEC', description: 'IOMMU space 0xID:0xBUS:0xDEV:FN (default 0x12:0x0:0x1f:2)'},
-			'sata-partition': {type: 'string', valueName: 'N', description: 'Partition of drive 0 given to the guest (default 1)'},
+			'sata-partition': {type: 'string', valueName: 'N', number: {min: 1, max: 128, integer: true}, default: 1, description: 'Partition of drive 0 given to the guest'},
 		},
 		positionals: {min: 0, max: 0, name: ''},
 		examples: [
@@ -191,8 +194,8 @@ const sourceCommands: CliCommand[] = [
 			manifest: {type: 'string', valueName: 'FILE', values: ['default.xml', 'master.xml'], default: 'default.xml', description: 'default.xml: pinned, CI-tested revisions; master.xml: branch tips'},
 			mirror: {type: 'string', valueName: 'RULES', description: 'Fetch from mirrors: PREFIX=REPLACEMENT (like git insteadOf) or BASE holding BASE/<host>/<path>; several separated by spaces'},
 			'manifest-branch': {type: 'string', valueName: 'BRANCH', description: 'Branch of the manifest repository (default: its default branch)'},
-			jobs: {type: 'string', short: 'j', valueName: 'N', default: '4', description: 'Projects fetched at the same time (1-256)'},
-			retries: {type: 'string', valueName: 'N', default: '2', description: 'Retries of a failed fetch, with a growing pause (0-10)'},
+			jobs: {type: 'string', short: 'j', valueName: 'N', number: {min: 1, max: 256, integer: true}, default: 4, description: 'Projects fetched at the same time'},
+			retries: {type: 'string', valueName: 'N', number: {min: 0, max: 10, integer: true}, default: 2, description: 'Retries of a failed fetch, with a growing pause'},
 			lock: {type: 'string', valueName: 'FILE', description: 'Reproduce exactly the projects and revisions of a lock file written by sync (no manifest needed)'},
 			full: {type: 'boolean', description: 'Fetch full history instead of a shallow fetch of the revision'},
 			'check-build': {type: 'boolean', description: 'Only print the init-build.sh command for --platform/--app/--target, or refuse an invalid pair'},
@@ -250,7 +253,7 @@ const doctorCommand: CliCommand = {
 		facts: {type: 'string', valueName: 'FILE', description: 'Evaluate a recorded facts document (the output of doctor --json) instead of this host'},
 		fix: {type: 'boolean', description: 'Show the commands that fix failed checks, ask once, run them, then check again'},
 		yes: {type: 'boolean', short: 'y', description: 'With --fix: do not ask (needed without a terminal)'},
-		timeout: {type: 'string', valueName: 'SECONDS', description: 'Time limit for each command doctor runs (default: 5)'},
+		timeout: {type: 'string', valueName: 'SECONDS', number: {min: 0.1, max: 600}, default: 5, description: 'Time limit for each command doctor runs'},
 	},
 	positionals: {min: 0, max: 0, name: ''},
 	examples: [
@@ -298,14 +301,14 @@ const launchCommand: CliCommand = {
 		append: {type: 'string', valueName: 'TEXT', description: 'Kernel command line (x86_64: seL4 options such as disable_iommu; linux-test: Linux options)'},
 		arch: {type: 'string', values: ['amd64', 'arm64'], valueName: 'ARCH', description: 'linux-test only: the architecture of --kernel (default amd64)'},
 		cpu: {type: 'string', valueName: 'MODEL', description: 'x86_64: QEMU CPU model before ",+vmx" (default: the CPU the build\'s kernel was configured for, from its CMakeCache.txt, else upstream\'s Nehalem line)'},
-		memory: {type: 'string', valueName: 'MIB', description: 'QEMU memory in MiB instead of the derived value'},
+		memory: {type: 'string', valueName: 'MIB', number: {min: 64, max: 1024 * 1024}, description: 'QEMU memory in MiB instead of the derived value'},
 		'dry-run': {type: 'boolean', short: 'n', description: 'Print the exact QEMU command (and why it differs from upstream\'s) without starting it'},
 		headless: {type: 'boolean', description: 'No console: wait for --expect, exit 0 when reached, 1 with the timeline and diagnosis otherwise'},
 		ask: {type: 'string', valueName: 'PROMPT', description: 'Boot headless, ask the model this once the guest is ready, print the answer and its stats, then stop (exit code: the answer\'s)'},
 		serve: {type: 'boolean', description: 'Like --headless, but keep the guest running once --expect is reached, for `sel4-llm ask`, until Ctrl-C/SIGTERM or --timeout'},
 		expect: {type: 'string', multiple: true, valueName: 'STAGE|REGEX', description: 'What headless waits for: a stage (elfloader, kernel, rootserver, vmm, linux, init, login, ready) or a regular expression on a console line; repeatable (default: ready)'},
-		timeout: {type: 'string', valueName: 'SECONDS', description: 'Give up after this many seconds (default 600 headless, none interactive)'},
-		stall: {type: 'string', valueName: 'SECONDS', description: 'Report a stall after this many seconds without output (default 60)'},
+		timeout: {type: 'string', valueName: 'SECONDS', number: {min: 1, max: 7 * 86_400}, description: 'Give up after this many seconds (default 600 headless, none interactive)'},
+		stall: {type: 'string', valueName: 'SECONDS', number: {min: 1, max: 86_400}, default: 60, description: 'Report a stall after this many seconds without output'},
 		log: {type: 'string', valueName: 'FILE', description: 'Where to write the console log'},
 		replay: {type: 'string', valueName: 'LOG', description: 'Read a recorded console log instead of booting: print its timeline and diagnosis'},
 	},
@@ -337,10 +340,10 @@ const payloadCommands: CliCommand[] = [
 			'Exit codes: 0 answered, 1 the guest failed or stopped answering, 2 usage, 4 no guest running or not ready.',
 		].join('\n'),
 		options: {
-			'max-tokens': {type: 'string', valueName: 'N', description: 'Most tokens to generate (1-100000, default 128)'},
+			'max-tokens': {type: 'string', valueName: 'N', number: {min: 1, max: 100_000, integer: true}, default: 128, description: 'Most tokens to generate'},
 			socket: {type: 'string', valueName: 'PATH', description: 'The guest console\'s unix socket instead of the one launch recorded'},
-			wait: {type: 'string', valueName: 'SECONDS', description: 'How long to wait for the guest to be ready (default 10)'},
-			timeout: {type: 'string', valueName: 'SECONDS', description: 'Give up when the guest prints nothing for this long (default 120)'},
+			wait: {type: 'string', valueName: 'SECONDS', number: {min: 1, max: 3600}, default: 10, description: 'How long to wait for the guest to be ready'},
+			timeout: {type: 'string', valueName: 'SECONDS', number: {min: 1, max: 3600}, default: 120, description: 'Give up when the guest prints nothing for this long'},
 			raw: {type: 'boolean', description: 'Send the prompt as it is, without the model\'s chat template'},
 			'ignore-eos': {type: 'boolean', description: 'Keep generating past the end-of-text token (for benchmarks)'},
 		},
@@ -375,12 +378,12 @@ const payloadCommands: CliCommand[] = [
 			cache: {type: 'string', valueName: 'DIR', description: 'Source and build cache (default <workspace>/cache/payload)'},
 			tag: {type: 'string', valueName: 'TAG', description: 'Use this upstream llama.cpp git tag instead of the bundled release'},
 			'git-url': {type: 'string', valueName: 'URL', description: 'With --tag: the repository (default github.com/ggml-org/llama.cpp)'},
-			jobs: {type: 'string', valueName: 'N', description: 'build: parallel compile jobs (default 2)'},
+			jobs: {type: 'string', valueName: 'N', number: {min: 1, max: 256, integer: true}, default: 2, description: 'build: parallel compile jobs'},
 			size: {type: 'string', values: ['tiny', 'bench'], valueName: 'SIZE', description: 'demo-model: tiny (~0.1M params, 140 KB) or bench (~27M params)'},
-			seed: {type: 'string', valueName: 'N', description: 'demo-model: random seed (default 42)'},
-			'guest-ram-mb': {type: 'string', valueName: 'MIB', description: 'check-model: the guest\'s RAM (default 512)'},
+			seed: {type: 'string', valueName: 'N', number: {min: 0, max: 2 ** 31 - 1, integer: true}, description: 'demo-model: random seed (default 42, or the size\'s own)'},
+			'guest-ram-mb': {type: 'string', valueName: 'MIB', number: {min: 64, max: 1 << 20, integer: true}, default: 512, description: 'check-model: the guest\'s RAM'},
 			layout: {type: 'string', values: ['initrd', 'disk'], valueName: 'L', description: 'check-model: model in the initrd (needs twice its size while unpacking) or on a disk'},
-			'initrd-max-mb': {type: 'string', valueName: 'MIB', description: 'check-model: the VM app\'s initrd limit (vm_minimal: 25)'},
+			'initrd-max-mb': {type: 'string', valueName: 'MIB', number: {min: 1, max: 1 << 20, integer: true}, description: 'check-model: the VM app\'s initrd limit (vm_minimal: 25)'},
 		},
 		positionals: {min: 1, max: 2, name: 'action'},
 		examples: [
@@ -408,14 +411,14 @@ const flashCommands: CliCommand[] = [
 			output: {type: 'string', valueName: 'FILE', description: 'Image file to write (default: <workspace>/usb/sel4-llm-x86_64-<app>.img)'},
 			lock: {type: 'string', valueName: 'FILE', description: 'Lock file of the synced sources; its revisions go into the provenance record'},
 			'console-port': {type: 'string', valueName: 'PORT', description: 'Serial I/O port seL4 prints to, in hex (default: 0x3f8, COM1)'},
-			timeout: {type: 'string', valueName: 'SECONDS', description: 'Seconds GRUB waits before booting the first entry (default: 5)'},
+			timeout: {type: 'string', valueName: 'SECONDS', number: {min: 0, max: 999, integer: true}, default: 5, description: 'Seconds GRUB waits before booting the first entry'},
 			'boot-test': {
 				type: 'string',
 				valueName: 'FIRMWARE',
 				values: ['bios', 'uefi', 'both', 'none'],
 				description: 'Boot test in QEMU before the image is offered for flashing (default: both when OVMF is installed, else bios)',
 			},
-			'boot-timeout': {type: 'string', valueName: 'SECONDS', description: 'How long each boot test may take to reach the kernel (default: 120; a large root server loads slowly under emulation)'},
+			'boot-timeout': {type: 'string', valueName: 'SECONDS', number: {min: 1, max: 9999, integer: true}, default: 120, description: 'How long each boot test may take to reach the kernel (a large root server loads slowly under emulation)'},
 		},
 		positionals: {min: 0, max: 0, name: ''},
 		examples: [

@@ -10,20 +10,9 @@ import {parseMirrors} from '../sync/mirror.js';
 import {lockWorkspace} from '../engine/workspace-lock.js';
 import {stopSignal, stoppedError} from '../system/interrupt.js';
 import type {CommandContext} from './context.js';
+import {numberOption, stringOption} from './options.js';
 
-function intOption(context: CommandContext, name: string, fallback: number, min: number, max: number): number {
-	const raw = context.options[name];
-	if (raw === undefined) return fallback;
-	if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-		throw new UserError(`--${name} must be a whole number from ${min} to ${max} (got "${String(raw)}")`, {nextSteps: ['sel4-llm sync --help']});
-	}
-	return Number(raw);
-}
 
-function stringOption(context: CommandContext, name: string): string | undefined {
-	const raw = context.options[name];
-	return typeof raw === 'string' ? raw : undefined;
-}
 
 function checkBuild(context: CommandContext): number {
 	const choice = {
@@ -58,8 +47,8 @@ export async function run(context: CommandContext): Promise<number> {
 	for (const name of ['platform', 'app', 'target']) {
 		if (context.options[name] !== undefined) throw new UserError(`--${name} only goes with --check-build`, {nextSteps: ['sel4-llm sync --help']});
 	}
-	const jobs = intOption(context, 'jobs', 4, 1, 256);
-	const retries = intOption(context, 'retries', 2, 0, 10);
+	const jobs = numberOption(context, 'jobs')!;
+	const retries = numberOption(context, 'retries')!;
 	const fromLockRaw = stringOption(context, 'lock');
 	const manifestUrlRaw = stringOption(context, 'manifest-url');
 	if (fromLockRaw && (manifestUrlRaw || context.options.manifest !== undefined)) {

@@ -9,11 +9,8 @@ import {normalisePort} from '../images/usb/grub-config.js';
 import {PC_CHECKLIST} from '../images/usb/provenance.js';
 import {buildUsbImage, findInputs, writeRecord} from '../images/usb-image.js';
 import {packageDir, type CommandContext} from './context.js';
+import {numberOption, stringOption} from './options.js';
 
-function option(context: CommandContext, name: string): string | undefined {
-	const value = context.options[name];
-	return typeof value === 'string' ? value : undefined;
-}
 
 export function defaultImagePath(workspace: string, app: string): string {
 	return join(workspace, 'usb', `sel4-llm-x86_64-${app}.img`);
@@ -23,22 +20,18 @@ export async function run(context: CommandContext): Promise<number> {
 	const say = (line: string) => {
 		if (context.mode !== 'json') context.io.stderr.write(`${line}\n`);
 	};
-	const app = option(context, 'app') ?? 'llm_vm';
+	const app = stringOption(context, 'app') ?? 'llm_vm';
 	if (!/^[a-z][a-z0-9_]*$/.test(app)) {
 		throw new UserError(`--app must be a CAmkES app name such as minimal_64 (got "${app}")`);
 	}
-	const consolePort = normalisePort(option(context, 'console-port') ?? '0x3f8');
+	const consolePort = normalisePort(stringOption(context, 'console-port') ?? '0x3f8');
 	if (!consolePort) {
-		throw new UserError(`--console-port must be an I/O port in hex such as 0x3f8 (COM1) or 0x2f8 (COM2) (got "${option(context, 'console-port')}")`);
+		throw new UserError(`--console-port must be an I/O port in hex such as 0x3f8 (COM1) or 0x2f8 (COM2) (got "${stringOption(context, 'console-port')}")`);
 	}
-	const timeoutText = option(context, 'timeout') ?? '5';
-	if (!/^\d{1,3}$/.test(timeoutText)) throw new UserError(`--timeout must be whole seconds from 0 to 999 (got "${timeoutText}")`);
-	const bootTimeoutText = option(context, 'boot-timeout') ?? '120';
-	if (!/^\d{1,4}$/.test(bootTimeoutText) || Number(bootTimeoutText) < 1) {
-		throw new UserError(`--boot-timeout must be whole seconds from 1 to 9999 (got "${bootTimeoutText}")`);
-	}
+	const grubTimeout = numberOption(context, 'timeout')!;
+	const bootTimeoutSeconds = numberOption(context, 'boot-timeout')!;
 	const ovmf = ovmfFiles();
-	const bootChoice = option(context, 'boot-test') ?? (ovmf ? 'both' : 'bios');
+	const bootChoice = stringOption(context, 'boot-test') ?? (ovmf ? 'both' : 'bios');
 	const firmwares: Firmware[] = bootChoice === 'none' ? [] : bootChoice === 'both' ? ['bios', 'uefi'] : [bootChoice as Firmware];
 	if (firmwares.includes('uefi') && !ovmf) {
 		throw new UserError('--boot-test uefi needs OVMF, the UEFI firmware for QEMU', {
@@ -48,13 +41,13 @@ export async function run(context: CommandContext): Promise<number> {
 	}
 
 	const inputs = findInputs({
-		kernel: option(context, 'kernel'),
-		rootserver: option(context, 'rootserver'),
-		buildDir: option(context, 'build-dir'),
+		kernel: stringOption(context, 'kernel'),
+		rootserver: stringOption(context, 'rootserver'),
+		buildDir: stringOption(context, 'build-dir'),
 		workspace: context.workspace,
 		app,
 	});
-	const output = option(context, 'output') ?? defaultImagePath(context.workspace, app);
+	const output = stringOption(context, 'output') ?? defaultImagePath(context.workspace, app);
 	const version = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {version: string}).version;
 	// Boot the image on the CPU its kernel was configured for (as upstream's simulate script would), when we know it.
 	const configuredCpu = inputs.buildDir ? x86CpuFromBuild(inputs.buildDir) : undefined;
@@ -67,8 +60,8 @@ export async function run(context: CommandContext): Promise<number> {
 		output,
 		app,
 		consolePort,
-		timeout: Number(timeoutText),
-		lockFile: option(context, 'lock'),
+		timeout: grubTimeout,
+		lockFile: stringOption(context, 'lock'),
 		version,
 		...(configuredCpu ? {qemuCpu: configuredCpu} : {}),
 	});
@@ -77,7 +70,7 @@ export async function run(context: CommandContext): Promise<number> {
 	let failed = false;
 	for (const firmware of firmwares) {
 		say(`boot test (${firmware.toUpperCase()}): booting the image in QEMU as a USB stick, watching the serial console ...`);
-		const result = await bootTest(record.image.path, {firmware, cpu, timeoutMs: Number(bootTimeoutText) * 1000, logFile: `${record.image.path}.boot-${firmware}.log`});
+		const result = await bootTest(record.image.path, {firmware, cpu, timeoutMs: bootTimeoutSeconds * 1000, logFile: `${record.image.path}.boot-${firmware}.log`});
 		record.bootTests.push(result);
 		writeRecord(record);
 		if (result.ok) {

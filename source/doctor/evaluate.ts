@@ -1,6 +1,6 @@
 // Facts -> report: every check, a verdict per platform (build / run in QEMU / USB stick) and a recommendation.
 import type {HostFacts} from '../system/facts.js';
-import {platformIds as allPlatforms, type Platform} from '../platforms.js';
+import {platformIds as allPlatforms, platformRecord, type Platform} from '../platforms.js';
 import {runProbes} from './probes.js';
 import type {CapabilityVerdict, CheckResult, DoctorReport, Need, PlatformVerdict, ProbeOptions, DoctorTarget} from './types.js';
 
@@ -17,42 +17,26 @@ export function platformVerdicts(facts: HostFacts): PlatformVerdict[] {
 	const checks = runProbes(facts, {platforms: [...allPlatforms], target: 'any'});
 	return allPlatforms.map((platform) => {
 		const build = capability(verdictFor(checks, `${platform}:build`), 'yes', 'this host can build it', 'fix first');
-		if (platform === 'qemu-arm-virt') {
-			const kvmArm = facts.host.arch === 'aarch64';
-			return {
-				platform,
-				build,
-				run: capability(
-					verdictFor(checks, 'qemu-arm-virt:run'),
-					'emulated',
-					`runs in QEMU under full emulation${kvmArm ? '' : ' (TCG)'}: works anywhere, slowly`,
-					'cannot run it in QEMU',
-				),
-				usb: {status: 'n/a', summary: 'qemu-arm-virt is a QEMU-only platform', blockers: []},
-			};
-		}
-		const runBlockers = verdictFor(checks, 'x86_64:run');
-		return {
-			platform,
-			build,
-			run: capability(runBlockers, 'yes', 'runs in QEMU with KVM and nested VT-x', 'cannot run it in QEMU (needs Intel VT-x + KVM + nested)'),
-			usb: capability(
-				[...new Set([...build.blockers, ...verdictFor(checks, 'x86_64:usb')])],
-				'yes',
-				'can build a bootable USB stick for an Intel PC with VT-x',
-				'cannot prepare a USB stick yet',
-			),
-		};
+		const record = platformRecord(platform);
+		const hostRunsIt = facts.host.arch === record.sel4Arch;
+		const run = record.needsVtx
+			? capability(verdictFor(checks, `${platform}:run`), 'yes', 'runs in QEMU with KVM and nested VT-x', 'cannot run it in QEMU (needs Intel VT-x + KVM + nested)')
+			: capability(verdictFor(checks, `${platform}:run`), 'emulated', `runs in QEMU under full emulation${hostRunsIt ? '' : ' (TCG)'}: works anywhere, slowly`, 'cannot run it in QEMU');
+		const usb: CapabilityVerdict = record.usb
+			? capability([...new Set([...build.blockers, ...verdictFor(checks, `${platform}:usb`)])], 'yes', 'can build a bootable USB stick for an Intel PC with VT-x', 'cannot prepare a USB stick yet')
+			: {status: 'n/a', summary: `${platform} is a QEMU-only platform`, blockers: []};
+		return {platform, build, run, usb};
 	});
 }
 
 export function recommend(verdicts: PlatformVerdict[]): DoctorReport['recommendation'] {
-	const x86 = verdicts.find((verdict) => verdict.platform === 'x86_64')!;
-	const arm = verdicts.find((verdict) => verdict.platform === 'qemu-arm-virt')!;
-	if (x86.run.status === 'yes' && x86.build.status === 'yes')
-		return {platform: 'x86_64', reason: 'this host runs the x86_64 VM in QEMU with KVM at near-native speed'};
-	if (arm.build.status === 'yes') return {platform: 'qemu-arm-virt', reason: 'it builds here and runs under QEMU emulation on any host (slower than KVM)'};
-	return {platform: 'qemu-arm-virt', reason: 'it needs the least from the host: fix the failed checks, then build it'};
+	// A platform this host runs with KVM first; else one that runs under emulation anywhere, built here if possible.
+	const fast = verdicts.find((verdict) => platformRecord(verdict.platform).needsVtx && verdict.run.status === 'yes' && verdict.build.status === 'yes');
+	if (fast) return {platform: fast.platform, reason: `this host runs the ${fast.platform} VM in QEMU with KVM at near-native speed`};
+	const emulated = verdicts.filter((verdict) => !platformRecord(verdict.platform).needsVtx);
+	const builds = emulated.find((verdict) => verdict.build.status === 'yes');
+	if (builds) return {platform: builds.platform, reason: 'it builds here and runs under QEMU emulation on any host (slower than KVM)'};
+	return {platform: emulated[0]?.platform ?? allPlatforms[0]!, reason: 'it needs the least from the host: fix the failed checks, then build it'};
 }
 
 export function evaluate(facts: HostFacts, options: {platforms?: Platform[]; target?: DoctorTarget} = {}): DoctorReport {

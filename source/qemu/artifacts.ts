@@ -2,16 +2,11 @@
 import {existsSync, readFileSync} from 'node:fs';
 import {basename, join, resolve} from 'node:path';
 import {readArtifacts} from '../engine/journal.js';
-import type {Platform} from '../platforms.js';
+import {platformRecord, type Platform, type PlatformRecord} from '../platforms.js';
 import type {QemuMachine} from './command.js';
 
 export type ImageSet = {image?: string; kernel?: string; initrd?: string; source: string};
 
-/** The upstream image names per platform (seL4_tools rootserver.cmake). */
-export const imageNames = {
-	'qemu-arm-virt': {image: 'capdl-loader-image-arm-qemu-arm-virt'},
-	x86_64: {kernel: 'kernel-x86_64-pc99', initrd: 'capdl-loader-image-x86_64-pc99'},
-} as const;
 
 export function artifactsFile(workspace: string): string {
 	return join(workspace, '.sel4-llm', 'artifacts.json');
@@ -60,12 +55,14 @@ export function resolveImages(options: {
 		if (fromRecord) return {path: fromRecord, source: artifactsFile(workspace)};
 		return {path: join(imagesDir, name), source: imagesDir};
 	};
-	if (platform === 'qemu-arm-virt') {
-		const image = pick('image', imageNames['qemu-arm-virt'].image);
+	const boot: PlatformRecord['boot'] = platformRecord(platform).boot;
+	if ('image' in boot) {
+		const image = pick('image', boot.image);
 		return {image: image.path, source: image.source};
 	}
-	const kernel = pick('kernel', imageNames.x86_64.kernel);
-	const initrd = pick('initrd', imageNames.x86_64.initrd);
+	// QEMU boots a multiboot kernel with the root server as its module (-initrd).
+	const kernel = pick('kernel', boot.kernel);
+	const initrd = pick('initrd', boot.rootserver);
 	return {kernel: kernel.path, initrd: initrd.path, source: kernel.source === initrd.source ? kernel.source : `${kernel.source}, ${initrd.source}`};
 }
 

@@ -13,6 +13,6 @@ export {cleanLine, haltMarkers, stageIds, stageOf, stages, stageTitle, splitHost
 export type {StageId} from './stages.js';
 export {compileCatalogue, defaultCatalogueFile, launchScope, readCatalogue} from './catalogue.js';
 export type {Catalogue, CompiledEntry} from '../engine/troubleshoot.js';
-export {artifactsFile, buildImagesDir, configuredQemuMemory, imageNames, resolveImages} from './artifacts.js';
+export {artifactsFile, buildImagesDir, configuredQemuMemory, resolveImages} from './artifacts.js';
 export type {ImageSet} from './artifacts.js';
 export {formatEntry, formatVerdict, formatTimeline, timelineJson} from './report.js';

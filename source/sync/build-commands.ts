@@ -2,7 +2,7 @@
 // app/platform pairs upstream accepts (camkes-vm-examples: apps/Arm/*/settings.cmake lists, apps/x86/*).
 // Pure: no process, no file.
 
-import {camkesAppName, platformIds, platformRecord, targets, type Platform, type Target} from '../platforms.js';
+import {bootImagePaths, camkesAppName, platformIds, platformRecord, targets, type Platform, type Target} from '../platforms.js';
 
 export type AppInfo = {
 	app: string;
@@ -109,5 +109,5 @@ export function buildDirName(platform: string, app: string): string {
 
 /** The images `ninja` leaves in the build directory, under their real names. */
 export function imagePaths(platform: Platform): string[] {
-	return [...platformRecord(platform).images];
+	return bootImagePaths(platform);
 }

@@ -3,7 +3,7 @@ import {Box, Text, useInput} from 'ink';
 import {useReducer} from 'react';
 import {formatBytes} from '../reporters/format.js';
 import {checkModel, explanations, ramLimits, validateChoices, type ChoiceField, type Choices} from './choices.js';
-import {platformIds, targets} from '../platforms.js';
+import {platformIds, platformRecord, targets} from '../platforms.js';
 import {Footer} from './footer.js';
 
 const order: ChoiceField[] = ['platform', 'workspace', 'model', 'guestRamMb', 'target'];
@@ -19,7 +19,7 @@ type FormAction = {type: 'move'; by: number} | {type: 'cycle'; by: number} | {ty
 
 function withPlatform(choices: Choices, platform: Choices['platform']): Choices {
 	if (platform === choices.platform) return choices;
-	return {...choices, platform, guestRamMb: ramLimits[platform].default, target: platform === 'x86_64' ? choices.target : 'qemu'};
+	return {...choices, platform, guestRamMb: ramLimits[platform].default, target: platformRecord(platform).usb ? choices.target : 'qemu'};
 }
 
 /** Every key is an action on the latest state, so keys that arrive together are all applied in order. */

@@ -5,7 +5,7 @@ import {resolve} from 'node:path';
 import {UserError} from '../errors.js';
 import {checkModel as checkModelForGuest} from '../guest/gguf.js';
 import {guestRamProblem, ramLimits} from '../guest/app/layout.js';
-import {platformIds, targets, type Platform, type Target} from '../platforms.js';
+import {platformIds, platformRecord, targets, type Platform, type Target} from '../platforms.js';
 
 export type Choices = {
 	platform: Platform;
@@ -68,7 +68,9 @@ export function validateChoices(choices: Choices): Problems {
 	const problems: Problems = {};
 	if (!platformIds.includes(choices.platform)) problems.platform = `choose one of: ${platformIds.join(', ')}`;
 	if (!targets.includes(choices.target)) problems.target = `choose one of: ${targets.join(', ')}`;
-	else if (choices.target === 'usb' && choices.platform !== 'x86_64') problems.target = 'a USB stick boots a PC: choose platform x86_64, or target qemu';
+	else if (choices.target === 'usb' && platformIds.includes(choices.platform) && !platformRecord(choices.platform).usb) {
+		problems.target = `a USB stick boots a PC: choose platform ${platformIds.filter((id) => platformRecord(id).usb).join(' or ')}, or target qemu`;
+	}
 	if (choices.workspace.trim() === '') problems.workspace = 'a workspace directory is needed';
 	const limits = ramLimits[choices.platform] ?? ramLimits['qemu-arm-virt'];
 	const ramProblem = platformIds.includes(choices.platform) ? guestRamProblem(choices.platform, choices.guestRamMb) : undefined;
