@@ -7,6 +7,7 @@ import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {readElfInfo} from '../../source/guest/llama/build.js';
 import {payloadBinary, payloadCache, repositoryRoot} from '../support/test-model.js';
+import {fixtureUnavailable} from '../support/cache.js';
 
 const cli = join(repositoryRoot, 'dist', 'cli.js');
 const workspace = mkdtempSync(join(tmpdir(), 'sel4llm-payload-cli-'));
@@ -26,7 +27,7 @@ function run(args: string[]): Promise<{code: number | null; stdout: string; stde
 	});
 }
 
-describe('sel4-llm payload', {timeout: 900_000}, () => {
+describe('sel4-llm payload', {timeout: 900_000, skip: fixtureUnavailable('llama-source')}, () => {
 	before(async () => {
 		// The builds themselves are tested (and cached) by the support module; the CLI must then find them.
 		// One after the other: each build already uses both cores (-j2).

@@ -9,6 +9,7 @@ import {fileURLToPath} from 'node:url';
 import {buildInitramfs, type InitramfsFile} from '../support/initramfs.js';
 import {buildQemuCommand, parseExpectation, readCatalogue, startBoot} from '../../source/qemu/index.js';
 import {debianBusybox, debianKernel, type DebianKernel} from '../support/debian-kernel.js';
+import {fixtureUnavailable} from '../support/cache.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'dist', 'cli.js');
@@ -50,7 +51,7 @@ async function initrd(name: string, arch: 'amd64' | 'arm64', files: InitramfsFil
 	return out;
 }
 
-describe('launch boots real kernels', {timeout: 300_000}, () => {
+describe('launch boots real kernels', {timeout: 300_000, skip: fixtureUnavailable('kernel-amd64', 'kernel-arm64', 'busybox-amd64', 'busybox-arm64')}, () => {
 	let amd64: DebianKernel;
 	let arm64: DebianKernel;
 	before(async () => {
