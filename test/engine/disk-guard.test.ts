@@ -70,7 +70,7 @@ test('free space is read from the nearest existing folder', {skip: needsRoot}, a
 	const changes: boolean[] = [];
 	const calls: string[] = [];
 	const watch = watchDisk({path: workspace, pauseBelow: 100 * MiB, resumeAbove: 200 * MiB, intervalMs: 20}, {pause: () => calls.push('pause') > 0, resume: () => calls.push('resume')}, (change) => changes.push(change.paused));
-	await waitFor(() => changes.length > 0, 2000, 'the first check');
+	await waitFor(() => changes.length > 0, 15_000, 'the first check');
 	await new Promise((resolve) => setTimeout(resolve, 200));
 	watch.stop();
 	assert.deepEqual(calls, ['pause'], 'paused once while the disk stays below the floor');
@@ -78,7 +78,7 @@ test('free space is read from the nearest existing folder', {skip: needsRoot}, a
 	const unstoppable: boolean[] = [];
 	let tries = 0;
 	const other = watchDisk({path: workspace, pauseBelow: 100 * MiB, resumeAbove: 200 * MiB, intervalMs: 20}, {pause: () => (tries++, false), resume: () => {}}, (change) => unstoppable.push(change.paused));
-	await waitFor(() => tries > 2, 2000, 'a few checks');
+	await waitFor(() => tries > 2, 15_000, 'a few checks');
 	other.stop();
 	assert.deepEqual(unstoppable, []);
 });

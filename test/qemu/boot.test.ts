@@ -110,7 +110,6 @@ describe('launch boots real kernels', {timeout: 300_000, skip: fixtureUnavailabl
 			readyScript,
 			{path: 'etc/init.d/S95halt', mode: 0o755, content: '#!/bin/sh\necho "handle_psci@psci.c:80 Unhandled PSCI function id 8"\necho "Halting..."\nexec sleep 100000\n'},
 		]);
-		const started = Date.now();
 		const session = startBoot({
 			command: buildQemuCommand({platform: 'linux-test', arch: 'arm64', kernel: arm64.kernel, initrd: image, memoryMb: 512, serial: {socketPath: join(work, 'halt.sock')}}),
 			catalogue: readCatalogue(join(root, 'recipes', 'troubleshoot.yaml')),
@@ -120,13 +119,12 @@ describe('launch boots real kernels', {timeout: 300_000, skip: fixtureUnavailabl
 			logFile: join(work, 'halt.log'),
 		});
 		const result = await session.done;
-		assert.equal(result.outcome, 'halted');
+		assert.equal(result.outcome, 'halted', 'stopped by the halt it saw, not by the timeout');
 		assert.equal(result.timeline.halt?.kind, 'guest-poweroff');
 		assert.deepEqual(result.timeline.expectationsMet, ['ready']);
 		// QEMU reports the signal it was stopped with and exits.
 		assert.match(readFileSync(join(work, 'halt.log'), 'utf8'), /terminating on signal 15/);
 		assert.equal(session.qemu.running(), false);
-		assert.ok(Date.now() - started < 100_000);
 		assertNoQemuLeft();
 	});
 
