@@ -68,14 +68,21 @@ try {
 	entries = readFileSync(timings, 'utf8')
 		.split('\n')
 		.filter(Boolean)
-		.map((line) => JSON.parse(line))
-		.filter((entry) => !entry.suite && !entry.skipped);
+		.map((line) => JSON.parse(line));
 } catch {
 	// no timings (the runner did not start)
 }
 rmSync(scratch, {recursive: true, force: true});
-if (entries.length > 0) {
-	const slowest = entries.sort((a, b) => b.ms - a.ms).slice(0, 10);
+// Skipped suites and tests, by reason (a skipped suite counts once, with its reason).
+const reasons = new Map();
+for (const entry of entries.filter((each) => each.skipped)) reasons.set(entry.skipped, (reasons.get(entry.skipped) ?? 0) + 1);
+if (reasons.size > 0) {
+	console.log('\nSkipped, and why:');
+	for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1])) console.log(`${String(count).padStart(4)}  ${reason}`);
+}
+const ran = entries.filter((entry) => !entry.suite && !entry.skipped);
+if (ran.length > 0) {
+	const slowest = ran.sort((a, b) => b.ms - a.ms).slice(0, 10);
 	console.log('\nThe ten slowest tests:');
 	for (const entry of slowest) {
 		const where = entry.file ? relative(process.cwd(), entry.file) : '';
