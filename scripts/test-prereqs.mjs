@@ -144,4 +144,6 @@ export function checkPrerequisites({log = (line) => console.error(line), env = p
 		process.exit(1);
 	}
 	mkdirSync(cache, {recursive: true});
+	const packages = installed === null ? 'packages not checked' : `${wanted.length} packages installed`;
+	log(`prerequisites: ${packages}, ${isRoot ? 'root' : 'not root'}, ${cacheFree === undefined ? '?' : format(cacheFree)} free for ${cache}: ok`);
 }
