@@ -44,7 +44,7 @@ export function installedPackages(statusFile = '/var/lib/dpkg/status') {
 	for (const stanza of text.split(/\n\n+/)) {
 		const name = /^Package: (\S+)/m.exec(stanza)?.[1];
 		const status = /^Status: (.*)$/m.exec(stanza)?.[1];
-		if (name && status?.trim().endsWith(' installed') && status.startsWith('install ')) installed.add(name);
+		if (name && status && /^\S+ ok installed$/.test(status.trim())) installed.add(name); // install or hold
 	}
 	return installed;
 }
