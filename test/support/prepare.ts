@@ -73,22 +73,18 @@ const ticker = setInterval(() => {
 	say(`working: ${parts.join('; ')}`);
 }, 8000);
 
-const model: Task = {name: 'test-model', environmental: false, make: () => testModel()};
 await Promise.all([
 	// CPU: the two static llama.cpp builds, one after the other, each with every core; the model needs only the source.
-	chain([
-		{name: 'llama-source', environmental: true, make: (progress) => llamaSource(progress)},
-		{
-			name: 'payload-builds',
-			environmental: false,
-			make: async (progress) => {
-				await Promise.all([run(model), (async () => {
-					await payloadBinary('x86_64', progress);
-					await payloadBinary('aarch64', progress);
-				})()]);
-			},
-		},
-	]),
+	(async () => {
+		if (!(await run({name: 'llama-source', environmental: true, make: (progress) => llamaSource(progress)}))) return;
+		await Promise.all([
+			run({name: 'test-model', environmental: false, make: () => testModel()}),
+			chain([
+				{name: 'payload-x86_64', environmental: false, make: (progress) => payloadBinary('x86_64', progress)},
+				{name: 'payload-aarch64', environmental: false, make: (progress) => payloadBinary('aarch64', progress)},
+			]),
+		]);
+	})(),
 	// Network and disk, alongside the builds: Debian's kernels and busybox (one apt lock, so in turn).
 	chain([{name: 'kernel-amd64', environmental: true, make: () => debianKernel('amd64')}]).then(() =>
 		chain([{name: 'kernel-arm64', environmental: true, make: () => debianKernel('arm64')}]),
