@@ -76,7 +76,8 @@ describe('commands with a timeout', {timeout: 120_000}, () => {
 
 describe('facts of this machine', () => {
 	test('doctor --json reports what /proc, dpkg and the tools say', () => {
-		const result = spawnSync(process.execPath, [cli, 'doctor', '--json'], {encoding: 'utf8', env: {...process.env}});
+		const result = spawnSync(process.execPath, [cli, 'doctor', '--json', '--timeout', '120'], {encoding: 'utf8', env: {...process.env}});
+		// (A generous timeout: on a loaded machine a tool's --version may take seconds; timeouts are tested below.)
 		assert.ok(result.status === 0 || result.status === 1, result.stderr);
 		const document = JSON.parse(result.stdout);
 		const facts = document.facts;
