@@ -29,6 +29,14 @@ const running = new Map<string, {since: number; last: string}>();
 const status: PrepareStatus = {fixtures: {}};
 const failures: string[] = [];
 
+/** The cause in a line: the last lines a failed command wrote to stderr, else the error's first lines. */
+function why(error: unknown): string {
+	const stderr = (error as {stderr?: unknown} | undefined)?.stderr;
+	const text = typeof stderr === 'string' && stderr.trim() ? stderr : error instanceof Error ? error.message : String(error);
+	const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+	return (typeof stderr === 'string' && stderr.trim() ? lines.slice(-2) : lines.slice(0, 2)).join(' / ').slice(0, 300);
+}
+
 async function run(task: Task): Promise<boolean> {
 	const since = Date.now();
 	running.set(task.name, {since, last: ''});
@@ -42,7 +50,7 @@ async function run(task: Task): Promise<boolean> {
 		say(`${task.name}: ready (${seconds(ms)})`);
 		return true;
 	} catch (error) {
-		const reason = (error instanceof Error ? error.message : String(error)).split('\n').filter(Boolean).slice(0, 3).join(' / ');
+		const reason = why(error);
 		if (task.environmental) {
 			status.fixtures[task.name] = {ok: false, reason};
 			say(`${task.name}: unavailable, the tests that need it will skip: ${reason}`);
@@ -60,6 +68,10 @@ async function run(task: Task): Promise<boolean> {
 async function chain(tasks: Task[]): Promise<void> {
 	for (const task of tasks) if (!(await run(task))) break;
 }
+
+// The llama.cpp source is a pinned npm package, checked against its integrity: a copy in npm's cache is as good as
+// the registry's, and without network npm would otherwise retry for minutes before using it.
+process.env.npm_config_prefer_offline ??= 'true';
 
 const jobs = availableParallelism();
 const cache = testCacheDir();
