@@ -33,7 +33,7 @@ function parseEnd(text) {
 	return {tps: Number(fields.tps), ttftMs: Number(fields.ttft_ms), tokens: Number(fields.tokens)};
 }
 
-log('preparing: payload builds, bench model (~27M params), kernels (cached under .cache/)');
+log('preparing: payload builds, bench model (~27M params), kernels (cached in the test cache, see test/support/cache.ts)');
 const model = await testModel(benchModel);
 const x86 = await payloadBinary('x86_64');
 const arm = await payloadBinary('aarch64');

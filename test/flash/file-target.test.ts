@@ -145,17 +145,20 @@ test('ENOSPC in the middle of the write keeps the existing file and removes the 
 	const source = join(dir, 'dense.img');
 	const block = Buffer.alloc(1 << 20);
 	for (let index = 0; index < block.length; index++) block[index] = (index * 29 + 5) & 0xff;
-	writeFileSync(source, Buffer.concat(Array.from({length: 200}, () => block)));
+	writeFileSync(source, Buffer.concat(Array.from({length: 400}, () => block)));
 	const small = join(dir, 'small-enospc');
 	mkdirSync(small);
-	execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=240m', 'tmpfs', small]);
+	execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=440m', 'tmpfs', small]);
 	try {
 		const target = join(small, 'kept.img');
 		writeFileSync(target, 'the old contents\n');
 		// The free-space check passes; then something else fills the filesystem while flash writes.
-		const result = await runCliUntil(['flash', source, '--device', target, '--yes', '--overwrite'], /^write /m, () => {
+		// flash is stopped while the filesystem fills, so that it cannot finish first on a loaded machine.
+		const result = await runCliUntil(['flash', source, '--device', target, '--yes', '--overwrite'], /^write /m, (child) => {
+			child.kill('SIGSTOP');
 			const free = statfsSync(small);
 			spawnSync('fallocate', ['-l', String(free.bavail * free.bsize - (8 << 20)), join(small, 'filler')]);
+			child.kill('SIGCONT');
 		});
 		assert.equal(result.status, 1, result.stderr);
 		assert.match(result.stderr, new RegExp(`no space left on ${target}: write failed at byte \\d+`));

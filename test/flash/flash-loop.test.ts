@@ -8,6 +8,9 @@ import {identityDifferences, openConfirmedDisk, readDisk, type Identity} from '.
 import {dropCache} from '../../source/flash/verifier.js';
 import {cleanup, loopDevice, loopsUnavailable, runCli, runCliUntil, scratch, stickImage, type Loop} from './helpers.js';
 
+/** Loop devices need root and a free device: without them these tests skip, saying which. */
+const noLoops = loopsUnavailable();
+
 const dir = scratch('flash');
 let image = '';
 let big = '';
@@ -38,7 +41,7 @@ after(() => {
 	cleanup(dir);
 });
 
-test('writes the image to a loop device, verifies it, and the written device boots in QEMU to GRUB and the kernel', () => {
+test('writes the image to a loop device, verifies it, and the written device boots in QEMU to GRUB and the kernel', {skip: noLoops}, () => {
 	const device = loop('stick.loop', 64 << 20);
 	// The image's record names the CPU its kernel was configured for: the boot test of the written stick uses it.
 	const record = JSON.parse(readFileSync(`${image}.json`, 'utf8'));
@@ -65,7 +68,7 @@ test('writes the image to a loop device, verifies it, and the written device boo
 	assert.match(refused.stderr, new RegExp(`is a partition of ${device.path}: flash writes whole disks`));
 });
 
-test('refuses loop devices (non-removable here) without --allow-non-removable, and asks for --device and --yes without a terminal', () => {
+test('refuses loop devices (non-removable here) without --allow-non-removable, and asks for --device and --yes without a terminal', {skip: noLoops}, () => {
 	const device = loop('refuse.loop', 64 << 20);
 	const refused = runCli(['flash', image, '--device', device.path, '--yes']);
 	assert.equal(refused.status, 4);
@@ -136,7 +139,7 @@ test('the verify of a file target reads the medium: its cached pages are dropped
 	assert.equal(residentPages(file), 0);
 });
 
-test("a verify error names the byte where the stick differs, and the verify does not read the device's stale cache", () => {
+test("a verify error names the byte where the stick differs, and the verify does not read the device's stale cache", {skip: noLoops}, () => {
 	const device = loop('corrupt.loop', 64 << 20);
 	// Keep the device open meanwhile, as desktop services do: otherwise its cache is dropped at the last close.
 	const holder = spawn('sh', ['-c', `exec 3<${device.path}; exec sleep 120`], {stdio: 'ignore'});
@@ -164,7 +167,7 @@ function checkCorruption(device: Loop): void {
 	assert.match(verify.stderr, /differs from the image at byte 5000123 \(0x4c4bbb\)/);
 }
 
-test('permission denied explains sudo and prints the exact command', () => {
+test('permission denied explains sudo and prints the exact command', {skip: noLoops}, () => {
 	execFileSync('chmod', ['755', dir]);
 	const device = loop('eacces.loop', 64 << 20);
 	const result = spawnSync(
@@ -178,7 +181,7 @@ test('permission denied explains sudo and prints the exact command', () => {
 	assert.match(result.stderr, new RegExp(`next: sudo ${process.execPath} \\S+/dist/cli\\.js flash ${image} --device ${device.path} --yes --allow-non-removable`));
 });
 
-test('a device whose backing store fills up: the write error names the byte range', () => {
+test('a device whose backing store fills up: the write error names the byte range', {skip: noLoops}, () => {
 	const small = join(dir, 'small2');
 	mkdirSync(small);
 	execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', small]);
@@ -194,7 +197,7 @@ test('a device whose backing store fills up: the write error names the byte rang
 	}
 });
 
-test('the device vanishing mid-write (its medium gone) is reported, and the stick called unusable', async () => {
+test('the device vanishing mid-write (its medium gone) is reported, and the stick called unusable', {skip: noLoops}, async () => {
 	const device = loop('vanish.loop', 330 << 20);
 	const result = await runCliUntil(['flash', big, '--device', device.path, '--yes', '--allow-non-removable'], /^write /m, () => {
 		execFileSync('truncate', ['-s', '0', device.backing]);
@@ -205,14 +208,14 @@ test('the device vanishing mid-write (its medium gone) is reported, and the stic
 	assert.match(result.stderr, /the stick is now unusable/);
 });
 
-test('Ctrl-C stops cleanly and says the stick is unusable', async () => {
+test('Ctrl-C stops cleanly and says the stick is unusable', {skip: noLoops}, async () => {
 	const device = loop('interrupt.loop', 330 << 20);
 	const result = await runCliUntil(['flash', big, '--device', device.path, '--yes', '--allow-non-removable'], /^write /m, (child) => child.kill('SIGINT'));
 	assert.equal(result.status, 130, result.stderr);
 	assert.match(result.stderr, /stopped during write at byte \d+ of 335544320: the stick is now unusable \(partly written\): flash it again before use/);
 });
 
-test('the identity is checked again right before writing', async () => {
+test('the identity is checked again right before writing', {skip: noLoops}, async () => {
 	const device = loop('identity.loop', 64 << 20);
 	const disk = (await readDisk(device.path))!;
 	assert.equal(disk.size, 64 << 20);
@@ -256,7 +259,7 @@ test('the identity compares the device number and the loop backing file', () => 
 	assert.deepEqual(identityDifferences(base, {...base, backingId: '2049:99'}), ['backing file /srv/a.img was inode 2049:12, now 2049:99']);
 });
 
-test('mounted filesystems are unmounted only with consent, and a mounted disk cannot be opened for writing', async () => {
+test('mounted filesystems are unmounted only with consent, and a mounted disk cannot be opened for writing', {skip: noLoops}, async () => {
 	const device = loop('mounted.loop', 64 << 20);
 	execFileSync('mke2fs', ['-q', '-t', 'ext4', device.path]);
 	// Mounted elsewhere than /media/<name> or /run/media/<name>: a system disk, never unmounted by flash.
@@ -291,7 +294,7 @@ test('mounted filesystems are unmounted only with consent, and a mounted disk ca
 	}
 });
 
-test('--sparse on a disk writes only the data blocks, keeps the old contents elsewhere and verifies the written ones', () => {
+test('--sparse on a disk writes only the data blocks, keeps the old contents elsewhere and verifies the written ones', {skip: noLoops}, () => {
 	const device = loop('sparse-disk.loop', 16 << 20);
 	writeFileSync(device.backing, Buffer.alloc(16 << 20, 0xff));
 	const sparseImage = join(dir, 'sparse-small.img');

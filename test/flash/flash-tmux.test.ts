@@ -4,7 +4,10 @@ import {execFileSync, spawnSync} from 'node:child_process';
 import {statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, test} from 'node:test';
-import {cleanup, cli, loopDevice, scratch, stickImage, type Loop} from './helpers.js';
+import {cleanup, cli, loopDevice, loopsUnavailable, scratch, stickImage, type Loop} from './helpers.js';
+
+/** Loop devices need root and a free device: without them these tests skip, saying which. */
+const noLoops = loopsUnavailable();
 
 const dir = scratch('flash-tmux');
 const socket = `sel4-llm-flash-${process.pid}`;
@@ -28,7 +31,7 @@ after(() => {
 	cleanup(dir);
 });
 
-test('interactive flash in a terminal: pick, type the path, progress, verified', async () => {
+test('interactive flash in a terminal: pick, type the path, progress, verified', {skip: noLoops}, async () => {
 	const image = stickImage(dir);
 	device = loopDevice(join(dir, 'tmux.loop'), 64 << 20);
 	const command = [
@@ -73,7 +76,7 @@ test('interactive flash in a terminal: pick, type the path, progress, verified',
 	assert.equal(spawnSync('cmp', ['-n', String(statSync(image).size), image, device.path]).status, 0);
 });
 
-test('Ctrl-C in the terminal during the write stops cleanly and says the stick is unusable', async () => {
+test('Ctrl-C in the terminal during the write stops cleanly and says the stick is unusable', {skip: noLoops}, async () => {
 	const big = join(dir, 'big.img');
 	const block = Buffer.alloc(1 << 20);
 	for (let index = 0; index < block.length; index++) block[index] = (index * 13 + 1) & 0xff;
@@ -109,7 +112,7 @@ test('Ctrl-C in the terminal during the write stops cleanly and says the stick i
 	}
 });
 
-test('--plain on a terminal asks with numbered choices and a typed path', async () => {
+test('--plain on a terminal asks with numbered choices and a typed path', {skip: noLoops}, async () => {
 	const image = stickImage(dir);
 	const target = loopDevice(join(dir, 'tmux-plain.loop'), 64 << 20);
 	try {

@@ -4,22 +4,23 @@ import {createHash} from 'node:crypto';
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {testCacheDir} from '../support/cache.js';
 
 export const root = join(import.meta.dirname, '..', '..');
 export const cli = join(root, 'dist', 'cli.js');
 const fixtures = join(root, 'test', 'fixtures', 'multiboot');
 
-/** Builds the multiboot test kernel once per source version into .cache/flash/. */
-/** The multiboot test kernel; `needPcid` builds the variant that, like seL4 with KernelSupportPCID, halts without PCID. */
+/** The multiboot test kernel, built once per source version into <test cache>/flash (see test/support/cache.ts); `needPcid` builds the variant that, like seL4 with KernelSupportPCID, halts without PCID. */
 export function testKernel(options: {needPcid?: boolean} = {}): string {
 	const hash = createHash('sha256');
 	for (const name of ['boot.S', 'kernel.c', 'link.ld', 'build.sh']) hash.update(readFileSync(join(fixtures, name)));
-	const dir = join(root, '.cache', 'flash');
+	const dir = join(testCacheDir(), 'flash');
 	const path = join(dir, `testkernel-${hash.digest('hex').slice(0, 12)}${options.needPcid ? '-pcid' : ''}.elf`);
 	if (!existsSync(path)) {
 		mkdirSync(dir, {recursive: true});
-		execFileSync('sh', [join(fixtures, 'build.sh'), `${path}.tmp`, ...(options.needPcid ? ['-DNEED_PCID'] : [])], {stdio: 'inherit'});
-		execFileSync('mv', [`${path}.tmp`, path]);
+		const partial = `${path}.${process.pid}.tmp`;
+		execFileSync('sh', [join(fixtures, 'build.sh'), partial, ...(options.needPcid ? ['-DNEED_PCID'] : [])], {stdio: 'inherit'});
+		execFileSync('mv', [partial, path]);
 	}
 	return path;
 }

@@ -2,7 +2,7 @@
 // guest overlay (overlays/rootfs), the inference program (the payload build) and, for the initrd delivery, the
 // model (the payload's reproducible test model); the model disk is built by model-disk. The guest's init service
 // must find the model, load it and print the readiness marker. The payload build and the model are cached under
-// .cache/payload (shared with the payload tests), the kernels under .cache/kernels.
+// the test cache (shared with the payload tests, see test/support/cache.ts), with the kernels.
 import assert from 'node:assert/strict';
 import {chmodSync, copyFileSync, existsSync, mkdirSync} from 'node:fs';
 import {basename, join, resolve} from 'node:path';
@@ -14,6 +14,7 @@ import {debianBusybox, debianKernel, type DebianArch} from '../support/debian-ke
 import {buildQemuCommand, parseExpectation, startBoot} from '../../source/qemu/index.js';
 import {payloadBinary, testModel} from '../support/test-model.js';
 import {tempDir} from './helpers.js';
+import {fixtureUnavailable} from '../support/cache.js';
 
 const overlay = resolve('overlays/rootfs');
 const failures = [/Kernel panic/, /Initramfs unpacking failed/, /SEL4LLM-STAGE module-failed/, /SEL4LLM-ERROR/];
@@ -39,7 +40,7 @@ const cases: Array<{arch: DebianArch; delivery: 'disk' | 'disk-mbr' | 'initrd'}>
 ];
 
 for (const {arch, delivery} of cases) {
-	test(`${arch} guest with our overlay finds the model (${delivery}) and prints the readiness marker`, {timeout: 900_000} /* a cold run builds the static payload first (minutes) */, async () => {
+	test(`${arch} guest with our overlay finds the model (${delivery}) and prints the readiness marker`, {timeout: 900_000 /* a cold run builds the static payload first (minutes) */, skip: fixtureUnavailable('llama-source', `kernel-${arch}`, `busybox-${arch}`)}, async () => {
 		assert.ok(existsSync(join(overlay, 'etc', 'init.d')), 'overlays/rootfs holds the guest init scripts');
 		const work = tempDir(`boot-${arch}`);
 		const {kernel, base} = await baseInitramfs(arch, work);

@@ -9,8 +9,9 @@ import {buildKey, buildOptions, checkOptionNames, readElfInfo, x86Options} from 
 import {defaultLlamaSource} from '../../source/guest/llama/pins.js';
 import {fileIntegrity} from '../../source/guest/llama/source.js';
 import {llamaSource, payloadCache, programDir} from '../support/test-model.js';
+import {fixtureUnavailable} from '../support/cache.js';
 
-describe('the pinned llama.cpp source', {timeout: 300_000}, () => {
+describe('the pinned llama.cpp source', {timeout: 300_000, skip: fixtureUnavailable('llama-source')}, () => {
 	it('comes from the node-llama-cpp tarball with the registry integrity and the pinned bundle commit', async () => {
 		const source = await llamaSource();
 		assert.equal(source.commit, defaultLlamaSource.commit);

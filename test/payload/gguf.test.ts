@@ -9,12 +9,13 @@ import {ExitCode, UserError} from '../../source/errors.js';
 import {checkModel, readGgufHeader} from '../../source/guest/gguf.js';
 import {writeDemoModel, tinyModel} from '../../source/guest/llama/demo-model.js';
 import {llamaSource, testModel} from '../support/test-model.js';
+import {fixtureUnavailable} from '../support/cache.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sel4llm-gguf-'));
 after(() => rmSync(dir, {recursive: true, force: true}));
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-describe('the test model', {timeout: 300_000}, () => {
+describe('the test model', {timeout: 300_000, skip: fixtureUnavailable('llama-source')}, () => {
 	it('is deterministic by seed and differs between seeds', async () => {
 		const source = await llamaSource();
 		const a = join(dir, 'a.gguf');
@@ -34,7 +35,7 @@ describe('the test model', {timeout: 300_000}, () => {
 	});
 });
 
-describe('readGgufHeader and checkModel', {timeout: 300_000}, () => {
+describe('readGgufHeader and checkModel', {timeout: 300_000, skip: fixtureUnavailable('llama-source')}, () => {
 	it('reads the header, architecture and dimensions', async () => {
 		const header = readGgufHeader(await testModel());
 		assert.equal(header.version, 3);

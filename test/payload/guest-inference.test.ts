@@ -11,8 +11,10 @@ import {buildQemuCommand, startQemu, type QemuProcess} from '../../source/qemu/i
 import {LineSplitter, parseGuestLine} from '../../source/console/protocol.js';
 import {debianBusybox, debianKernel, type DebianArch} from '../support/debian-kernel.js';
 import {payloadBinary, repositoryRoot, rootfsOverlay, testModel} from '../support/test-model.js';
+import {fixtureUnavailable} from '../support/cache.js';
 
 const cli = join(repositoryRoot, 'dist', 'cli.js');
+const guestFixtures = fixtureUnavailable('llama-source', 'kernel-amd64', 'kernel-arm64', 'busybox-amd64', 'busybox-arm64');
 const scratch = mkdtempSync(join(tmpdir(), 'sel4llm-payload-e2e-'));
 const running: QemuProcess[] = [];
 after(async () => {
@@ -75,7 +77,7 @@ function modelDisk(model: string, dir: string): string {
 	return image;
 }
 
-describe('a real prompt answered in a QEMU guest', {timeout: 900_000}, () => {
+describe('a real prompt answered in a QEMU guest', {timeout: 900_000, skip: guestFixtures}, () => {
 	for (const each of cases) {
 		it(`${each.arch}, model ${each.layout === 'disk' ? 'on an ext4 disk' : 'in the initrd'}: ask ${each.when === 'after-ready' ? 'after' : 'while'} the guest boots; tokens, end marker and stats arrive; QEMU stops`, async () => {
 			const [kernel, busybox, binary, model] = await Promise.all([
@@ -180,7 +182,7 @@ async function payloadGuest(arch: DebianArch, payload: 'aarch64' | 'x86_64', dir
 	return {kernel: kernel.kernel, initrd};
 }
 
-describe('launch --serve shares the console with ask', {timeout: 600_000}, () => {
+describe('launch --serve shares the console with ask', {timeout: 600_000, skip: guestFixtures}, () => {
 	it('arm64: launch serves the ready guest, ask finds it through launch.json, SIGTERM stops QEMU and clears the record', async () => {
 		const dir = join(scratch, 'serve');
 		const workspace = join(dir, 'workspace');
@@ -218,7 +220,7 @@ describe('launch --serve shares the console with ask', {timeout: 600_000}, () =>
 	});
 });
 
-describe('launch --ask boots, answers once and stops', {timeout: 600_000}, () => {
+describe('launch --ask boots, answers once and stops', {timeout: 600_000, skip: guestFixtures}, () => {
 	it('amd64: the answer and its stats are printed, QEMU is stopped, launch.json is gone', async () => {
 		const dir = join(scratch, 'ask-once');
 		const workspace = join(dir, 'workspace');
@@ -236,7 +238,7 @@ describe('launch --ask boots, answers once and stops', {timeout: 600_000}, () =>
 	});
 });
 
-describe('the prompt box in launch\'s terminal view', {timeout: 600_000}, () => {
+describe('the prompt box in launch\'s terminal view', {timeout: 600_000, skip: guestFixtures}, () => {
 	it('Ctrl-P, a question and Enter: the answer streams in, then Ctrl-] leaves and QEMU stops', async (t) => {
 		const {TmuxSession} = await import('../support/tmux.js');
 		const dir = join(scratch, 'prompt-box');

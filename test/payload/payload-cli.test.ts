@@ -1,4 +1,4 @@
-// `sel4-llm payload` as users run it (the built CLI), against the repository's payload cache.
+// `sel4-llm payload` as users run it (the built CLI), against the tests' payload cache.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
@@ -7,6 +7,7 @@ import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {readElfInfo} from '../../source/guest/llama/build.js';
 import {payloadBinary, payloadCache, repositoryRoot} from '../support/test-model.js';
+import {fixtureUnavailable} from '../support/cache.js';
 
 const cli = join(repositoryRoot, 'dist', 'cli.js');
 const workspace = mkdtempSync(join(tmpdir(), 'sel4llm-payload-cli-'));
@@ -26,7 +27,7 @@ function run(args: string[]): Promise<{code: number | null; stdout: string; stde
 	});
 }
 
-describe('sel4-llm payload', {timeout: 900_000}, () => {
+describe('sel4-llm payload', {timeout: 900_000, skip: fixtureUnavailable('llama-source')}, () => {
 	before(async () => {
 		// The builds themselves are tested (and cached) by the support module; the CLI must then find them.
 		// One after the other: each build already uses both cores (-j2).
@@ -35,12 +36,10 @@ describe('sel4-llm payload', {timeout: 900_000}, () => {
 	});
 
 	it('build --platform qemu-arm-virt uses the cached static aarch64 binary and writes the lock', async () => {
-		const started = Date.now();
 		const result = await run(['build', '--platform', 'qemu-arm-virt', '--json']);
 		assert.equal(result.code, 0, result.stderr);
-		assert.ok(Date.now() - started < 30_000, 'a cached build costs nothing');
 		const out = JSON.parse(result.stdout) as {builds: {aarch64: {binary: string; cached: boolean}}; lock: string};
-		assert.equal(out.builds.aarch64.cached, true);
+		assert.equal(out.builds.aarch64.cached, true, 'the CLI found the build in the cache and did not build again');
 		assert.deepEqual(readElfInfo(out.builds.aarch64.binary), {machine: 'aarch64', static: true});
 		const lock = JSON.parse(readFileSync(join(workspace, '.sel4-llm', 'payload.lock.json'), 'utf8')) as {llama: Record<string, string>};
 		assert.equal(lock.llama.source, 'npm:node-llama-cpp@3.22.1');

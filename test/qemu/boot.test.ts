@@ -9,6 +9,7 @@ import {fileURLToPath} from 'node:url';
 import {buildInitramfs, type InitramfsFile} from '../support/initramfs.js';
 import {buildQemuCommand, parseExpectation, readCatalogue, startBoot} from '../../source/qemu/index.js';
 import {debianBusybox, debianKernel, type DebianKernel} from '../support/debian-kernel.js';
+import {fixtureUnavailable} from '../support/cache.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'dist', 'cli.js');
@@ -50,7 +51,7 @@ async function initrd(name: string, arch: 'amd64' | 'arm64', files: InitramfsFil
 	return out;
 }
 
-describe('launch boots real kernels', {timeout: 300_000}, () => {
+describe('launch boots real kernels', {timeout: 300_000, skip: fixtureUnavailable('kernel-amd64', 'kernel-arm64', 'busybox-amd64', 'busybox-arm64')}, () => {
 	let amd64: DebianKernel;
 	let arm64: DebianKernel;
 	before(async () => {
@@ -109,7 +110,6 @@ describe('launch boots real kernels', {timeout: 300_000}, () => {
 			readyScript,
 			{path: 'etc/init.d/S95halt', mode: 0o755, content: '#!/bin/sh\necho "handle_psci@psci.c:80 Unhandled PSCI function id 8"\necho "Halting..."\nexec sleep 100000\n'},
 		]);
-		const started = Date.now();
 		const session = startBoot({
 			command: buildQemuCommand({platform: 'linux-test', arch: 'arm64', kernel: arm64.kernel, initrd: image, memoryMb: 512, serial: {socketPath: join(work, 'halt.sock')}}),
 			catalogue: readCatalogue(join(root, 'recipes', 'troubleshoot.yaml')),
@@ -119,13 +119,12 @@ describe('launch boots real kernels', {timeout: 300_000}, () => {
 			logFile: join(work, 'halt.log'),
 		});
 		const result = await session.done;
-		assert.equal(result.outcome, 'halted');
+		assert.equal(result.outcome, 'halted', 'stopped by the halt it saw, not by the timeout');
 		assert.equal(result.timeline.halt?.kind, 'guest-poweroff');
 		assert.deepEqual(result.timeline.expectationsMet, ['ready']);
 		// QEMU reports the signal it was stopped with and exits.
 		assert.match(readFileSync(join(work, 'halt.log'), 'utf8'), /terminating on signal 15/);
 		assert.equal(session.qemu.running(), false);
-		assert.ok(Date.now() - started < 100_000);
 		assertNoQemuLeft();
 	});
 

@@ -10,6 +10,7 @@ import {fileURLToPath} from 'node:url';
 import {buildInitramfs} from '../support/initramfs.js';
 import {shellQuote} from '../../source/system/quote.js';
 import {debianBusybox, debianKernel} from '../support/debian-kernel.js';
+import {fixtureUnavailable} from '../support/cache.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'launch-tmux-'));
@@ -34,7 +35,7 @@ async function waitFor(pattern: RegExp, timeoutMs: number): Promise<string> {
 	throw new Error(`timed out waiting for ${pattern}; screen:\n${last}`);
 }
 
-describe('interactive console in tmux', {timeout: 180_000}, () => {
+describe('interactive console in tmux', {timeout: 180_000, skip: fixtureUnavailable('kernel-arm64', 'busybox-arm64')}, () => {
 	after(() => {
 		spawnSync('tmux', ['kill-session', '-t', session]);
 	});

@@ -7,6 +7,7 @@ import {describe, it} from 'node:test';
 import {gunzipSync} from 'node:zlib';
 import {buildInitramfs, initramfsBytes, moduleLoadOrder, readModuleIndex} from '../support/initramfs.js';
 import {debianBusybox, debianKernel} from '../support/debian-kernel.js';
+import {fixtureUnavailable} from '../support/cache.js';
 
 const work = mkdtempSync(join(tmpdir(), 'initramfs-'));
 
@@ -14,7 +15,7 @@ function list(archive: string): string[] {
 	return execFileSync('sh', ['-c', 'gzip -dc "$1" | cpio -t --quiet', 'sh', archive], {encoding: 'utf8'}).trim().split('\n');
 }
 
-describe('buildInitramfs', () => {
+describe('buildInitramfs', {skip: fixtureUnavailable('busybox-amd64')}, () => {
 	it('writes a deterministic gzip cpio (newc) that cpio reads, with overlays and files', async () => {
 		const busybox = await debianBusybox('amd64');
 		const overlay = join(work, 'overlay');
@@ -59,7 +60,7 @@ describe('buildInitramfs', () => {
 	});
 });
 
-describe('kernel modules', () => {
+describe('kernel modules', {skip: fixtureUnavailable('kernel-amd64')}, () => {
 	it('orders the ext4 and virtio modules of the Debian kernel dependencies first, crc32c included', async () => {
 		const kernel = await debianKernel('amd64');
 		const index = readModuleIndex(kernel.modulesDir, kernel.version);

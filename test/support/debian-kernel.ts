@@ -1,4 +1,4 @@
-// Real Debian kernels and busybox binaries for guest boot tests, cached under .cache/ in the repository.
+// Real Debian kernels and busybox binaries for guest boot tests, cached under <test cache>/kernels (see cache.ts).
 //
 // The kernel package name changes with every Debian kernel update, so it is resolved at run time from the
 // `linux-image-<arch>` meta package. arm64 packages are downloaded only: the arm64 dpkg architecture is added
@@ -6,9 +6,9 @@
 // parallel test processes (and other worktrees) never race on apt or on the same cache directory.
 import {execFile} from 'node:child_process';
 import {existsSync, mkdirSync, readdirSync} from 'node:fs';
-import {dirname, join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {join, resolve} from 'node:path';
 import {promisify} from 'node:util';
+import {testCacheDir} from './cache.js';
 import {once} from './once.js';
 
 const run = promisify(execFile);
@@ -24,11 +24,10 @@ export type DebianKernel = {
 	arch: string;
 };
 
-const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const lockFile = '/tmp/sel4-llm-debian-packages.lock';
 
 export function kernelCacheDir(): string {
-	return process.env.SEL4LLM_KERNEL_CACHE ? resolve(process.env.SEL4LLM_KERNEL_CACHE) : join(repositoryRoot, '.cache', 'kernels');
+	return process.env.SEL4LLM_KERNEL_CACHE ? resolve(process.env.SEL4LLM_KERNEL_CACHE) : join(testCacheDir(), 'kernels');
 }
 
 
@@ -123,7 +122,7 @@ function describeKernel(dir: string, arch: DebianArch): DebianKernel {
 }
 
 /**
- * The current Debian 6.1 kernel for `arch`, downloaded and unpacked into .cache/kernels/ with modules.dep
+ * The current Debian 6.1 kernel for `arch`, downloaded and unpacked into <test cache>/kernels/ with modules.dep
  * generated. Cached by package version: a second call (in this or a later process) does not download.
  */
 export function debianKernel(arch: DebianArch): Promise<DebianKernel> {

@@ -1,31 +1,34 @@
 // The pinned llama.cpp source, our static payload builds and the reproducible test model, cached under
-// .cache/payload in the repository (keyed by source hash + flags, and by seed + parameters).
+// <test cache>/payload (see cache.ts; keyed by source hash + flags, and by seed + parameters). The setup phase of
+// `npm test` (prepare.ts) makes them before the tests start; a test file run alone makes them on demand.
 import {existsSync} from 'node:fs';
+import {availableParallelism} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {buildPayload, type PayloadArch} from '../../source/guest/llama/build.js';
 import {demoModelKey, tinyModel, writeDemoModel, type DemoModelParams} from '../../source/guest/llama/demo-model.js';
 import {defaultLlamaSource} from '../../source/guest/llama/pins.js';
 import {acquireLlamaSource, type AcquiredSource} from '../../source/guest/llama/source.js';
+import {testCacheDir} from './cache.js';
 import {once} from './once.js';
 
 export const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const payloadCache = join(repositoryRoot, '.cache', 'payload');
+export const payloadCache = join(testCacheDir(), 'payload');
 export const programDir = join(repositoryRoot, 'overlays', 'payload');
 export const rootfsOverlay = join(repositoryRoot, 'overlays', 'rootfs');
 
 
 const quiet = () => {};
 
-export function llamaSource(): Promise<AcquiredSource> {
-	return once('source', () => acquireLlamaSource(defaultLlamaSource, payloadCache, quiet));
+export function llamaSource(progress: (line: string) => void = quiet): Promise<AcquiredSource> {
+	return once('source', () => acquireLlamaSource(defaultLlamaSource, payloadCache, progress));
 }
 
-/** The static sel4llm-infer for an architecture (built once, then cached across runs). */
-export function payloadBinary(arch: PayloadArch): Promise<string> {
+/** The static sel4llm-infer for an architecture (built once with every core, then cached across runs). */
+export function payloadBinary(arch: PayloadArch, progress: (line: string) => void = quiet): Promise<string> {
 	return once(`bin-${arch}`, async () => {
 		const source = await llamaSource();
-		const built = await buildPayload({arch, source, programDir, cacheDir: payloadCache, jobs: 2});
+		const built = await buildPayload({arch, source, programDir, cacheDir: payloadCache, jobs: availableParallelism(), progress});
 		return built.binary;
 	});
 }
