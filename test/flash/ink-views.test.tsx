@@ -6,7 +6,7 @@ import {afterEach, test} from 'node:test';
 import {cleanup, render} from 'ink-testing-library';
 import {formatSize, parseLsblk} from '../../source/flash/lsblk.js';
 import {judge, type Verdict} from '../../source/flash/policy.js';
-import {ConfirmDevice} from '../../source/ui/flash/confirm-device.js';
+import {applyTyping, ConfirmDevice} from '../../source/ui/flash/confirm-device.js';
 import {DevicePicker} from '../../source/ui/flash/device-picker.js';
 import {FlashProgress} from '../../source/ui/flash/flash-progress.js';
 
@@ -60,6 +60,22 @@ test('the confirmation needs the exact device path typed', async () => {
 	await press(view.stdin, '\u007F', 'b', '\r');
 	assert.deepEqual(results, [true]);
 	view.unmount();
+});
+
+test('keys that arrive together are all applied: a burst of backspaces erases every character it holds', async () => {
+	const results: boolean[] = [];
+	const verdict = verdicts.find((each) => each.disk.path === '/dev/sdb')!;
+	const view = render(<ConfirmDevice verdict={verdict} imageSize={80e6} notes={[]} onDone={(ok) => results.push(ok)} />);
+	await press(view.stdin, '/dev/wrong');
+	await press(view.stdin, '\u007F'.repeat(10));
+	assert.match(view.lastFrame()!, /\(Esc cancels\): *$/m);
+	await press(view.stdin, 'abc\u007F\u007F\u007F/dev/sdb\r');
+	assert.deepEqual(results, [true]);
+	view.unmount();
+	assert.deepEqual(applyTyping('', '/dev/sdx\u007Fb'), {typed: '/dev/sdb', submit: false, cancel: false});
+	assert.deepEqual(applyTyping('/dev', '\u001B[D\u001B[3~/sdb\rmore'), {typed: '/dev/sdb', submit: true, cancel: false});
+	assert.deepEqual(applyTyping('/dev', '\u001B'), {typed: '/dev', submit: false, cancel: true});
+	assert.deepEqual(applyTyping('/dev', 'x\u0003'), {typed: '/devx', submit: false, cancel: true});
 });
 
 test('Esc cancels the confirmation', async () => {
