@@ -8,29 +8,13 @@ import {chooseMode, defaultWorkspace, packageDir, type CommandContext} from './c
 import {commandHelp, mainHelp} from './commands/help.js';
 import {commands, findCommand, globalOptions, type CliCommand, type OptionSpec} from './commands/registry.js';
 import {ExitCode, formatError, UsageError, UserError} from './errors.js';
+import {closest} from './system/suggest.js';
 import {exitCodeForStop, finalExitCode, installStopHandlers, stopReason} from './system/interrupt.js';
 
 function version(): string {
 	return (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {version: string}).version;
 }
 
-function closest(word: string, candidates: string[]): string | undefined {
-	const distance = (a: string, b: string) => {
-		const row = Array.from({length: b.length + 1}, (_, index) => index);
-		for (let i = 1; i <= a.length; i++) {
-			let previous = row[0]!;
-			row[0] = i;
-			for (let j = 1; j <= b.length; j++) {
-				const current = row[j]!;
-				row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-				previous = current;
-			}
-		}
-		return row[b.length]!;
-	};
-	const scored = candidates.map((candidate) => ({candidate, score: distance(word, candidate)})).sort((a, b) => a.score - b.score);
-	return scored[0] && scored[0].score <= Math.max(2, Math.floor(word.length / 3)) ? scored[0].candidate : undefined;
-}
 
 /** What is wrong with a numeric option's value, or undefined. */
 function numberProblem(name: string, spec: OptionSpec, text: string): string | undefined {

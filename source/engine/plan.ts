@@ -10,6 +10,7 @@ import {resolveCommand, succeeds, type ResolvedCommand} from './exec.js';
 import {digestOf, glob, globsDigest} from './fingerprint.js';
 import type {Capability} from './schema.js';
 import {expand} from './vars.js';
+import {suggestions} from '../system/suggest.js';
 import {stableValues, withEnvReferences} from './values.js';
 
 export type Decision = {action: 'run' | 'skip'; reason: string; kind: 'condition' | 'status' | 'unchanged' | 'forced' | 'new' | 'changed' | 'upstream' | 'failed-before' | 'status-failed' | 'outputs-missing'};
@@ -179,6 +180,12 @@ export async function decide(prepared: PreparedStep, context: DecideContext): Pr
 	return {decision: {action: 'skip', kind: 'unchanged', reason: `unchanged since ${record.finishedAt ?? 'the last run'}`}, fingerprint};
 }
 
+/** "did you mean ...?" for a step or recipe name that does not exist. */
+function didYouMean(word: string, names: string[]): string | undefined {
+	const near = suggestions(word, names);
+	return near.length > 0 ? `did you mean ${near.map((name) => `"${name}"`).join(' or ')}?` : undefined;
+}
+
 /** Resolves command-line targets (step names, recipe.step or recipe ids) to full step ids. */
 export function resolveTargets(set: RecipeSet, targets: string[]): string[] {
 	if (targets.length === 0) return [...set.order];
@@ -195,7 +202,11 @@ export function resolveTargets(set: RecipeSet, targets: string[]): string[] {
 			const names = [...set.recipes.map((each) => each.id), ...set.steps.keys()];
 			throw new UserError(
 				matches.length === 0 ? `unknown step or recipe "${target}"` : `"${target}" is ambiguous: ${matches.join(', ')}`,
-				{hint: matches.length === 0 ? `known: ${names.join(', ')}` : 'name it as recipe.step', nextSteps: ['sel4-llm recipes'], exitCode: ExitCode.usage},
+				{
+					hint: matches.length > 0 ? 'name it as recipe.step' : didYouMean(target, names) ?? `recipes: ${set.recipes.filter((each) => each.steps.length > 0).map((each) => each.id).join(', ')}`,
+					nextSteps: ['sel4-llm recipes  (every step)'],
+					exitCode: ExitCode.usage,
+				},
 			);
 		}
 	}

@@ -83,6 +83,18 @@ test('a failing step: exit 1, the error window, matched troubleshooting, downstr
 	assert.equal(events.at(-1)!.ok, false);
 });
 
+test('an unknown step or recipe gets suggestions, not the list of every step', () => {
+	const workspace = join(tempDir(), 'ws');
+	const near = cli(['plan', 'ninja', '--workspace', workspace]);
+	assert.equal(near.code, 2);
+	assert.match(near.stderr, /unknown step or recipe "ninja"\n {2}hint: did you mean "build\.ninja-arm" or "build\.ninja-x86"\?/);
+	assert.match(cli(['plan', 'buidl', '--workspace', workspace]).stderr, /hint: did you mean "build"\?/);
+	const far = cli(['run', 'nosuchstep', '--workspace', workspace]);
+	assert.equal(far.code, 2);
+	assert.match(far.stderr, /hint: recipes: boot, build, buildroot, guest, host, payload, sources, usb\n/);
+	assert.doesNotMatch(far.stderr, /host\.apt/, 'no list of every step');
+});
+
 test('bad input: a clear error, a documented exit code, and nothing written', () => {
 	const workspace = join(tempDir(), 'ws');
 	const cases: Array<[string[], number, RegExp]> = [
