@@ -72,11 +72,11 @@ export async function run(context: CommandContext): Promise<number> {
 		if (!existsSync(imagePath) || !statSync(imagePath).isFile()) {
 			throw new UserError(`the image ${imageArgument} does not exist or is not a file`, {
 				nextSteps: ['sel4-llm usb-image   (builds and boot-tests the stick image)'],
-				exitCode: ExitCode.refused,
+				exitCode: ExitCode.invalidInput,
 			});
 		}
 		imageSize = statSync(imagePath).size;
-		if (imageSize === 0) throw new UserError(`the image ${imageArgument} is empty`, {exitCode: ExitCode.refused});
+		if (imageSize === 0) throw new UserError(`the image ${imageArgument} is empty`, {exitCode: ExitCode.invalidInput});
 	}
 	// A recorded lsblk document comes from another machine: only its own "[SWAP]" entries count there, and the
 	// device numbers of this host's files mean nothing in it.

@@ -95,6 +95,21 @@ test('an unknown step or recipe gets suggestions, not the list of every step', (
 	assert.doesNotMatch(far.stderr, /host\.apt/, 'no list of every step');
 });
 
+test('an input file that does not exist is exit 3 for every command that reads one', () => {
+	const missing = join(tempDir(), 'missing');
+	const cases: string[][] = [
+		['flash', `${missing}.img`, '--device', `${missing}-copy.img`, '--yes'],
+		['launch', '--replay', `${missing}.log`],
+		['model-disk', '--output', `${missing}-disk.img`, '--', `${missing}.gguf`],
+		['payload', 'check-model', `${missing}.gguf`],
+	];
+	for (const args of cases) {
+		const result = cli(args);
+		assert.equal(result.code, 3, `${args.join(' ')}: ${result.stderr}`);
+		assert.match(result.stderr, /missing/, args.join(' '));
+	}
+});
+
 test('bad input: a clear error, a documented exit code, and nothing written', () => {
 	const workspace = join(tempDir(), 'ws');
 	const cases: Array<[string[], number, RegExp]> = [
