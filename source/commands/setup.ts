@@ -84,6 +84,12 @@ async function planAll(context: CommandContext, choices: Choices): Promise<{load
 	return {loaded, plan};
 }
 
+function stepState(kind: PlannedStep['decision']['kind']): PlanSummary['steps'][number]['state'] {
+	if (kind === 'unchanged' || kind === 'status') return 'done';
+	if (kind === 'failed-before') return 'stopped';
+	return kind === 'condition' ? 'unneeded' : undefined;
+}
+
 function summarise(plan: PlannedStep[], freeDiskBytes?: number): PlanSummary {
 	return {
 		steps: plan.map((step) => ({
@@ -92,6 +98,7 @@ function summarise(plan: PlannedStep[], freeDiskBytes?: number): PlanSummary {
 			action: step.decision.action,
 			reason: step.decision.reason,
 			capabilities: step.capabilities,
+			...(stepState(step.decision.kind) ? {state: stepState(step.decision.kind)} : {}),
 			...(step.estimate?.minutes !== undefined ? {minutes: step.estimate.minutes} : {}),
 			...(step.estimate?.disk_mb !== undefined ? {diskMb: step.estimate.disk_mb} : {}),
 		})),

@@ -4,7 +4,17 @@ import {formatBytes} from '../reporters/format.js';
 import {Footer} from './footer.js';
 
 export type PlanSummary = {
-	steps: Array<{id: string; title: string; action: 'run' | 'skip'; reason: string; capabilities: string[]; minutes?: number; diskMb?: number}>;
+	steps: Array<{
+		id: string;
+		title: string;
+		action: 'run' | 'skip';
+		reason: string;
+		capabilities: string[];
+		minutes?: number;
+		diskMb?: number;
+		/** done: finished earlier and up to date; stopped: an earlier run failed or was stopped in it; unneeded: its condition skips it. */
+		state?: 'done' | 'stopped' | 'unneeded';
+	}>;
 	freeDiskBytes?: number;
 };
 
@@ -15,6 +25,16 @@ export function planTotals(plan: PlanSummary): {minutes: number; diskMb: number;
 		diskMb: running.reduce((sum, step) => sum + (step.diskMb ?? 0), 0),
 		capabilities: [...new Set(running.flatMap((step) => step.capabilities))],
 	};
+}
+
+/** Where the work stands before it starts: nothing yet, some steps done, or resuming where a run stopped. */
+export function progressLine(plan: PlanSummary): string {
+	const needed = plan.steps.filter((step) => step.state !== 'unneeded');
+	const done = needed.filter((step) => step.state === 'done').length;
+	const stopped = needed.find((step) => step.state === 'stopped');
+	if (stopped) return `Resuming at ${stopped.id}: ${done} of ${needed.length} steps done.`;
+	if (done > 0) return `${done} of ${needed.length} steps are done already.`;
+	return 'Nothing has run yet.';
 }
 
 export function PlanScreen({plan, onAccept, onBack, onQuit, active = true}: {plan: PlanSummary; onAccept: () => void; onBack: () => void; onQuit: () => void; active?: boolean}) {
@@ -52,7 +72,7 @@ export function PlanScreen({plan, onAccept, onBack, onQuit, active = true}: {pla
 					{formatBytes(totals.diskMb * 2 ** 20)} of disk
 					{plan.freeDiskBytes !== undefined ? ` (${formatBytes(plan.freeDiskBytes)} free${short ? ': not enough' : ''})` : ''}.
 				</Text>
-				<Text dimColor>Nothing has run yet.</Text>
+				<Text dimColor>{progressLine(plan)}</Text>
 			</Box>
 			<Footer keys={[['enter', 'start'], ['esc', 'change choices'], ['q', 'quit']]} />
 		</Box>

@@ -50,7 +50,8 @@ test('setup in a terminal: choices, plan, a failure fixed in place, resume, and 
 	again.send('Right');
 	await again.waitForText(/‹ x86_64 ›/);
 	again.send('Enter');
-	screen = await again.waitForText(/The plan[\s\S]*Nothing has run yet\./);
+	// The finished steps the new platform leaves as they are (tools, fetch) count as done; the USB step is not needed.
+	screen = await again.waitForText(/The plan[\s\S]*2 of 4 steps are done already\./);
 	assert.match(screen, /skip stages\.fetch/);
 	assert.match(screen, /run +stages\.guest/);
 	assert.match(screen, /run +stages\.compile/);

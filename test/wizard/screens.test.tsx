@@ -6,6 +6,7 @@ import {cleanup, render} from 'ink-testing-library';
 import {defaultChoices, type Choices} from '../../source/wizard/choices.js';
 import type {HostSummary} from '../../source/wizard/host.js';
 import {SetupApp, type SetupOutcome} from '../../source/wizard/setup-app.js';
+import {progressLine} from '../../source/wizard/plan-screen.js';
 import {RunApp, type RunAction} from '../../source/wizard/run-app.js';
 import {RunStore} from '../../source/ui/run-store.js';
 import {keys, press, tick} from '../support/keys.js';
@@ -92,6 +93,13 @@ test('welcome shows the host verdicts and the recommendation, then the choices v
 	assert.equal(accepted.action, 'run');
 	assert.equal((accepted as {choices: Choices}).choices.model, model);
 	view.unmount();
+});
+
+test('the plan says where the work stands: nothing yet, some steps done, or resuming where a run stopped', () => {
+	const step = (id: string, action: 'run' | 'skip', state?: 'done' | 'stopped' | 'unneeded') => ({id, title: id, action, reason: '', capabilities: [], ...(state ? {state} : {})});
+	assert.equal(progressLine({steps: [step('a', 'run'), step('b', 'run')]}), 'Nothing has run yet.');
+	assert.equal(progressLine({steps: [step('a', 'skip', 'done'), step('b', 'run'), step('c', 'skip', 'unneeded')]}), '1 of 2 steps are done already.');
+	assert.equal(progressLine({steps: [step('a', 'skip', 'done'), step('b', 'run', 'stopped'), step('c', 'run')]}), 'Resuming at b: 1 of 3 steps done.');
 });
 
 test('the plan warns when the disk is too small, and q quits without running', async () => {
