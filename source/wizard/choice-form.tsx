@@ -1,6 +1,7 @@
 // The choices, one field per line with its explanation; select fields cycle with ←/→, text fields take typing.
-import {Box, Text, useInput} from 'ink';
-import {useReducer} from 'react';
+import {Box, Text} from 'ink';
+import {useEffect, useReducer, useRef} from 'react';
+import {useRawKeys} from '../ui/raw-keys.js';
 import {formatBytes} from '../reporters/format.js';
 import {checkModel, explanations, ramLimits, validateChoices, type ChoiceField, type Choices} from './choices.js';
 import {platformIds, platformRecord, targets} from '../platforms.js';
@@ -14,8 +15,14 @@ function cycle<T>(values: readonly T[], current: T, step: number): T {
 	return values[(index + step + values.length) % values.length]!;
 }
 
-type FormState = {choices: Choices; focus: number; ramText: string};
-type FormAction = {type: 'move'; by: number} | {type: 'cycle'; by: number} | {type: 'edit'; text?: string; erase?: boolean} | {type: 'focus'; field: ChoiceField};
+/** submitted counts Enter presses, so the form submits the state after every key before it. */
+type FormState = {choices: Choices; focus: number; ramText: string; submitted: number};
+type FormAction =
+	| {type: 'move'; by: number}
+	| {type: 'cycle'; by: number}
+	| {type: 'edit'; text?: string; erase?: boolean}
+	| {type: 'focus'; field: ChoiceField}
+	| {type: 'submit'};
 
 function withPlatform(choices: Choices, platform: Choices['platform']): Choices {
 	if (platform === choices.platform) return choices;
@@ -30,6 +37,11 @@ function formReducer(state: FormState, action: FormAction): FormState {
 			return {...state, focus: (state.focus + order.length + action.by) % order.length};
 		case 'focus':
 			return {...state, focus: order.indexOf(action.field)};
+		case 'submit': {
+			// Enter with a problem moves to the first field that has one; without, the form is submitted (by an effect).
+			const first = Object.keys(validateChoices(state.choices))[0] as ChoiceField | undefined;
+			return first ? {...state, focus: order.indexOf(first)} : {...state, submitted: state.submitted + 1};
+		}
 		case 'cycle': {
 			if (field === 'platform') {
 				const choices = withPlatform(state.choices, cycle(platformIds, state.choices.platform, action.by));
@@ -39,6 +51,8 @@ function formReducer(state: FormState, action: FormAction): FormState {
 			return state;
 		}
 		case 'edit': {
+			// A space on a field with a fixed set of values steps to the next value.
+			if (action.text === ' ' && (field === 'platform' || field === 'target')) return formReducer(state, {type: 'cycle', by: 1});
 			if (field !== 'workspace' && field !== 'model' && field !== 'guestRamMb') return state;
 			const current = field === 'guestRamMb' ? state.ramText : state.choices[field];
 			const next = action.erase ? current.slice(0, -1) : current + (action.text ?? '');
@@ -52,31 +66,42 @@ function formReducer(state: FormState, action: FormAction): FormState {
 }
 
 export function ChoiceForm({initial, onSubmit, onBack, active = true}: {initial: Choices; onSubmit: (choices: Choices) => void; onBack: () => void; active?: boolean}) {
-	const [state, dispatch] = useReducer(formReducer, {choices: initial, focus: 0, ramText: String(initial.guestRamMb)});
+	const [state, dispatch] = useReducer(formReducer, {choices: initial, focus: 0, ramText: String(initial.guestRamMb), submitted: 0});
 	const {choices, focus, ramText} = state;
 	const problems = validateChoices(choices);
+	const submitted = useRef(0);
+	useEffect(() => {
+		if (state.submitted === submitted.current) return;
+		submitted.current = state.submitted;
+		onSubmit(state.choices);
+	}, [state.submitted, state.choices, onSubmit]);
 
-	useInput(
-		(input, key) => {
-			if (key.upArrow || (key.shift && key.tab)) return dispatch({type: 'move', by: -1});
-			if (key.downArrow || key.tab) return dispatch({type: 'move', by: 1});
-			if (key.escape) return onBack();
-			if (key.return) {
-				const first = Object.keys(problems)[0] as ChoiceField | undefined;
-				if (first) dispatch({type: 'focus', field: first});
-				else onSubmit(choices);
-				return;
+	// Raw keys: every key of a burst is applied in order (Ink's useInput would read it as one key and drop backspaces).
+	useRawKeys(
+		(key) => {
+			switch (key.kind) {
+				case 'up':
+				case 'backtab':
+					return dispatch({type: 'move', by: -1});
+				case 'down':
+				case 'tab':
+					return dispatch({type: 'move', by: 1});
+				case 'escape':
+					return onBack();
+				case 'return':
+					return dispatch({type: 'submit'});
+				case 'left':
+					return dispatch({type: 'cycle', by: -1});
+				case 'right':
+					return dispatch({type: 'cycle', by: 1});
+				case 'backspace':
+				case 'delete':
+					return dispatch({type: 'edit', erase: true});
+				case 'text':
+					return dispatch({type: 'edit', text: key.text});
+				default:
+					return undefined;
 			}
-			if (key.leftArrow) return dispatch({type: 'cycle', by: -1});
-			if (key.rightArrow) return dispatch({type: 'cycle', by: 1});
-			if (key.backspace || key.delete) return dispatch({type: 'edit', erase: true});
-			// Keys that arrive together come as one string: apply each erase, keep only printable text.
-			for (const char of input) {
-				if (char === '\u007F' || char === '\b') dispatch({type: 'edit', erase: true});
-			}
-			input = input.replace(/[\u0000-\u001F\u007F]/g, '');
-			if (input === ' ' && (order[focus] === 'platform' || order[focus] === 'target')) return dispatch({type: 'cycle', by: 1});
-			if (input && !key.ctrl && !key.meta) dispatch({type: 'edit', text: input});
 		},
 		{isActive: active},
 	);

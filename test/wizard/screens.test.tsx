@@ -7,6 +7,8 @@ import {defaultChoices, type Choices} from '../../source/wizard/choices.js';
 import type {HostSummary} from '../../source/wizard/host.js';
 import {SetupApp, type SetupOutcome} from '../../source/wizard/setup-app.js';
 import {progressLine} from '../../source/wizard/plan-screen.js';
+import {ChoiceForm} from '../../source/wizard/choice-form.js';
+import {splitKeys} from '../../source/ui/raw-keys.js';
 import {RunApp, type RunAction} from '../../source/wizard/run-app.js';
 import {RunStore} from '../../source/ui/run-store.js';
 import {keys, press, tick} from '../support/keys.js';
@@ -100,6 +102,32 @@ test('the plan says where the work stands: nothing yet, some steps done, or resu
 	assert.equal(progressLine({steps: [step('a', 'run'), step('b', 'run')]}), 'Nothing has run yet.');
 	assert.equal(progressLine({steps: [step('a', 'skip', 'done'), step('b', 'run'), step('c', 'skip', 'unneeded')]}), '1 of 2 steps are done already.');
 	assert.equal(progressLine({steps: [step('a', 'skip', 'done'), step('b', 'run', 'stopped'), step('c', 'run')]}), 'Resuming at b: 1 of 3 steps done.');
+});
+
+test('keys that arrive together are all applied in order: a pasted path with its Enter submits what was pasted', async () => {
+	const dir = tempDir();
+	const model = fakeGguf(join(dir, 'pasted.gguf'), 2 * 2 ** 20);
+	const submitted: Choices[] = [];
+	const view = render(<ChoiceForm initial={defaultChoices('qemu-arm-virt', dir)} onSubmit={(choices) => submitted.push(choices)} onBack={() => undefined} />);
+	await tick(20);
+	// Down twice to the model field, a path, a slip and three backspaces, the rest of the path and Enter: one chunk.
+	view.stdin.write(`\u001B[B\u001B[B${model.slice(0, -5)}xyz\u007F\u007F\u007F.gguf\r`);
+	await waitFor(() => submitted.length > 0, 5000, 'the form to submit');
+	assert.equal(submitted[0]!.model, model);
+	view.unmount();
+	assert.deepEqual(splitKeys('a\u007F\u007Fbc\u001B[A\u001B[Z\t \u001B\r\u0003'), [
+		{kind: 'text', text: 'a'},
+		{kind: 'backspace'},
+		{kind: 'backspace'},
+		{kind: 'text', text: 'bc'},
+		{kind: 'up'},
+		{kind: 'backtab'},
+		{kind: 'tab'},
+		{kind: 'text', text: ' '},
+		{kind: 'escape'},
+		{kind: 'return'},
+		{kind: 'ctrl-c'},
+	]);
 });
 
 test('the plan warns when the disk is too small, and q quits without running', async () => {

@@ -1,29 +1,25 @@
 // Confirm by typing the device path: a slip of a key cannot erase the wrong disk.
-import {Box, Text, useStdin} from 'ink';
-import {useEffect, useRef, useState} from 'react';
+import {Box, Text} from 'ink';
+import {useRef, useState} from 'react';
+import {splitKeys, useRawKeys, type RawKey} from '../raw-keys.js';
 import {describeDisk, formatSize} from '../../flash/lsblk.js';
 import type {Verdict} from '../../flash/policy.js';
 
-/**
- * Applies one chunk of raw terminal input to the typed text. Keys that arrive together (a paste, or a busy machine
- * delivering several key presses at once) are all applied in order, each backspace included.
- */
+/** One key applied to the typed text. */
+export function typingStep(typed: string, key: RawKey): {typed: string; submit?: true; cancel?: true} {
+	if (key.kind === 'escape' || key.kind === 'ctrl-c') return {typed, cancel: true};
+	if (key.kind === 'return') return {typed, submit: true};
+	if (key.kind === 'backspace') return {typed: typed.slice(0, -1)};
+	return {typed: key.kind === 'text' ? typed + key.text : typed};
+}
+
+/** A chunk of raw terminal input applied to the typed text: every key of a burst, in order, up to Enter or Esc. */
 export function applyTyping(typed: string, chunk: string): {typed: string; submit: boolean; cancel: boolean} {
 	let text = typed;
-	for (let index = 0; index < chunk.length; index++) {
-		const char = chunk[index]!;
-		if (char === '\u001B') {
-			const next = chunk[index + 1];
-			if (next !== '[' && next !== 'O') return {typed: text, submit: false, cancel: true};
-			// An escape sequence (an arrow key, Delete): skip it to its final byte.
-			index += 2;
-			while (index < chunk.length && !/[A-Za-z~]/.test(chunk[index]!)) index++;
-			continue;
-		}
-		if (char === '\u0003') return {typed: text, submit: false, cancel: true};
-		if (char === '\r' || char === '\n') return {typed: text, submit: true, cancel: false};
-		if (char === '\u007F' || char === '\b') text = text.slice(0, -1);
-		else if (char >= ' ') text += char;
+	for (const key of splitKeys(chunk)) {
+		const step = typingStep(text, key);
+		text = step.typed;
+		if (step.submit || step.cancel) return {typed: text, submit: Boolean(step.submit), cancel: Boolean(step.cancel)};
 	}
 	return {typed: text, submit: false, cancel: false};
 }
@@ -33,33 +29,18 @@ export function ConfirmDevice({verdict, imageSize, notes, onDone}: {verdict: Ver
 	const [wrong, setWrong] = useState(false);
 	// Keys can arrive faster than renders: the ref always holds what was typed so far.
 	const current = useRef('');
-	const done = useRef(onDone);
-	done.current = onDone;
-	// The raw chunks, not useInput: Ink reads a chunk of several keys as one key press and would drop backspaces.
-	const {internal_eventEmitter: events, setRawMode, isRawModeSupported} = useStdin();
-	useEffect(() => {
-		if (isRawModeSupported) setRawMode(true);
-		return () => {
-			if (isRawModeSupported) setRawMode(false);
-		};
-	}, [isRawModeSupported, setRawMode]);
-	useEffect(() => {
-		const onData = (data: string | Buffer) => {
-			const result = applyTyping(current.current, String(data));
-			if (result.typed !== current.current) setWrong(false);
-			current.current = result.typed;
-			setTypedState(result.typed);
-			if (result.cancel) done.current(false);
-			else if (result.submit) {
-				if (current.current === verdict.disk.path) done.current(true);
-				else setWrong(true);
-			}
-		};
-		events?.on('input', onData);
-		return () => {
-			events?.removeListener('input', onData);
-		};
-	}, [events, verdict.disk.path]);
+	// Raw keys, not useInput: Ink reads a chunk of several keys as one key press and would drop backspaces.
+	useRawKeys((key) => {
+		const step = typingStep(current.current, key);
+		if (step.typed !== current.current) setWrong(false);
+		current.current = step.typed;
+		setTypedState(step.typed);
+		if (step.cancel) onDone(false);
+		else if (step.submit) {
+			if (current.current === verdict.disk.path) onDone(true);
+			else setWrong(true);
+		}
+	});
 	return (
 		<Box flexDirection="column">
 			<Text color="red" bold>
