@@ -6,7 +6,8 @@ import {afterEach, test} from 'node:test';
 import {cleanup, render} from 'ink-testing-library';
 import {formatSize, parseLsblk} from '../../source/flash/lsblk.js';
 import {judge, type Verdict} from '../../source/flash/policy.js';
-import {applyTyping, ConfirmDevice} from '../../source/ui/flash/confirm-device.js';
+import {ConfirmDevice, typingStep} from '../../source/ui/flash/confirm-device.js';
+import {splitKeys} from '../../source/ui/raw-keys.js';
 import {DevicePicker} from '../../source/ui/flash/device-picker.js';
 import {FlashProgress} from '../../source/ui/flash/flash-progress.js';
 
@@ -61,6 +62,17 @@ test('the confirmation needs the exact device path typed', async () => {
 	assert.deepEqual(results, [true]);
 	view.unmount();
 });
+
+/** A chunk of raw input applied key by key, as the confirmation applies it, up to Enter or Esc. */
+function applyTyping(typed: string, chunk: string): {typed: string; submit: boolean; cancel: boolean} {
+	let text = typed;
+	for (const key of splitKeys(chunk)) {
+		const step = typingStep(text, key);
+		text = step.typed;
+		if (step.submit || step.cancel) return {typed: text, submit: Boolean(step.submit), cancel: Boolean(step.cancel)};
+	}
+	return {typed: text, submit: false, cancel: false};
+}
 
 test('keys that arrive together are all applied: a burst of backspaces erases every character it holds', async () => {
 	const results: boolean[] = [];

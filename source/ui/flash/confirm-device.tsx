@@ -1,7 +1,7 @@
 // Confirm by typing the device path: a slip of a key cannot erase the wrong disk.
 import {Box, Text} from 'ink';
 import {useRef, useState} from 'react';
-import {splitKeys, useRawKeys, type RawKey} from '../raw-keys.js';
+import {useRawKeys, type RawKey} from '../raw-keys.js';
 import {describeDisk, formatSize} from '../../flash/lsblk.js';
 import type {Verdict} from '../../flash/policy.js';
 
@@ -11,17 +11,6 @@ export function typingStep(typed: string, key: RawKey): {typed: string; submit?:
 	if (key.kind === 'return') return {typed, submit: true};
 	if (key.kind === 'backspace') return {typed: typed.slice(0, -1)};
 	return {typed: key.kind === 'text' ? typed + key.text : typed};
-}
-
-/** A chunk of raw terminal input applied to the typed text: every key of a burst, in order, up to Enter or Esc. */
-export function applyTyping(typed: string, chunk: string): {typed: string; submit: boolean; cancel: boolean} {
-	let text = typed;
-	for (const key of splitKeys(chunk)) {
-		const step = typingStep(text, key);
-		text = step.typed;
-		if (step.submit || step.cancel) return {typed: text, submit: Boolean(step.submit), cancel: Boolean(step.cancel)};
-	}
-	return {typed: text, submit: false, cancel: false};
 }
 
 export function ConfirmDevice({verdict, imageSize, notes, onDone}: {verdict: Verdict; imageSize: number; notes: string[]; onDone: (ok: boolean) => void}) {
