@@ -7,7 +7,8 @@ import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {chooseMode, defaultWorkspace, packageDir, type CommandContext} from './commands/context.js';
 import {commandHelp, mainHelp} from './commands/help.js';
 import {commands, findCommand, globalOptions, type CliCommand, type OptionSpec} from './commands/registry.js';
-import {ExitCode, formatError, UsageError, UserError} from './errors.js';
+import {describeError, ExitCode, formatError, UsageError, UserError} from './errors.js';
+import {createEventStream, type FinishingStream} from './reporters/stream.js';
 import {closest} from './system/suggest.js';
 import {exitCodeForStop, finalExitCode, installStopHandlers, stopReason} from './system/interrupt.js';
 
@@ -117,7 +118,29 @@ function parseSets(values: unknown): Array<[string, string]> {
 	});
 }
 
-export async function main(argv: string[], io = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin}): Promise<number> {
+type StandardIo = {stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStream};
+
+/**
+ * Runs one command line. With --json, the last line on stdout is the result event, whether the command returned an
+ * exit code or threw (the error's text still goes to stderr, from the top-level handler).
+ */
+export async function main(argv: string[], io: StandardIo = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin}): Promise<number> {
+	const holder: {stream?: FinishingStream} = {};
+	try {
+		const code = await dispatch(argv, io, holder);
+		holder.stream?.finish(finalExitCode(code));
+		return code;
+	} catch (error) {
+		const described = describeError(error);
+		const stopped = stopReason();
+		// A command line too wrong to parse still answers --json with a result event.
+		const stream = holder.stream ?? (argv.includes('--json') ? createEventStream(io.stdout, argv.find((arg) => !arg.startsWith('-')) ?? 'sel4-llm', true) : undefined);
+		if (stopped !== 'EPIPE') stream?.finish(stopped ? exitCodeForStop(stopped) : described.exitCode, described.error);
+		throw error;
+	}
+}
+
+async function dispatch(argv: string[], io: StandardIo, holder: {stream?: FinishingStream}): Promise<number> {
 	const {command, values, positionals} = parseCommandLine(argv);
 	if (values.version) {
 		io.stdout.write(`${version()}\n`);
@@ -151,6 +174,8 @@ export async function main(argv: string[], io = {stdout: process.stdout, stderr:
 		throw new UserError(`"${command.name}" does not take --set, --recipes or --recipes-only`, {hint: `usage: ${command.usage}`});
 	}
 	const json = Boolean(values.json);
+	const events = createEventStream(io.stdout, command.name, json);
+	holder.stream = events;
 	const context: CommandContext = {
 		command: command.name,
 		positionals,
@@ -158,6 +183,7 @@ export async function main(argv: string[], io = {stdout: process.stdout, stderr:
 		workspace: typeof values.workspace === 'string' ? resolve(values.workspace) : defaultWorkspace(process.env),
 		sets: parseSets(values.set),
 		json,
+		events,
 		mode: chooseMode({json, plain: Boolean(values.plain)}, io, process.env),
 		interactive: Boolean(io.stdin.isTTY && io.stdout.isTTY) && chooseMode({json, plain: false}, io, process.env) === 'ink',
 		recipeLayers: recipeLayers(values.recipes, Boolean(values['recipes-only'])),

@@ -175,6 +175,22 @@ export function formatError(error: unknown): {text: string; exitCode: number} {
 	};
 }
 
+/** What went wrong, as data: the kind (usage, input, refused, failed, interrupted, bug) and the text a person reads. */
+export type ErrorDescription = {kind: string; message: string; hint?: string; nextSteps?: string[]; location?: string};
+
+/** The error as the `--json` result event carries it, with its exit code: the same facts as `formatError`'s text. */
+export function describeError(error: unknown): {exitCode: number; error: ErrorDescription} {
+	if (error instanceof UserError) {
+		const message = error instanceof UserErrors ? error.errors.map((each) => `${each.location ? `${each.location}: ` : ''}${each.message}`).join('\n') : error.message;
+		return {
+			exitCode: error.exitCode,
+			error: {kind: error.kind, message, ...(error.hint ? {hint: error.hint} : {}), ...(error.nextSteps.length > 0 ? {nextSteps: error.nextSteps} : {}), ...(error.location ? {location: error.location} : {})},
+		};
+	}
+	if (error instanceof InterruptedError) return {exitCode: error.exitCode, error: {kind: 'interrupted', message: error.message, ...(error.hint ? {hint: error.hint} : {})}};
+	return {exitCode: ExitCode.bug, error: {kind: 'bug', message: error instanceof Error ? error.message : String(error)}};
+}
+
 function formatUserError(error: UserError): string {
 	const lines = [`error: ${error.location ? `${error.location}: ` : ''}${error.message}`];
 	if (error.hint) lines.push(`  hint: ${error.hint}`);

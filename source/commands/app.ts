@@ -44,9 +44,7 @@ export async function run(context: CommandContext): Promise<number> {
 	const check = Boolean(context.options.check);
 	const dir = check ? appDir(tree, platform) : await writeApp(tree, app);
 	if (context.mode === 'json') {
-		context.io.stdout.write(
-			`${JSON.stringify({dir, written: !check, platform, cmdline: app.cmdline, files: [...app.files.keys()], arm: app.arm, x86: app.x86, notes: app.notes})}\n`,
-		);
+		context.events.result({dir, written: !check, platform, cmdline: app.cmdline, files: [...app.files.keys()], arm: app.arm, x86: app.x86, notes: app.notes});
 		return 0;
 	}
 	const out = context.io.stderr;

@@ -57,5 +57,7 @@ export async function run(context: CommandContext): Promise<number> {
 	const flags: Flag[] = [context.options.raw ? 'raw' : 'chat'];
 	if (context.options['ignore-eos']) flags.push('noeos');
 	const {socket} = findConsole(context);
-	return askGuest({socket, prompt, maxTokens, flags, waitSeconds, idleSeconds}, {out: context.io.stdout, err: context.io.stderr, json: context.mode === 'json'});
+	const answer = await askGuest({socket, prompt, maxTokens, flags, waitSeconds, idleSeconds}, {out: context.io.stdout, err: context.io.stderr, events: context.events});
+	context.events.result(answer);
+	return ExitCode.ok;
 }

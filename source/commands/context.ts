@@ -2,6 +2,7 @@
 import {homedir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import type {EventStream} from '../reporters/stream.js';
 
 export type Io = {
 	stdout: NodeJS.WriteStream;
@@ -17,6 +18,8 @@ export type CommandContext = {
 	/** Variables given with --set, in order. */
 	sets: Array<[string, string]>;
 	json: boolean;
+	/** With --json, the command's NDJSON events and the fields of its result event (reporters/stream.ts). */
+	events: EventStream;
 	/** Which reporter to use: Ink on an interactive terminal, plain lines otherwise, or JSON. */
 	mode: 'ink' | 'plain' | 'json';
 	/** True when a person can answer questions (stdin and stdout are terminals and not CI). */
@@ -44,4 +47,10 @@ export function chooseMode(options: {json: boolean; plain: boolean}, io: Io, env
 	if (options.json) return 'json';
 	if (options.plain || !io.stdout.isTTY || !io.stderr.isTTY || isCi(env) || env.TERM === 'dumb') return 'plain';
 	return 'ink';
+}
+
+/** A line about the work in progress: on stderr for people, a `{"type":"message","text"}` event with --json. */
+export function say(context: Pick<CommandContext, 'json' | 'events' | 'io'>, text: string): void {
+	if (context.json) context.events.emit({type: 'message', text});
+	else context.io.stderr.write(`${text}\n`);
 }

@@ -35,8 +35,9 @@ function parseOptions(context: CommandContext): Options {
 	};
 }
 
-function jsonDocument(report: DoctorReport, facts: HostFacts, extra: Record<string, unknown> = {}): string {
-	return `${JSON.stringify({...report, ...extra, facts}, null, 2)}\n`;
+/** The result of `doctor --json`: the report, the fix (with --fix) and the facts it was judged on. */
+function resultFields(report: DoctorReport, facts: HostFacts, extra: Record<string, unknown> = {}): Record<string, unknown> {
+	return {...report, ...extra, facts};
 }
 
 async function runPlan(context: CommandContext, plan: FixPlan): Promise<{outcomes: StepOutcome[]; affects: Set<FactSection>}> {
@@ -66,7 +67,7 @@ async function fixFlow(context: CommandContext, options: Options, facts: HostFac
 	write('');
 	if (plan.steps.length === 0 && plan.manual.length === 0) {
 		write(plan.unfixable.length > 0 ? formatPlan(plan) : 'Nothing to fix.');
-		if (context.json) context.io.stdout.write(jsonDocument(report, facts, {fix: {plan, outcomes: [], changes: []}}));
+		context.events.result(resultFields(report, facts, {fix: {plan, outcomes: [], changes: []}}));
 		return report.ok ? ExitCode.ok : ExitCode.failed;
 	}
 	write(formatPlan(plan));
@@ -98,7 +99,7 @@ async function fixFlow(context: CommandContext, options: Options, facts: HostFac
 	for (const change of changes) write(`  ${change.title}: ${change.from} -> ${change.to} (${change.summary})`);
 	if (plan.manual.length > 0) write(`Still to run yourself (as root): ${plan.manual.flatMap((step) => step.commands.map(formatCommand)).join('; ')}`);
 	write(summaryLine(after));
-	if (context.json) context.io.stdout.write(jsonDocument(after, afterFacts, {fix: {plan, outcomes, changes}}));
+	context.events.result(resultFields(after, afterFacts, {fix: {plan, outcomes, changes}}));
 	return after.ok ? ExitCode.ok : ExitCode.failed;
 }
 
@@ -114,7 +115,7 @@ export async function run(context: CommandContext): Promise<number> {
 	const facts = await gathering;
 	const report = evaluate(facts, {platforms: options.platforms, target: options.target});
 	if (options.fix) return fixFlow(context, options, facts, report);
-	if (context.json) context.io.stdout.write(jsonDocument(report, facts));
-	else context.io.stderr.write(`${formatReport(report, {root: facts.privileges?.root ?? false})}\n`);
+	context.events.result(resultFields(report, facts));
+	if (!context.json) context.io.stderr.write(`${formatReport(report, {root: facts.privileges?.root ?? false})}\n`);
 	return report.ok ? ExitCode.ok : ExitCode.failed;
 }

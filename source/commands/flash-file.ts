@@ -35,10 +35,7 @@ function refuseFileInUse(path: string, id: string): void {
 }
 
 export async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan, path: string): Promise<number> {
-	const json = context.mode === 'json';
-	const say = (line: string) => {
-		if (!json) ui.message(line);
-	};
+	const say = (line: string) => ui.message(line);
 	const inspected = inspectFileTarget(path);
 	if (inspected.kind === 'dangling') {
 		throw new UserError(`${path} is a symlink to ${inspected.link}, which does not exist`, {

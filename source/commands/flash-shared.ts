@@ -77,20 +77,17 @@ export async function finish(
 		qemuCpu: string | undefined;
 	},
 ): Promise<number> {
-	const json = context.mode === 'json';
 	const verified = !flag(context, 'no-verify');
 	const {result} = done;
 	let boot: Awaited<ReturnType<typeof bootTest>> | undefined;
 	if (flag(context, 'test-boot') && verified) {
-		if (!json) ui.message(`boot test: booting ${done.target} read-only in QEMU as a USB stick (BIOS) ...`);
+		ui.message(`boot test: booting ${done.target} read-only in QEMU as a USB stick (BIOS) ...`);
 		boot = await bootTest(done.target, {firmware: 'bios', signal: stopSignal(), ...(done.qemuCpu ? {cpu: done.qemuCpu} : {})});
 		if (stopSignal().aborted) throw stoppedError(`stopped during the boot test: ${done.target} was written${verified ? ' and verified' : ''}, but not boot-tested`);
-		if (!json) ui.message(boot.ok ? `  ok in ${boot.seconds.toFixed(1)} s: GRUB menu, then "${boot.kernelLines[0]}"` : `  FAILED: ${boot.problem}`);
+		ui.message(boot.ok ? `  ok in ${boot.seconds.toFixed(1)} s: GRUB menu, then "${boot.kernelLines[0]}"` : `  FAILED: ${boot.problem}`);
 	}
-	if (json) {
-		context.io.stdout.write(
-			`${JSON.stringify({
-				ok: boot ? boot.ok : true,
+	if (context.json) {
+		context.events.result({
 				target: done.target,
 				kind: done.kind,
 				image: {size: result.size, sha256: done.imageSha256 ?? null},
@@ -100,8 +97,7 @@ export async function finish(
 				cacheDropped: done.drop ? done.drop.ok : null,
 				cacheDropMethod: done.drop?.method ?? null,
 				bootTest: boot ?? null,
-			})}\n`,
-		);
+		});
 	} else {
 		const skipped = result.skipped.reduce((sum, [start, end]) => sum + end - start, 0);
 		if (!done.verifyOnly) {

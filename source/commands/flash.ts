@@ -4,7 +4,7 @@ import {access, open, type FileHandle} from 'node:fs/promises';
 import {ExitCode, UserError} from '../errors.js';
 import {stopSignal} from '../system/interrupt.js';
 import {fileId, identityOf, listDisks, majMinOf, openConfirmedDisk, permissionError, resolvePath, swapDevices, targetKind, unmount} from '../flash/device.js';
-import {plainUi, verdictLines, type FlashUi} from '../flash/interaction.js';
+import {jsonUi, plainUi, verdictLines, type FlashUi} from '../flash/interaction.js';
 import {describeDisk, formatSize, unknownMounts, type Disk} from '../flash/lsblk.js';
 import {explain, judge, type Verdict} from '../flash/policy.js';
 import {dropCache, verifyTarget, type CacheDrop} from '../flash/verifier.js';
@@ -95,9 +95,8 @@ export async function run(context: CommandContext): Promise<number> {
 		const disks = await listDisks(lsblkJson);
 		warnUnknownMounts(context, disks, lsblkJson);
 		const verdicts = judge(disks, facts);
-		if (json) {
-			context.io.stdout.write(`${JSON.stringify({source: lsblkJson ?? 'lsblk -J -O -b', imageSize: imageSize ?? null, disks: verdicts.map(verdictJson)}, null, 2)}\n`);
-		} else {
+		context.events.result({source: lsblkJson ?? 'lsblk -J -O -b', imageSize: imageSize ?? null, disks: verdicts.map(verdictJson)});
+		if (!json) {
 			for (const line of verdictLines(verdicts)) context.io.stdout.write(`${line}\n`);
 			if (!verdicts.some((verdict) => verdict.offered)) {
 				context.io.stderr.write('no disk is offered: plug in a USB stick or SD card (internal disks need --allow-non-removable)\n');
@@ -126,8 +125,9 @@ export async function run(context: CommandContext): Promise<number> {
 	}
 
 	const canAsk = Boolean(context.io.stdin.isTTY && context.io.stderr.isTTY) && !json;
-	const ui: FlashUi =
-		context.mode === 'ink' && context.interactive
+	const ui: FlashUi = json
+		? jsonUi(context.events)
+		: context.mode === 'ink' && context.interactive
 			? await (await import('../ui/flash/ink-ui.js')).inkUi(context.io)
 			: plainUi(context.io, {canAsk, signal: stopSignal()});
 	try {
@@ -138,10 +138,7 @@ export async function run(context: CommandContext): Promise<number> {
 }
 
 async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Promise<number> {
-	const json = context.mode === 'json';
-	const say = (line: string) => {
-		if (!json) ui.message(line);
-	};
+	const say = (line: string) => ui.message(line);
 	const {imagePath, imageSize} = plan;
 	const device = stringOption(context, 'device');
 	const yes = flag(context, 'yes');
@@ -213,7 +210,7 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 
 	if (plan.lsblkJson) {
 		say(`dry run (--lsblk-json never writes): ${describeDisk(disk)} would be written${explain(chosen) ? ` (${explain(chosen)})` : ''}`);
-		if (json) context.io.stdout.write(`${JSON.stringify({dryRun: true, device: verdictJson(chosen)})}\n`);
+		context.events.result({dryRun: true, device: verdictJson(chosen)});
 		return ExitCode.ok;
 	}
 	const argv = [process.execPath, process.argv[1] ?? 'sel4-llm', ...process.argv.slice(2)];

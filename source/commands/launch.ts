@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {loadRecipeSet} from '../engine/load.js';
 import {askGuest} from '../console/ask.js';
-import {ExitCode, formatError, UserError} from '../errors.js';
+import {describeError, ExitCode, formatError, UserError} from '../errors.js';
 import {configuredQemuMemory, resolveImages} from '../qemu/artifacts.js';
 import {x86CpuFromBuild} from '../qemu/x86-cpu.js';
 import {buildDirName} from '../sync/build-commands.js';
@@ -15,7 +15,7 @@ import {compileCatalogue, readCatalogue, defaultCatalogueFile} from '../qemu/cat
 import type {Catalogue} from '../engine/troubleshoot.js';
 import {buildQemuCommand, qemuMachines, qemuMemoryMb, type QemuCommand, type QemuMachine, type TestArch} from '../qemu/command.js';
 import {judgeKvm, readKvmFacts} from '../qemu/host.js';
-import {formatTimeline, formatVerdict, timelineJson} from '../qemu/report.js';
+import {formatTimeline, formatVerdict, timelineJson, watchEventJson} from '../qemu/report.js';
 import {formatSeconds, stageIds, stageTitle} from '../qemu/stages.js';
 import {parseExpectation, type Expectation, type WatchEvent} from '../qemu/watcher.js';
 import {packageDir, type CommandContext} from './context.js';
@@ -177,9 +177,8 @@ export async function run(context: CommandContext): Promise<number> {
 
 		if (dryRun) {
 			const upstream = commandWith('stdio');
-			if (context.json) {
-				out.write(`${JSON.stringify({command: [command.program, ...command.args], display: command.display, upstream: upstream.display, memoryMb, memoryRule, images, missing, notes: [...command.notes, ...hostWarning]})}\n`);
-			} else {
+			context.events.result({argv: [command.program, ...command.args], display: command.display, upstream: upstream.display, memoryMb, memoryRule, images, missing, notes: [...command.notes, ...hostWarning]});
+			if (!context.json) {
 				out.write(`${command.display}\n`);
 				err.write(
 					[
@@ -267,13 +266,17 @@ async function runPlain(
 		asking = true;
 		void (async () => {
 			try {
-				asked.code = await askGuest(
+				const answer = await askGuest(
 					{socket: socketPath, prompt, maxTokens: 64, flags: ['chat'], waitSeconds: 120, idleSeconds: 120},
-					{out: context.io.stdout, err: context.io.stderr, json: context.mode === 'json'},
+					{out: context.io.stdout, err: context.io.stderr, events: context.events},
 				);
+				context.events.emit({type: 'answer', ...answer});
+				context.events.result({answer});
+				asked.code = ExitCode.ok;
 			} catch (error) {
 				const formatted = formatError(error);
 				context.io.stderr.write(`${formatted.text}\n`);
+				context.events.result({askError: describeError(error).error});
 				asked.code = formatted.exitCode;
 			}
 			session?.stop();
@@ -285,7 +288,7 @@ async function runPlain(
 	const emit = (event: WatchEvent) => {
 		if (json) {
 			if (event.type === 'line' && options.headless) return;
-			out.write(`${JSON.stringify(eventJson(event))}\n`);
+			context.events.emit(watchEventJson(event));
 			return;
 		}
 		switch (event.type) {
@@ -362,36 +365,11 @@ function watcherDone(session: BootSession): boolean {
 	return session.watcher.expectationsDone;
 }
 
-function eventJson(event: WatchEvent): unknown {
-	switch (event.type) {
-		case 'line':
-			return {type: 'line', seconds: secondsOf(event.t), source: event.source, text: event.text};
-		case 'stage':
-			return {type: 'stage', seconds: secondsOf(event.t), stage: event.stage, line: event.line};
-		case 'signature':
-			return {type: 'signature', seconds: secondsOf(event.t), id: event.record.id, title: event.record.title, benign: event.record.benign, line: event.record.line};
-		case 'halt':
-			return {type: 'halt', seconds: secondsOf(event.t), kind: event.record.kind, description: event.record.description, line: event.record.line};
-		case 'stall':
-			return {type: 'stall', seconds: secondsOf(event.t), stage: event.record.stage, idleSeconds: event.record.idleSeconds};
-		case 'expected':
-			return {type: 'expected', seconds: secondsOf(event.t), expectation: event.expectation.text, line: event.line};
-		default: {
-			const never: never = event;
-			return never;
-		}
-	}
-}
 
-function secondsOf(t: number | undefined): number | null {
-	return t === undefined ? null : t / 1000;
-}
 
 function printResult(context: CommandContext, result: BootResult, headless: boolean): void {
 	if (context.json) {
-		context.io.stdout.write(
-			`${JSON.stringify({type: 'result', outcome: result.outcome, ok: headless ? result.outcome === 'expected' : result.ok, seconds: result.durationMs / 1000, logFile: result.logFile ?? null, qemuExit: result.qemuExit ?? null, ...(timelineJson(result.timeline, result.diagnosis) as object)})}\n`,
-		);
+		context.events.result({outcome: result.outcome, seconds: result.durationMs / 1000, logFile: result.logFile ?? null, qemuExit: result.qemuExit ?? null, ...(timelineJson(result.timeline, result.diagnosis) as object)});
 		return;
 	}
 	const lines = ['', 'Boot timeline:', ...formatTimeline(result.timeline), ...formatVerdict(result.diagnosis), `console log: ${result.logFile ?? '(none)'}`];
@@ -407,7 +385,7 @@ function runReplay(context: CommandContext, file: string): number {
 	const result = replayFile(file, {catalogue, expect, stallSeconds});
 	const failed = expect.length > 0 ? result.timeline.expectationsMet.length !== expect.length : result.diagnosis.causes.length > 0 || (result.timeline.halt !== undefined && result.timeline.halt.kind !== 'guest-poweroff');
 	if (context.json) {
-		context.io.stdout.write(`${JSON.stringify({type: 'replay', file, command: result.command ?? null, timed: result.timed, ok: !failed, ...(timelineJson(result.timeline, result.diagnosis) as object)})}\n`);
+		context.events.result({replay: file, qemuCommand: result.command ?? null, timed: result.timed, ...(timelineJson(result.timeline, result.diagnosis) as object)});
 	} else {
 		const lines = [
 			`Replay of ${file}${result.timed ? '' : ' (no host times in this log)'}`,

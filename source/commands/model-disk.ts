@@ -1,7 +1,7 @@
 // `sel4-llm model-disk`: an ext4 image with GGUF models for the guest (no root, no mount).
 import {UserError} from '../errors.js';
 import {buildModelDisk} from '../images/model-disk.js';
-import type {CommandContext} from './context.js';
+import {say, type CommandContext} from './context.js';
 
 function mib(bytes: number): string {
 	return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -19,7 +19,7 @@ export async function run(context: CommandContext): Promise<number> {
 		if (!/^\d+$/.test(marginText)) throw new UserError(`--margin-mb must be a whole number of MiB (got "${marginText}")`);
 	}
 	const label = typeof context.options.label === 'string' ? context.options.label : undefined;
-	if (context.mode !== 'json') context.io.stderr.write(`model-disk: checking ${context.positionals.length} input(s)\n`);
+	say(context, `model-disk: checking ${context.positionals.length} input(s)`);
 	const result = await buildModelDisk({
 		inputs: context.positionals,
 		output,
@@ -29,7 +29,7 @@ export async function run(context: CommandContext): Promise<number> {
 		mbr: Boolean(context.options.mbr),
 	});
 	if (context.mode === 'json') {
-		context.io.stdout.write(`${JSON.stringify(result)}\n`);
+		context.events.result(result);
 		return 0;
 	}
 	for (const file of result.files) context.io.stderr.write(`  ${file.name}  ${mib(file.size)}  GGUF v${file.version}\n`);

@@ -9,7 +9,7 @@ import {archForPlatform, buildPayload, parseArch, payloadArches, binaryName} fro
 import {benchModel, tinyModel, writeDemoModel, type DemoModelParams} from '../guest/llama/demo-model.js';
 import {defaultLlamaSource, upstreamGitUrl, type LlamaSource} from '../guest/llama/pins.js';
 import {acquireLlamaSource, lockEntry, type AcquiredSource} from '../guest/llama/source.js';
-import {packageDir, type CommandContext} from './context.js';
+import {packageDir, say, type CommandContext} from './context.js';
 import {numberOption, stringOption} from './options.js';
 
 export const payloadActions = ['fetch', 'build', 'demo-model', 'check-model'] as const;
@@ -51,20 +51,18 @@ export async function run(context: CommandContext): Promise<number> {
 	if (!action || !(payloadActions as readonly string[]).includes(action)) {
 		throw new UserError(`unknown payload action "${action ?? ''}"`, {hint: `actions: ${payloadActions.join(', ')}`, nextSteps: ['sel4-llm payload --help']});
 	}
-	const err = context.io.stderr;
 	const json = context.mode === 'json';
 	// Compile counters ([N/M] from ninja) are shown at most every 5 s, and always the last one, so a long build is
 	// never silent without flooding the log.
 	let counterShownAt = 0;
 	const progress = (line: string) => {
-		if (json) return;
 		const counter = /^\[(\d+)\/(\d+)\]/.exec(line);
 		if (counter) {
 			const now = Date.now();
 			if (now - counterShownAt < 5000 && counter[1] !== counter[2]) return;
 			counterShownAt = now;
 		}
-		err.write(`${line}\n`);
+		say(context, line);
 	};
 
 	if (action === 'check-model') {
@@ -81,11 +79,8 @@ export async function run(context: CommandContext): Promise<number> {
 			...(initrdMax ? {initrdMaxMb: numberOption(context, 'initrd-max-mb')!} : {}),
 		});
 		const header = result.header;
-		if (json) {
-			context.io.stdout.write(
-				`${JSON.stringify({file, architecture: header.architecture, name: header.name ?? null, version: header.version, tensors: header.tensorCount, bytes: header.fileSize, neededRamMb: result.neededRamMb, estimate: result.estimate})}\n`,
-			);
-		} else {
+		context.events.result({file, architecture: header.architecture, name: header.name ?? null, version: header.version, tensors: header.tensorCount, bytes: header.fileSize, neededRamMb: result.neededRamMb, estimate: result.estimate});
+		if (!json) {
 			context.io.stdout.write(
 				`${file}: GGUF v${header.version}, ${header.architecture}${header.name ? ` (${header.name})` : ''}, ${header.tensorCount} tensors, ${(header.fileSize / (1 << 20)).toFixed(1)} MiB\n` +
 					`needs about ${result.neededRamMb} MiB of guest RAM (${layout}; ${result.estimate}); the guest has ${guestRamMb} MiB: ok\n`,
@@ -98,8 +93,8 @@ export async function run(context: CommandContext): Promise<number> {
 
 	if (action === 'fetch') {
 		const lock = writeLock(context, acquired);
-		if (json) context.io.stdout.write(`${JSON.stringify({source: acquired.id, commit: acquired.commit, sha256: acquired.sha256, dir: acquired.dir, lock})}\n`);
-		else context.io.stdout.write(`${acquired.id} at ${acquired.commit} in ${acquired.dir}\nlock: ${lock}\n`);
+		context.events.result({source: acquired.id, commit: acquired.commit, sha256: acquired.sha256, dir: acquired.dir, lock});
+		if (!json) context.io.stdout.write(`${acquired.id} at ${acquired.commit} in ${acquired.dir}\nlock: ${lock}\n`);
 		return ExitCode.ok;
 	}
 
@@ -110,8 +105,8 @@ export async function run(context: CommandContext): Promise<number> {
 		const base: DemoModelParams = size === 'bench' ? benchModel : tinyModel;
 		const params = {...base, seed: numberOption(context, 'seed') ?? base.seed};
 		await writeDemoModel(resolve(out), params, join(acquired.dir, 'gguf-py'));
-		if (json) context.io.stdout.write(`${JSON.stringify({out: resolve(out), params})}\n`);
-		else context.io.stdout.write(`${resolve(out)}: demo model (random weights, seed ${params.seed}, ${size})\n`);
+		context.events.result({out: resolve(out), params});
+		if (!json) context.io.stdout.write(`${resolve(out)}: demo model (random weights, seed ${params.seed}, ${size})\n`);
 		return ExitCode.ok;
 	}
 
@@ -130,10 +125,10 @@ export async function run(context: CommandContext): Promise<number> {
 		copyFileSync(built.binary, `${target}.partial`);
 		renameSync(`${target}.partial`, target);
 		results[arch] = {binary: target, key: built.key, cached: built.cached};
-		if (!json) err.write(`${arch}: ${target}${built.cached ? ' (cached)' : ''}\n`);
+		say(context, `${arch}: ${target}${built.cached ? ' (cached)' : ''}`);
 	}
 	const lock = writeLock(context, acquired, results);
-	if (json) context.io.stdout.write(`${JSON.stringify({source: acquired.id, commit: acquired.commit, builds: results, lock})}\n`);
-	else if (!existsSync(lock)) return ExitCode.failed;
+	context.events.result({source: acquired.id, commit: acquired.commit, builds: results, lock});
+	if (!existsSync(lock)) return ExitCode.failed;
 	return ExitCode.ok;
 }

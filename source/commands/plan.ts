@@ -46,7 +46,7 @@ export async function run(context: CommandContext): Promise<number> {
 	} finally {
 		spinner?.stop();
 	}
-	if (context.json) context.io.stdout.write(`${JSON.stringify({workspace: context.workspace, steps: planJson(plan)}, null, 2)}\n`);
+	if (context.json) context.events.result({workspace: context.workspace, steps: planJson(plan)});
 	else context.io.stdout.write(`${planLines(plan).join('\n')}\n`);
 	return 0;
 }

@@ -22,7 +22,7 @@ export async function run(context: CommandContext): Promise<number> {
 				]),
 			),
 		};
-		context.io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+		context.events.result(document);
 		return 0;
 	}
 	const out: string[] = [];

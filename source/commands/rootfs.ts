@@ -33,7 +33,7 @@ export async function run(context: CommandContext): Promise<number> {
 		...(compress === 'gzip' || compress === 'none' || compress === 'auto' ? {compress} : {}),
 	});
 	if (context.mode === 'json') {
-		context.io.stdout.write(`${JSON.stringify(result)}\n`);
+		context.events.result(result);
 		return 0;
 	}
 	for (const path of result.replaced) context.io.stderr.write(`  replaced /${path}\n`);

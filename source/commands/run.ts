@@ -69,7 +69,7 @@ function primeSudo(context: CommandContext): void {
 }
 
 export async function createReporter(context: CommandContext): Promise<Reporter> {
-	if (context.mode === 'json') return createJsonReporter(context.io.stdout);
+	if (context.mode === 'json') return createJsonReporter(context.events);
 	if (context.mode === 'ink') {
 		const {createInkReporter} = await import('../reporters/ink.js');
 		return createInkReporter(context.io.stderr, context.io.stdin);
@@ -89,6 +89,17 @@ export function minFreeOption(context: CommandContext): number {
 		});
 	}
 	return bytes;
+}
+
+/** What `run --json` ends with: each step's final status and, after a failure, the failed step and why. */
+export function runResult(state: RunState): Record<string, unknown> {
+	return {
+		workspace: state.workspace,
+		durationMs: state.finished?.durationMs ?? null,
+		interrupted: state.finished?.interrupted ?? false,
+		failed: state.failure ? {id: state.failure.id, error: state.failure.error, exitCode: state.failure.exitCode ?? null, diagnoses: state.failure.diagnoses} : null,
+		steps: state.order.map((id) => ({id, status: state.steps[id]?.status, durationMs: state.steps[id]?.durationMs ?? null})),
+	};
 }
 
 /** Runs a plan with signals wired to cancellation; returns the final state. */
@@ -152,6 +163,7 @@ export async function run(context: CommandContext): Promise<number> {
 		lock.release();
 	}
 	const {state, signal} = outcome;
+	context.events.result(runResult(state));
 	if (signal) return signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
 	return state.finished?.ok ? ExitCode.ok : ExitCode.failed;
 }

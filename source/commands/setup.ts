@@ -24,7 +24,7 @@ import type {ResumeInfo} from '../wizard/welcome.js';
 import type {RunAction} from '../wizard/run-app.js';
 import type {CommandContext} from './context.js';
 import {checkWorkspace, loadForCommand, readJournal, type Loaded} from './recipe-context.js';
-import {confirmDangerous, createReporter, executePlan, minFreeOption} from './run.js';
+import {confirmDangerous, createReporter, executePlan, minFreeOption, runResult} from './run.js';
 
 const flagNames: Record<keyof Choices, string> = {platform: '--platform', workspace: '--workspace', model: '--model', guestRamMb: '--guest-ram', target: '--target'};
 
@@ -281,6 +281,7 @@ async function runSetup(context: CommandContext, choices: Choices, yes: boolean)
 		}
 		const reporter = await createReporter(runContext);
 		result = await executePlan(runContext, loaded, plan, new Set(), reporter);
+		context.events.result({...runResult(result.state), choices});
 		if (result.signal) return result.signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
 		if (!result.state.finished?.ok) return ExitCode.failed;
 		if (context.mode !== 'json') context.io.stderr.write(nextSteps(choices));

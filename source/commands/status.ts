@@ -29,7 +29,7 @@ export async function run(context: CommandContext): Promise<number> {
 		});
 	}
 	if (context.json) {
-		context.io.stdout.write(`${JSON.stringify({workspace: context.workspace, steps: rows}, null, 2)}\n`);
+		context.events.result({workspace: context.workspace, steps: rows});
 		return 0;
 	}
 	const done = rows.filter((row) => row.status === 'done').length;

@@ -28,8 +28,8 @@ function checkBuild(context: CommandContext): number {
 	}
 	const argv = initBuildCommand(choice);
 	const dir = buildDirName(choice.platform, choice.app);
-	if (context.json) context.io.stdout.write(`${JSON.stringify({buildDir: dir, initBuild: argv, build: ['ninja']})}\n`);
-	else context.io.stdout.write(`cd ${dir} && ${formatCommand(argv)} && ninja\n`);
+	context.events.result({buildDir: dir, initBuild: argv, build: ['ninja']});
+	if (!context.json) context.io.stdout.write(`cd ${dir} && ${formatCommand(argv)} && ninja\n`);
 	return ExitCode.ok;
 }
 
@@ -62,6 +62,7 @@ export async function run(context: CommandContext): Promise<number> {
 	const width = 28;
 	const total = {done: 0, failed: 0};
 	const onEvent = (event: SyncEvent) => {
+		context.events.emit(event);
 		if (context.json) return;
 		switch (event.type) {
 			case 'manifest':
@@ -110,9 +111,8 @@ export async function run(context: CommandContext): Promise<number> {
 	lock.release();
 	if (signal.aborted) throw stoppedError('sync stopped; projects that finished are in place', 'run the same sync again: projects already at their revision are not fetched again');
 	const failed = result.projects.filter((project) => project.error);
-	if (context.json) {
-		context.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-	} else {
+	context.events.result(result);
+	if (!context.json) {
 		const counts = {cloned: 0, updated: 0, unchanged: 0};
 		for (const project of result.projects) if (project.action) counts[project.action]++;
 		const seconds = (result.durationMs / 1000).toFixed(1);

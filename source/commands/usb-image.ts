@@ -8,7 +8,7 @@ import {x86CpuFromBuild} from '../qemu/x86-cpu.js';
 import {normalisePort} from '../images/usb/grub-config.js';
 import {PC_CHECKLIST} from '../images/usb/provenance.js';
 import {buildUsbImage, findInputs, writeRecord} from '../images/usb-image.js';
-import {packageDir, type CommandContext} from './context.js';
+import {packageDir, say as sayLine, type CommandContext} from './context.js';
 import {numberOption, stringOption} from './options.js';
 
 
@@ -17,9 +17,7 @@ export function defaultImagePath(workspace: string, app: string): string {
 }
 
 export async function run(context: CommandContext): Promise<number> {
-	const say = (line: string) => {
-		if (context.mode !== 'json') context.io.stderr.write(`${line}\n`);
-	};
+	const say = (line: string) => sayLine(context, line);
 	const app = stringOption(context, 'app') ?? 'llm_vm';
 	if (!/^[a-z][a-z0-9_]*$/.test(app)) {
 		throw new UserError(`--app must be a CAmkES app name such as minimal_64 (got "${app}")`);
@@ -84,7 +82,7 @@ export async function run(context: CommandContext): Promise<number> {
 	if (firmwares.length === 0) say('boot test skipped (--boot-test none): the image is not proven to boot');
 
 	if (context.mode === 'json') {
-		context.io.stdout.write(`${JSON.stringify({ok: !failed, ...record})}\n`);
+		context.events.result(record);
 	} else {
 		say('');
 		say(`provenance and the PC checklist are on the stick in /sel4-llm/ and in ${record.image.path}.json`);

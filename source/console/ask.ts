@@ -4,6 +4,7 @@ import type {Writable} from 'node:stream';
 import {ExitCode, UserError} from '../errors.js';
 import {ConsoleError, GuestConsole} from './client.js';
 import type {Flag} from './protocol.js';
+import type {EventStream} from '../reporters/stream.js';
 
 export type AskRequest = {
 	socket: string;
@@ -16,7 +17,11 @@ export type AskRequest = {
 	idleSeconds: number;
 };
 
-export type AskOutput = {out: Writable; err: Writable; json: boolean};
+/** Where the answer goes: streamed text on `out` for people; with --json, a `ready` event, and the caller reports the answer. */
+export type AskOutput = {out: Writable; err: Writable; events: Pick<EventStream, 'enabled' | 'emit'>};
+
+/** The answer as data: what the `answer` event and the result of `ask --json` carry. */
+export type AskAnswer = {answer: string; tokens: number; promptTokens: number; tokensPerSecond: number; ttftMs: number; totalMs: number; stop: string; hostTtftMs: number; hostTotalMs: number};
 
 const hints: Record<string, string> = {
 	'not-ready': 'the guest may still be booting (wait longer with --wait SECONDS), or another program holds its console socket',
@@ -28,9 +33,10 @@ const hints: Record<string, string> = {
 	connect: 'start the system with sel4-llm launch',
 };
 
-/** Exit code 0 once answered; a console failure is a UserError with its hint and the last console lines. */
-export async function askGuest(request: AskRequest, output: AskOutput): Promise<number> {
-	const {out, err, json} = output;
+/** The answer once given; a console failure is a UserError with its hint and the last console lines. */
+export async function askGuest(request: AskRequest, output: AskOutput): Promise<AskAnswer> {
+	const {out, err, events} = output;
+	const json = events.enabled;
 	let guest: GuestConsole;
 	try {
 		guest = await GuestConsole.connect(request.socket);
@@ -45,7 +51,8 @@ export async function askGuest(request: AskRequest, output: AskOutput): Promise<
 	}
 	try {
 		const ready = await guest.waitReady({timeoutMs: request.waitSeconds * 1000});
-		if (!json && ready.via === 'ready') err.write(`guest ready: model ${ready.model ?? '?'}, ${ready.threads ?? '?'} thread(s)\n`);
+		if (json) events.emit({type: 'ready', via: ready.via, model: ready.model ?? null, threads: ready.threads ?? null});
+		else if (ready.via === 'ready') err.write(`guest ready: model ${ready.model ?? '?'}, ${ready.threads ?? '?'} thread(s)\n`);
 		const result = await guest.ask(request.prompt, {
 			maxTokens: request.maxTokens,
 			flags: request.flags,
@@ -53,27 +60,24 @@ export async function askGuest(request: AskRequest, output: AskOutput): Promise<
 			...(json ? {} : {onText: (text: string) => out.write(text)}),
 		});
 		const stats = result.stats;
-		if (json) {
-			out.write(
-				`${JSON.stringify({
-					answer: result.text,
-					tokens: stats.tokens,
-					promptTokens: stats.promptTokens,
-					tokensPerSecond: stats.tokensPerSecond,
-					ttftMs: stats.ttftMs,
-					totalMs: stats.totalMs,
-					stop: stats.stop,
-					hostTtftMs: Math.round(result.hostTtftMs),
-					hostTotalMs: Math.round(result.hostTotalMs),
-				})}\n`,
-			);
-		} else {
+		const answer: AskAnswer = {
+			answer: result.text,
+			tokens: stats.tokens,
+			promptTokens: stats.promptTokens,
+			tokensPerSecond: stats.tokensPerSecond,
+			ttftMs: stats.ttftMs,
+			totalMs: stats.totalMs,
+			stop: stats.stop,
+			hostTtftMs: Math.round(result.hostTtftMs),
+			hostTotalMs: Math.round(result.hostTotalMs),
+		};
+		if (!json) {
 			if (!result.text.endsWith('\n')) out.write('\n');
 			err.write(
 				`${stats.tokens} tokens, ${stats.tokensPerSecond.toFixed(1)} tokens/s, first token after ${(stats.ttftMs / 1000).toFixed(2)} s in the guest (${(result.hostTtftMs / 1000).toFixed(2)} s here), prompt ${stats.promptTokens} tokens, stop: ${stats.stop}\n`,
 			);
 		}
-		return ExitCode.ok;
+		return answer;
 	} catch (error) {
 		if (!(error instanceof ConsoleError)) throw error;
 		if (!json && error.partial.text) out.write('\n');

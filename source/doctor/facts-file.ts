@@ -1,12 +1,25 @@
-// Reading a recorded facts document (`doctor --facts FILE`): the facts alone or a whole `doctor --json` output.
+// Reading a recorded facts document (`doctor --facts FILE`): the facts alone, or a whole `doctor --json` output (an
+// NDJSON stream whose result event carries the facts; older versions wrote one indented document).
 import {readFileSync} from 'node:fs';
 import {ExitCode, UserError} from '../errors.js';
 import {factSections, FACTS_VERSION, type HostFacts} from '../system/facts.js';
 
+/** One JSON document, or the result event (else the last line) of an NDJSON stream. */
+function parseDocument(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch (error) {
+		const lines = text.split('\n').filter((line) => line.trim() !== '');
+		if (lines.length < 2) throw error;
+		const events = lines.map((line) => JSON.parse(line) as unknown);
+		return events.find((event) => (event as {type?: unknown}).type === 'result') ?? events.at(-1);
+	}
+}
+
 export function parseFacts(text: string, source: string): HostFacts {
 	let data: unknown;
 	try {
-		data = JSON.parse(text);
+		data = parseDocument(text);
 	} catch (error) {
 		throw new UserError(`${source} is not JSON: ${(error as Error).message}`, {
 			exitCode: ExitCode.invalidInput,

@@ -5,6 +5,7 @@ import {formatDuration} from '../system/duration.js';
 import {describeDisk, formatSize} from './lsblk.js';
 import {reasons, type Verdict} from './policy.js';
 import type {Progress} from './writer.js';
+import type {EventStream} from '../reporters/stream.js';
 
 export type FlashUi = {
 	/** Pick one of the offered disks; undefined when the person cancels. */
@@ -31,6 +32,35 @@ export function formatProgress(progress: Progress): string {
 
 export function verdictLines(verdicts: Verdict[]): string[] {
 	return verdicts.map((verdict) => `${verdict.offered ? 'offered    ' : 'not offered'}  ${describeDisk(verdict.disk)}${reasons(verdict) ? `  (${reasons(verdict)})` : ''}`);
+}
+
+/**
+ * With --json nobody is asked anything (flash needs --device and --yes there): progress and messages are events of
+ * the output stream, progress at most once a second per phase and always at a phase's end.
+ */
+export function jsonUi(events: Pick<EventStream, 'emit'>): FlashUi {
+	let lastAt = 0;
+	let lastPhase = '';
+	return {
+		async pick() {
+			return undefined;
+		},
+		async confirm() {
+			return false;
+		},
+		progress(progress) {
+			const now = Date.now();
+			const finished = progress.done >= progress.total;
+			if (progress.phase === lastPhase && !finished && now - lastAt < 1000) return;
+			lastAt = now;
+			lastPhase = progress.phase;
+			events.emit({type: 'progress', phase: progress.phase, done: progress.done, total: progress.total, bytesPerSecond: progress.bytesPerSecond, etaSeconds: progress.etaSeconds ?? null, elapsedSeconds: progress.elapsedSeconds});
+		},
+		message(text) {
+			events.emit({type: 'message', text});
+		},
+		async close() {},
+	};
 }
 
 export function plainUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStream}, options: {canAsk: boolean; signal?: AbortSignal}): FlashUi {

@@ -1,7 +1,8 @@
 // Plain-text and JSON renderings of a timeline and its verdict (the Ink view has its own components).
 import type {CommandSpec, TroubleshootEntry} from '../engine/schema.js';
 import {formatSeconds, stageIds, stageTitle} from './stages.js';
-import type {BootVerdict, Timeline} from './watcher.js';
+import type {BootVerdict, Timeline, WatchEvent} from './watcher.js';
+import type {JsonEvent} from '../reporters/stream.js';
 
 function describeCommand(command: CommandSpec): string {
 	if (typeof command === 'string') return command;
@@ -82,4 +83,30 @@ export function timelineJson(timeline: Timeline, verdict: BootVerdict): unknown 
 
 function truncate(text: string, width: number): string {
 	return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
+/** A boot watcher event as an event of `launch --json` (times in seconds since QEMU started). */
+export function watchEventJson(event: WatchEvent): JsonEvent {
+	switch (event.type) {
+		case 'line':
+			return {type: 'line', seconds: secondsOf(event.t), source: event.source, text: event.text};
+		case 'stage':
+			return {type: 'stage', seconds: secondsOf(event.t), stage: event.stage, line: event.line};
+		case 'signature':
+			return {type: 'signature', seconds: secondsOf(event.t), id: event.record.id, title: event.record.title, benign: event.record.benign, line: event.record.line};
+		case 'halt':
+			return {type: 'halt', seconds: secondsOf(event.t), kind: event.record.kind, description: event.record.description, line: event.record.line};
+		case 'stall':
+			return {type: 'stall', seconds: secondsOf(event.t), stage: event.record.stage, idleSeconds: event.record.idleSeconds};
+		case 'expected':
+			return {type: 'expected', seconds: secondsOf(event.t), expectation: event.expectation.text, line: event.line};
+		default: {
+			const never: never = event;
+			return never;
+		}
+	}
+}
+
+function secondsOf(t: number | undefined): number | null {
+	return t === undefined ? null : t / 1000;
 }

@@ -1,15 +1,11 @@
-// --json: one JSON object per event (NDJSON) on stdout.
-import type {RunEvent} from '../engine/runner.js';
+// --json: each run event is an event of the command's NDJSON output stream (reporters/stream.ts).
+import type {EventStream} from './stream.js';
 import type {Reporter} from './reporter.js';
 
-export function eventJson(event: RunEvent): string {
-	return JSON.stringify(event, (key, value: unknown) => (key === 'entry' ? undefined : value));
-}
-
-export function createJsonReporter(stdout: NodeJS.WritableStream): Reporter {
+export function createJsonReporter(events: Pick<EventStream, 'emit'>): Reporter {
 	return {
 		handle(event) {
-			stdout.write(`${eventJson(event)}\n`);
+			events.emit(event);
 		},
 		async finish() {},
 	};

@@ -7,6 +7,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, describe, it} from 'node:test';
 import {repositoryRoot} from '../support/test-model.js';
+import {jsonOutput} from '../support/cli.js';
 
 const cli = join(repositoryRoot, 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'sel4llm-ask-'));
@@ -110,7 +111,7 @@ describe('sel4-llm ask', {timeout: 60_000}, () => {
 		const received = await answeringGuest(socket);
 		const result = await ask(['--socket', socket, '--json', '--raw', '-'], 'line one\nline "two"\n');
 		assert.equal(result.code, 0, result.stderr);
-		const answer = JSON.parse(result.stdout) as {answer: string; tokens: number; stop: string};
+		const answer = jsonOutput(result.stdout).result as {answer: string; tokens: number; stop: string};
 		assert.deepEqual([answer.answer, answer.tokens, answer.stop], ['Hello, wörld', 2, 'eog']);
 		assert.match(received.at(-1)!, /^ask q[0-9a-f]{8} 128 raw line one\\nline "two"$/);
 	});

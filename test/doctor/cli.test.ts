@@ -7,6 +7,7 @@ import {dirname, join} from 'node:path';
 import {after, describe, test} from 'node:test';
 import {evaluate} from '../../source/doctor/evaluate.js';
 import {cli, factsDir, fakeBin, fixture} from './helpers.js';
+import {jsonOutput} from '../support/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sel4-llm-doctor-'));
 after(() => rmSync(scratch, {recursive: true, force: true}));
@@ -30,7 +31,7 @@ describe('doctor --facts', () => {
 	test('--json prints one document with the report and the facts it evaluated', () => {
 		const result = doctor(['--facts', join(factsDir, 'wsl2.json'), '--json', '--platform', 'x86_64', '--target', 'qemu']);
 		assert.equal(result.status, 1);
-		const document = JSON.parse(result.stdout);
+		const document = jsonOutput(result.stdout).result;
 		const expected = evaluate(fixture('wsl2'), {platforms: ['x86_64'], target: 'qemu'});
 		assert.deepEqual(document.checks, expected.checks);
 		assert.deepEqual(document.verdicts, expected.verdicts);
@@ -43,7 +44,7 @@ describe('doctor --facts', () => {
 		const file = join(scratch, 'sent-by-a-user.json');
 		writeFileSync(file, first.stdout);
 		const second = doctor(['--facts', file, '--json']);
-		assert.deepEqual(JSON.parse(second.stdout).checks, JSON.parse(first.stdout).checks);
+		assert.deepEqual(jsonOutput(second.stdout).result.checks, jsonOutput(first.stdout).result.checks);
 	});
 	test('bad facts files exit 3 with a message', () => {
 		const missing = doctor(['--facts', join(scratch, 'nope.json')]);
@@ -88,7 +89,7 @@ test('doctor --json never loads Ink or React', () => {
 	const result = spawnSync(process.execPath, ['--import', hook, cli, 'doctor', '--json', '--facts', join(factsDir, 'container.json')], {encoding: 'utf8'});
 	assert.equal(result.status, 0, result.stderr);
 	assert.doesNotMatch(result.stderr, /UI module loaded/);
-	assert.equal(JSON.parse(result.stdout).facts.environment.container, 'docker');
+	assert.equal(jsonOutput(result.stdout).result.facts.environment.container, 'docker');
 });
 
 describe('doctor --fix with fake apt-get, python3, curl', () => {
@@ -152,7 +153,7 @@ describe('doctor --fix with fake apt-get, python3, curl', () => {
 	test('--yes runs the plan with live output, checks again and reports what changed', () => {
 		const fake = setup('yes');
 		const result = doctor(['--fix', '--yes', '--platform', 'qemu-arm-virt', '--workspace', fake.workspace, '--json'], fake.env);
-		const document = JSON.parse(result.stdout);
+		const document = jsonOutput(result.stdout).result;
 		const log = fake.log();
 		const installs = log.split('\n').filter((line) => line.startsWith('apt-get install'));
 		assert.equal(installs.length, 1, 'one apt-get install');

@@ -7,7 +7,7 @@ import {join} from 'node:path';
 import {describe, test} from 'node:test';
 import {gatherFacts, parseCpuinfo, parseDpkgList, parseMeminfo, parseOsRelease, parseVersion} from '../../source/system/gather.js';
 import {runCommand} from '../../source/system/run.js';
-import {waitFor} from '../support/cli.js';
+import {waitFor, jsonOutput} from '../support/cli.js';
 import {cli, fakeBin} from './helpers.js';
 
 describe('parsers', () => {
@@ -79,7 +79,7 @@ describe('facts of this machine', () => {
 		const result = spawnSync(process.execPath, [cli, 'doctor', '--json', '--timeout', '120'], {encoding: 'utf8', env: {...process.env}});
 		// (A generous timeout: on a loaded machine a tool's --version may take seconds; timeouts are tested below.)
 		assert.ok(result.status === 0 || result.status === 1, result.stderr);
-		const document = JSON.parse(result.stdout);
+		const document = jsonOutput(result.stdout).result;
 		const facts = document.facts;
 		assert.equal(facts.factsVersion, 1);
 		assert.equal(result.status, document.ok ? 0 : 1, 'exit code follows the report');

@@ -6,6 +6,7 @@ import {execFileSync, spawnSync} from 'node:child_process';
 import {readdirSync} from 'node:fs';
 import {test} from 'node:test';
 import {root, tempDir} from '../support/cli.js';
+import {jsonOutput} from '../support/cli.js';
 
 /** The command prefix that cuts the network, or why there is none here. */
 function offlinePrefix(): {argv: string[]} | {reason: string} {
@@ -43,6 +44,6 @@ test('npm pack output runs with npx --yes ./sel4-llm-<version>.tgz without netwo
 	const version = offlineRun(['npx', '--yes', `./${tarball}`, '--version']);
 	assert.match(version, /^\d+\.\d+\.\d+\n$/);
 	const recipes = offlineRun(['npx', '--yes', `./${tarball}`, 'recipes', '--json']);
-	assert.ok(JSON.parse(recipes).vars.platform, 'the packed recipes load');
+	assert.ok(jsonOutput(recipes).result.vars.platform, 'the packed recipes load');
 	assert.deepEqual(readdirSync(dir), [tarball], 'npx leaves the directory as it was: nothing but the tarball');
 });

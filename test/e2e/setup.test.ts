@@ -4,7 +4,7 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {hostSummary} from '../../source/wizard/host-check.js';
-import {cli, cliPath, fixtures, tempDir} from '../support/cli.js';
+import {cli, cliPath, fixtures, tempDir, jsonOutput} from '../support/cli.js';
 import {TmuxSession} from '../support/tmux.js';
 
 const recipes = join(fixtures, 'recipes', 'wizard');
@@ -83,7 +83,8 @@ test('setup without a terminal: --yes runs the same plan; without --yes it says 
 	// Again, as JSON: the steps that worked are skipped, the failing one runs again and the run ends failed.
 	const json = cli(['setup', '--yes', '--json', '--recipes-only', '--recipes', recipes, '--workspace', workspace]);
 	assert.equal(json.code, 1, json.stderr);
-	const events = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as {type: string; id?: string; ok?: boolean; failed?: string});
+	const {events, result} = jsonOutput(json.stdout);
+	assert.deepEqual([result.command, result.exit, result.failed.id], ['setup', 1, 'stages.compile']);
 	assert.deepEqual(
 		events.filter((event) => event.type === 'step-skip').map((event) => event.id),
 		['stages.tools', 'stages.fetch', 'stages.guest'],

@@ -5,7 +5,7 @@ import {execFileSync} from 'node:child_process';
 import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
-import {cli, cliSpawn, fixtures, tempDir, waitFor} from '../support/cli.js';
+import {cli, cliSpawn, fixtures, tempDir, waitFor, jsonOutput} from '../support/cli.js';
 
 const basic = join(fixtures, 'recipes', 'basic');
 
@@ -39,7 +39,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 		assert.match(run.output().stderr, /run the same command again to resume/);
 		await waitFor(() => sleepers(seconds) === 0, 5000, 'the child to stop');
 		const status = cli(['status', '--recipes-only', '--recipes', basic, '--workspace', workspace, '--set', 'mode=slow', '--json']);
-		const row = (JSON.parse(status.stdout).steps as Array<{id: string; status: string}>).find((each) => each.id === 'demo.slow');
+		const row = (jsonOutput(status.stdout).result.steps as Array<{id: string; status: string}>).find((each) => each.id === 'demo.slow');
 		assert.equal(row!.status, 'interrupted');
 	});
 }

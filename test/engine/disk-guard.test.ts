@@ -6,7 +6,7 @@ import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, test} from 'node:test';
 import {diskGuardFor, freeBytes, parseSize, watchDisk} from '../../source/engine/disk-guard.js';
-import {cli, cliSpawn, fixtures, tempDir, waitFor} from '../support/cli.js';
+import {cli, cliSpawn, fixtures, tempDir, waitFor, jsonOutput} from '../support/cli.js';
 
 const recipes = join(fixtures, 'recipes', 'disk');
 const MiB = 1 << 20;
@@ -31,6 +31,7 @@ function written(workspace: string): number {
 }
 
 function events(stdout: string): Array<{type: string; [key: string]: unknown}> {
+	// Read while the run goes on, so the result event may not be there yet.
 	return stdout
 		.split('\n')
 		.filter(Boolean)
@@ -101,7 +102,7 @@ test('a step that fills the disk is stopped before it is full and continues when
 	rmSync(ballast);
 	const exit = await run.exited;
 	assert.equal(exit.code, 0, run.output().stderr);
-	const all = events(run.output().stdout);
+	const all = jsonOutput(run.output().stdout).events;
 	const types = all.map((event) => event.type);
 	assert.ok(types.indexOf('step-paused') < types.indexOf('step-resumed'));
 	assert.ok(types.indexOf('step-resumed') < types.indexOf('step-done'));

@@ -6,7 +6,7 @@ import {join} from 'node:path';
 import {test} from 'node:test';
 import {openJournal} from '../../source/engine/journal.js';
 import {loadRecipeSet} from '../../source/engine/load.js';
-import {cli, root, tempDir} from '../support/cli.js';
+import {cli, root, tempDir, jsonOutput} from '../support/cli.js';
 
 function layer(files: Record<string, string>): string {
 	const dir = join(tempDir('layer'), 'mine');
@@ -54,7 +54,7 @@ test('a layer replaces a built-in step by id, drops one elsewhere, adds a recipe
 	assert.match(plan.stdout, /\$ echo jobs=7/);
 	const listed = cli(['recipes', '--json', '--recipes', dir, '--workspace', ws]);
 	assert.equal(listed.code, 0, listed.stderr);
-	const document = JSON.parse(listed.stdout) as {recipes: Array<{id: string; title: string; file: string; steps: Array<{id: string}>}>};
+	const document = jsonOutput(listed.stdout).result as {recipes: Array<{id: string; title: string; file: string; steps: Array<{id: string}>}>};
 	const payload = document.recipes.find((recipe) => recipe.id === 'payload')!;
 	assert.equal(payload.title, 'Inference payload, my way');
 	assert.equal(payload.file, 'recipes/payload.yaml + mine/payload.yaml');
@@ -122,7 +122,7 @@ test('launch sizes QEMU from the workspace\'s saved guest RAM, as run does', () 
 	openJournal(ws).setChoices({guest_ram_mb: '1100'});
 	const saved = cli(['launch', '--dry-run', '--json', '--workspace', ws]);
 	assert.equal(saved.code, 0, saved.stderr);
-	assert.equal((JSON.parse(saved.stdout) as {memoryMb: number}).memoryMb, 2304);
+	assert.equal((jsonOutput(saved.stdout).result as {memoryMb: number}).memoryMb, 2304);
 	const given = cli(['launch', '--dry-run', '--json', '--workspace', ws, '--set', 'guest_ram_mb=512']);
-	assert.equal((JSON.parse(given.stdout) as {memoryMb: number}).memoryMb, 2048);
+	assert.equal((jsonOutput(given.stdout).result as {memoryMb: number}).memoryMb, 2048);
 });

@@ -4,7 +4,7 @@ import {execFileSync} from 'node:child_process';
 import {existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
-import {cli, fixtures, tempDir} from '../support/cli.js';
+import {cli, fixtures, tempDir, jsonOutput} from '../support/cli.js';
 
 const basic = join(fixtures, 'recipes', 'basic');
 const failing = join(fixtures, 'recipes', 'failing');
@@ -53,7 +53,7 @@ test('a second run skips what is done, a changed input re-runs exactly the steps
 	assert.match(runs[1]!, /> run  demo\.echo-args: .*\(needs demo\.prepare, which runs first\)/);
 	assert.match(runs[2]!, /> run  demo\.many-lines: .*\(needs demo\.prepare, which runs first\)/);
 	const status = cli(['status', '--recipes-only', '--recipes', basic, '--workspace', workspace, '--json']);
-	const rows = JSON.parse(status.stdout).steps as Array<{id: string; status: string}>;
+	const rows = jsonOutput(status.stdout).result.steps as Array<{id: string; status: string}>;
 	assert.deepEqual(Object.fromEntries(rows.map((row) => [row.id, row.status])), {
 		'demo.prepare': 'stale',
 		'demo.echo-args': 'stale',
@@ -76,11 +76,15 @@ test('a failing step: exit 1, the error window, matched troubleshooting, downstr
 	assert.doesNotMatch(result.stderr, /unreachable/);
 	assert.equal(journal(workspace).steps['broken.fails']!.state, 'failed');
 	const json = cli(['run', 'broken', '--recipes-only', '--recipes', failing, '--workspace', workspace, '--json']);
-	const events = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as {type: string; diagnoses?: Array<{id: string}>; ok?: boolean});
+	const {events, result: final} = jsonOutput(json.stdout);
 	const failed = events.find((event) => event.type === 'step-fail')!;
-	assert.deepEqual(failed.diagnoses!.map((each) => each.id), ['fixture-step-specific', 'fixture-disk-full']);
+	assert.deepEqual(failed.diagnoses.map((each: {id: string}) => each.id), ['fixture-step-specific', 'fixture-disk-full']);
 	assert.equal(events.at(-1)!.type, 'run-done');
 	assert.equal(events.at(-1)!.ok, false);
+	// The result event ends the stream: the exit code, and the failed step with the same diagnoses.
+	assert.deepEqual([final.command, final.ok, final.exit, json.code], ['run', false, 1, 1]);
+	assert.equal(final.failed.id, 'broken.fails');
+	assert.deepEqual(final.failed.diagnoses.map((each: {id: string}) => each.id), ['fixture-step-specific', 'fixture-disk-full']);
 });
 
 test('an unknown step or recipe gets suggestions, not the list of every step', () => {
@@ -165,7 +169,7 @@ test('status checks run even before the workspace exists (in an empty directory,
 	const workspace = join(tempDir(), 'not-yet');
 	const plan = cli(['plan', 'demo', '--json', '--recipes-only', '--recipes', basic, '--workspace', workspace]);
 	assert.equal(plan.code, 0, plan.stderr);
-	const steps = JSON.parse(plan.stdout).steps as Array<{id: string; action: string; reason: string}>;
+	const steps = jsonOutput(plan.stdout).result.steps as Array<{id: string; action: string; reason: string}>;
 	assert.deepEqual(steps.find((step) => step.id === 'demo.already-done'), {...steps.find((step) => step.id === 'demo.already-done')!, action: 'skip', reason: 'up to date (status check holds)'});
 	assert.equal(existsSync(workspace), false, 'planning creates nothing');
 });

@@ -7,6 +7,7 @@ import {chmodSync, linkSync, mkdirSync, readdirSync, readFileSync, statfsSync, s
 import {join} from 'node:path';
 import {after, test} from 'node:test';
 import {cleanup, loopsUnavailable, runCli, runCliUntil, scratch} from './helpers.js';
+import {jsonOutput} from '../support/cli.js';
 
 const dir = scratch('file-target');
 after(() => cleanup(dir));
@@ -51,7 +52,7 @@ test('a loop device over the image is the image too: refused as a target', {skip
 		const result = runCli(['flash', source, '--device', device, '--yes', '--allow-non-removable', '--sparse']);
 		assert.equal(result.status, 4, result.stderr);
 		assert.match(result.stderr, new RegExp(`refusing to write ${device} .*is the image itself: a loop device over ${source}`));
-		const listed = JSON.parse(runCli(['flash', source, '--list', '--json', '--allow-non-removable']).stdout) as {disks: Array<{path: string; refusals: Array<{code: string}>}>};
+		const listed = jsonOutput(runCli(['flash', source, '--list', '--json', '--allow-non-removable']).stdout).result as {disks: Array<{path: string; refusals: Array<{code: string}>}>};
 		assert.ok(listed.disks.find((disk) => disk.path === device)?.refusals.some((each) => each.code === 'image'));
 	} finally {
 		spawnSync('losetup', ['-d', device]);

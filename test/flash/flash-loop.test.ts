@@ -7,6 +7,7 @@ import {after, before, test} from 'node:test';
 import {identityDifferences, openConfirmedDisk, readDisk, type Identity} from '../../source/flash/device.js';
 import {dropCache} from '../../source/flash/verifier.js';
 import {cleanup, loopDevice, loopsUnavailable, runCli, runCliUntil, scratch, stickImage, type Loop} from './helpers.js';
+import {jsonOutput} from '../support/cli.js';
 
 /** Loop devices need root and a free device: without them these tests skip, saying which. */
 const noLoops = loopsUnavailable();
@@ -49,7 +50,7 @@ test('writes the image to a loop device, verifies it, and the written device boo
 	writeFileSync(`${image}.json`, JSON.stringify(record));
 	const result = runCli(['flash', image, '--device', device.path, '--yes', '--allow-non-removable', '--test-boot', '--json']);
 	assert.equal(result.status, 0, result.stderr);
-	const report = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
+	const report = jsonOutput(result.stdout).result;
 	assert.equal(report.ok, true);
 	assert.equal(report.verified, true);
 	assert.equal(report.cacheDropped, true);
@@ -89,7 +90,7 @@ test('refuses loop devices (non-removable here) without --allow-non-removable, a
 test('--list --json and --lsblk-json: verdicts for a recorded laptop, and a dry run that never writes', () => {
 	const listed = runCli(['flash', '--list', '--json', '--lsblk-json', fixture('laptop-nvme-usb-stick.json')]);
 	assert.equal(listed.status, 0, listed.stderr);
-	const disks = JSON.parse(listed.stdout).disks as Array<{path: string; offered: boolean; refusals: Array<{code: string}>}>;
+	const disks = jsonOutput(listed.stdout).result.disks as Array<{path: string; offered: boolean; refusals: Array<{code: string}>}>;
 	assert.deepEqual(disks.map((disk) => [disk.path, disk.offered]), [['/dev/sda', true], ['/dev/nvme0n1', false]]);
 	assert.ok(disks[1]!.refusals.some((each) => each.code === 'system'));
 	const dry = runCli(['flash', image, '--device', '/dev/sda', '--yes', '--lsblk-json', fixture('laptop-nvme-usb-stick.json')]);
@@ -113,7 +114,7 @@ test('a sparse image to a new file: zero blocks are skipped, the file stays spar
 	mkdirSync(join(dir, 'out'));
 	const result = runCli(['flash', sparseImage, '--device', target, '--json']);
 	assert.equal(result.status, 0, result.stderr);
-	const report = JSON.parse(result.stdout.trim());
+	const report = jsonOutput(result.stdout).result;
 	assert.equal(report.kind, 'file');
 	assert.ok(report.skipped >= 40 << 20, `skipped ${report.skipped}`);
 	assert.ok(report.written < 24 << 20);
@@ -304,7 +305,7 @@ test('--sparse on a disk writes only the data blocks, keeps the old contents els
 	writeFileSync(sparseImage, data);
 	const result = runCli(['flash', sparseImage, '--device', device.path, '--yes', '--allow-non-removable', '--sparse', '--json']);
 	assert.equal(result.status, 0, result.stderr);
-	const report = JSON.parse(result.stdout.trim());
+	const report = jsonOutput(result.stdout).result;
 	assert.equal(report.verified, true);
 	assert.equal(report.written, (1 << 20) + (64 << 10));
 	const after = readFileSync(device.backing);

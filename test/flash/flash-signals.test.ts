@@ -6,6 +6,7 @@ import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {cleanup, cli, runCliUntil, scratch} from './helpers.js';
+import {jsonOutput} from '../support/cli.js';
 
 const dir = scratch('flash-signals');
 let big = '';
@@ -33,8 +34,10 @@ for (const [signal, status] of [
 		assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith(`fresh-${signal}`)), []);
 		const existing = join(dir, `existing-${signal}.img`);
 		writeFileSync(existing, 'keep me\n');
-		const again = await runCliUntil(['flash', big, '--device', existing, '--overwrite', '--yes', '--json'], /^write /m, (child) => child.kill(signal));
+		const again = await runCliUntil(['flash', big, '--device', existing, '--overwrite', '--yes', '--json'], /"type":"progress","phase":"write"/, (child) => child.kill(signal));
 		assert.equal(again.status, status, again.stderr);
+		const {result} = jsonOutput(again.stdout);
+		assert.deepEqual([result.exit, result.error.kind], [status, 'interrupted']);
 		assert.match(again.stderr, new RegExp(`${existing} is unchanged`));
 		assert.equal(readFileSync(existing, 'utf8'), 'keep me\n');
 		assert.deepEqual(leftovers(dir), []);

@@ -56,15 +56,20 @@ export function runCliUntil(args: string[], trigger: RegExp, action: (child: Ret
 		let stderr = '';
 		let stdout = '';
 		let fired = false;
-		child.stdout.on('data', (chunk: Buffer) => {
-			stdout += chunk.toString();
-		});
-		child.stderr.on('data', (chunk: Buffer) => {
-			stderr += chunk.toString();
-			if (!fired && trigger.test(stderr)) {
+		// The trigger is looked for on both: progress is on stderr for people, on stdout as events with --json.
+		const check = () => {
+			if (!fired && (trigger.test(stderr) || trigger.test(stdout))) {
 				fired = true;
 				action(child);
 			}
+		};
+		child.stdout.on('data', (chunk: Buffer) => {
+			stdout += chunk.toString();
+			check();
+		});
+		child.stderr.on('data', (chunk: Buffer) => {
+			stderr += chunk.toString();
+			check();
 		});
 		child.on('close', (status) => resolve({status, stderr, stdout}));
 	});

@@ -8,6 +8,7 @@ import {after, test} from 'node:test';
 import {parseLsblk} from '../../source/flash/lsblk.js';
 import {judge} from '../../source/flash/policy.js';
 import {cleanup, runCli, scratch} from './helpers.js';
+import {jsonOutput} from '../support/cli.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'lsblk');
 const fixture = (name: string) => join(fixtures, name);
@@ -112,7 +113,7 @@ test('the CLI over list mode with --allow-non-removable: the OS disk is not offe
 	writeFileSync(image, Buffer.alloc(1 << 20, 7));
 	const listed = runCli(['flash', '--list', '--json', '--allow-non-removable', '--lsblk-json', fixture('list-mode-laptop-luks.json')]);
 	assert.equal(listed.status, 0, listed.stderr);
-	const disks = JSON.parse(listed.stdout).disks as Array<{path: string; offered: boolean}>;
+	const disks = jsonOutput(listed.stdout).result.disks as Array<{path: string; offered: boolean}>;
 	assert.deepEqual(disks.map((disk) => [disk.path, disk.offered]), [['/dev/sda', true], ['/dev/nvme0n1', false]]);
 	const refused = runCli(['flash', image, '--device', '/dev/nvme0n1', '--yes', '--allow-non-removable', '--lsblk-json', fixture('list-mode-laptop-luks.json')]);
 	assert.equal(refused.status, 4, refused.stderr);

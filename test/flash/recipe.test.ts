@@ -1,7 +1,7 @@
 // The usb recipe: planned only for x86_64 with target usb, after the x86 build, with the exact usb-image command.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {cli, tempDir} from '../support/cli.js';
+import {cli, tempDir, jsonOutput} from '../support/cli.js';
 
 type PlannedStep = {id: string; action: string; reason: string; commands: string[]};
 
@@ -9,13 +9,13 @@ function plan(sets: string[]): PlannedStep[] {
 	const workspace = tempDir();
 	const result = cli(['plan', 'usb', '--json', '--workspace', workspace, '--set', 'host_setup=skip', ...sets.flatMap((set) => ['--set', set])]);
 	assert.equal(result.code, 0, result.stderr);
-	return (JSON.parse(result.stdout) as {steps: PlannedStep[]}).steps;
+	return (jsonOutput(result.stdout).result as {steps: PlannedStep[]}).steps;
 }
 
 test('x86_64 + usb: the stick image is built after the x86 build, with the lock file for provenance', () => {
 	const workspace = tempDir();
 	const result = cli(['plan', 'usb', '--json', '--workspace', workspace, '--set', 'host_setup=skip', '--set', 'platform=x86_64', '--set', 'target=usb']);
-	const steps = (JSON.parse(result.stdout) as {steps: PlannedStep[]}).steps;
+	const steps = (jsonOutput(result.stdout).result as {steps: PlannedStep[]}).steps;
 	const ids = steps.map((step) => step.id);
 	assert.ok(ids.indexOf('build.ninja-x86') < ids.indexOf('usb.image'));
 	const image = steps.find((step) => step.id === 'usb.image')!;

@@ -13,7 +13,7 @@ import {kernelConfigFromCache, unsupportedFeatures, x86CpuModel} from '../../sou
 import {cleanup, runCli, scratch, testKernel} from './helpers.js';
 import {loadRecipeSet} from '../../source/engine/load.js';
 import {diagnose} from '../../source/engine/troubleshoot.js';
-import {root} from '../support/cli.js';
+import {root, jsonOutput} from '../support/cli.js';
 
 const dir = scratch('usb-image');
 after(() => cleanup(dir));
@@ -65,7 +65,7 @@ test('builds from the workspace build directory, boots in QEMU under BIOS and UE
 	writeFileSync(lock, JSON.stringify({projects: [{name: 'seL4', revision: '1111111111111111111111111111111111111111'}]}));
 	const result = runCli(['usb-image', '--workspace', workspace, '--app', 'minimal_64', '--lock', lock, '--timeout', '1', '--boot-test', 'both', '--json']);
 	assert.equal(result.status, 0, result.stderr);
-	const record = JSON.parse(result.stdout);
+	const record = jsonOutput(result.stdout).result;
 	const image = join(workspace, 'usb', 'sel4-llm-x86_64-minimal_64.img');
 	assert.equal(record.image.path, image);
 	assert.equal(record.ok, true);

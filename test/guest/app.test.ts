@@ -9,6 +9,7 @@ import {prepareApp} from '../../source/guest/app/index.js';
 import {armLayout, MiB, powerOfTwoBlocks} from '../../source/guest/app/layout.js';
 import {writeCpio} from '../../source/images/cpio.js';
 import {fakeTree, tempDir, writeArm64Image, writeBzImage, writeGguf} from './helpers.js';
+import {jsonOutput} from '../support/cli.js';
 
 const goldenDir = resolve('test/fixtures/guest/golden');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -199,7 +200,7 @@ test('sel4-llm app writes llm_vm into a tree from upstream-style images and refu
 	assert.match(cli.stderr, /hint: /);
 	const ok = spawnSync(process.execPath, ['dist/cli.js', 'app', '--tree', tree, '--guest-ram-mb', '768', '--initrd', big, '--json'], {encoding: 'utf8'});
 	assert.equal(ok.status, 0, ok.stderr);
-	const json = JSON.parse(ok.stdout) as {written: boolean; arm: {initrdAddr: number; dtbAddr: number}; notes: string[]};
+	const json = jsonOutput(ok.stdout).result as {written: boolean; arm: {initrdAddr: number; dtbAddr: number}; notes: string[]};
 	assert.equal(json.written, true);
 	assert.ok(json.arm.dtbAddr > json.arm.initrdAddr + 200 * MiB);
 	assert.ok(json.notes.some((note) => /resized together \(verified by booting with 512 and 1024 MiB\)/.test(note)));

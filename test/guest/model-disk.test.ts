@@ -5,6 +5,7 @@ import {join} from 'node:path';
 import {test} from 'node:test';
 import {buildModelDisk, modelDiskLabel, modelDiskSize} from '../../source/images/model-disk.js';
 import {tempDir, writeGguf} from './helpers.js';
+import {jsonOutput} from '../support/cli.js';
 
 const MiB = 1024 * 1024;
 
@@ -72,7 +73,7 @@ test('sel4-llm model-disk --mbr puts the file system in partition 1 (for the x86
 	const output = join(work, 'sata.img');
 	const cli = spawnSync(process.execPath, ['dist/cli.js', 'model-disk', model, '-o', output, '--mbr', '--json'], {encoding: 'utf8'});
 	assert.equal(cli.status, 0, cli.stderr);
-	const result = JSON.parse(cli.stdout) as {fsOffset: number; sizeBytes: number};
+	const result = jsonOutput(cli.stdout).result as {fsOffset: number; sizeBytes: number};
 	assert.equal(result.fsOffset, MiB);
 	const table = JSON.parse(execFileSync('sfdisk', ['--json', output]).toString()) as {partitiontable: {label: string; partitions: Array<{start: number; size: number; type: string}>}};
 	assert.equal(table.partitiontable.label, 'dos');

@@ -12,6 +12,7 @@ import {LineSplitter, parseGuestLine} from '../../source/console/protocol.js';
 import {debianBusybox, debianKernel, type DebianArch} from '../support/debian-kernel.js';
 import {payloadBinary, repositoryRoot, rootfsOverlay, testModel} from '../support/test-model.js';
 import {fixtureUnavailable} from '../support/cache.js';
+import {jsonOutput} from '../support/cli.js';
 
 const cli = join(repositoryRoot, 'dist', 'cli.js');
 const guestFixtures = fixtureUnavailable('llama-source', 'kernel-amd64', 'kernel-arm64', 'busybox-amd64', 'busybox-arm64');
@@ -140,7 +141,7 @@ describe('a real prompt answered in a QEMU guest', {timeout: 900_000, skip: gues
 			const seconds = (Date.now() - started) / 1000;
 			assert.equal(result.code, 0, `ask failed after ${seconds} s:\n${result.stderr}\n${result.stdout}`);
 			if (each.when === 'after-ready') {
-				const answer = JSON.parse(result.stdout) as {answer: string; tokens: number; tokensPerSecond: number; ttftMs: number; stop: string; promptTokens: number};
+				const answer = jsonOutput(result.stdout).result as {answer: string; tokens: number; tokensPerSecond: number; ttftMs: number; stop: string; promptTokens: number};
 				assert.equal(answer.tokens, 12, 'twelve tokens generated');
 				assert.equal(answer.stop, 'length');
 				assert.ok(answer.answer.length > 0, 'the answer has text');
@@ -207,7 +208,7 @@ describe('launch --serve shares the console with ask', {timeout: 600_000, skip: 
 		assert.ok(existsSync(serialSocket));
 		const answer = await runCli(['ask', '--workspace', workspace, '--json', '--max-tokens', '8', '--ignore-eos', 'Hello from the host'], 240_000);
 		assert.equal(answer.code, 0, answer.stderr);
-		const parsed = JSON.parse(answer.stdout) as {tokens: number; tokensPerSecond: number};
+		const parsed = jsonOutput(answer.stdout).result as {tokens: number; tokensPerSecond: number};
 		assert.equal(parsed.tokens, 8);
 		assert.ok(parsed.tokensPerSecond > 0);
 		launch.kill('SIGTERM');

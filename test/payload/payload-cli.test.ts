@@ -8,6 +8,7 @@ import {after, before, describe, it} from 'node:test';
 import {readElfInfo} from '../../source/guest/llama/build.js';
 import {payloadBinary, payloadCache, repositoryRoot} from '../support/test-model.js';
 import {fixtureUnavailable} from '../support/cache.js';
+import {jsonOutput} from '../support/cli.js';
 
 const cli = join(repositoryRoot, 'dist', 'cli.js');
 const workspace = mkdtempSync(join(tmpdir(), 'sel4llm-payload-cli-'));
@@ -38,7 +39,7 @@ describe('sel4-llm payload', {timeout: 900_000, skip: fixtureUnavailable('llama-
 	it('build --platform qemu-arm-virt uses the cached static aarch64 binary and writes the lock', async () => {
 		const result = await run(['build', '--platform', 'qemu-arm-virt', '--json']);
 		assert.equal(result.code, 0, result.stderr);
-		const out = JSON.parse(result.stdout) as {builds: {aarch64: {binary: string; cached: boolean}}; lock: string};
+		const out = jsonOutput(result.stdout).result as {builds: {aarch64: {binary: string; cached: boolean}}; lock: string};
 		assert.equal(out.builds.aarch64.cached, true, 'the CLI found the build in the cache and did not build again');
 		assert.deepEqual(readElfInfo(out.builds.aarch64.binary), {machine: 'aarch64', static: true});
 		const lock = JSON.parse(readFileSync(join(workspace, '.sel4-llm', 'payload.lock.json'), 'utf8')) as {llama: Record<string, string>};
@@ -63,7 +64,7 @@ describe('sel4-llm payload', {timeout: 900_000, skip: fixtureUnavailable('llama-
 	it('build --arch x86_64 is static and x86_64', async () => {
 		const result = await run(['build', '--arch', 'x86_64', '--json']);
 		assert.equal(result.code, 0, result.stderr);
-		const out = JSON.parse(result.stdout) as {builds: {x86_64: {binary: string}}};
+		const out = jsonOutput(result.stdout).result as {builds: {x86_64: {binary: string}}};
 		assert.deepEqual(readElfInfo(out.builds.x86_64.binary), {machine: 'x86_64', static: true});
 	});
 

@@ -8,6 +8,7 @@ import {fileURLToPath} from 'node:url';
 import {buildQemuCommand, judgeKvm, qemuMemoryMb, readKvmFacts} from '../../source/qemu/index.js';
 import type {KvmFacts} from '../../source/qemu/index.js';
 import {configuredQemuMemory, resolveImages} from '../../source/qemu/artifacts.js';
+import {jsonOutput} from '../support/cli.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'dist', 'cli.js');
@@ -157,8 +158,8 @@ describe('images and dry run', () => {
 		assert.match(result.stderr, /instead of upstream's -nographic stdio/);
 		assert.match(result.stderr, /missing: .*capdl-loader-image-arm-qemu-arm-virt \(build first\)/);
 		const json = sel4llm(['launch', '--dry-run', '--json', '--workspace', workspace]);
-		const parsed = JSON.parse(json.stdout) as {command: string[]; memoryMb: number};
-		assert.equal(parsed.command[0], 'qemu-system-aarch64');
+		const parsed = jsonOutput(json.stdout).result as {argv: string[]; memoryMb: number};
+		assert.equal(parsed.argv[0], 'qemu-system-aarch64');
 		assert.equal(parsed.memoryMb, 2048);
 	});
 

@@ -57,3 +57,29 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 20_000, what
 		await new Promise((resolve) => setTimeout(resolve, 25));
 	}
 }
+
+/** The result event: type "result", command, ok, exit, and the command's own fields. */
+export type JsonResult = Record<string, any>;
+
+/**
+ * The NDJSON stream of a `--json` run: every line must parse and have a `type`, and the last one, only the last,
+ * is the result event. Throws (failing the test) otherwise.
+ */
+export function jsonOutput(stdout: string): {events: Array<{type: string; [field: string]: any}>; result: JsonResult} {
+	const lines = stdout.split('\n').filter((line) => line !== '');
+	if (lines.length === 0) throw new Error('no --json output on stdout');
+	const events = lines.map((line, index) => {
+		let event: unknown;
+		try {
+			event = JSON.parse(line);
+		} catch {
+			throw new Error(`stdout line ${index + 1} is not JSON: ${line.slice(0, 200)}`);
+		}
+		if (typeof (event as {type?: unknown}).type !== 'string') throw new Error(`stdout line ${index + 1} has no "type": ${line.slice(0, 200)}`);
+		return event as {type: string; [field: string]: any};
+	});
+	const last = events.at(-1)!;
+	if (last.type !== 'result') throw new Error(`the last line is a "${last.type}" event, not the result`);
+	if (events.slice(0, -1).some((event) => event.type === 'result')) throw new Error('more than one result event');
+	return {events: events.slice(0, -1), result: last as JsonResult};
+}

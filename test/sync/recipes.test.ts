@@ -10,7 +10,7 @@ import {diagnose} from '../../source/engine/troubleshoot.js';
 import {packageGroups, packagesFor} from '../../source/doctor/packages.js';
 import {camkesAppName, platformIds, platformRecord} from '../../source/platforms.js';
 import {initBuildCommand} from '../../source/sync/build-commands.js';
-import {cli, root, tempDir} from '../support/cli.js';
+import {cli, root, tempDir, jsonOutput} from '../support/cli.js';
 import {createMiniUpstream, type MiniUpstream} from '../support/mini-upstream.js';
 
 let mini: MiniUpstream;
@@ -229,7 +229,7 @@ test('sel4-llm sync on the command line: progress lines, JSON, refusals and exit
 	assert.match(result.stderr, /Synced 7 projects in [\d.]+ s: 7 cloned, 0 updated, 0 unchanged\./);
 	const again = cli(['sync', '--workspace', dir, '--manifest-url', mini.manifestUrl, '--json']);
 	assert.equal(again.code, 0);
-	const json = JSON.parse(again.stdout) as {ok: boolean; projects: Array<{action: string}>; lockFile: string};
+	const json = jsonOutput(again.stdout).result as {ok: boolean; projects: Array<{action: string}>; lockFile: string};
 	assert.equal(json.ok, true);
 	assert.ok(json.projects.every((project) => project.action === 'unchanged'));
 	assert.equal(json.lockFile, join(dir, 'sel4-llm.lock.json'));
