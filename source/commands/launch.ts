@@ -18,7 +18,7 @@ import {judgeKvm, readKvmFacts} from '../qemu/host.js';
 import {formatTimeline, formatVerdict, timelineJson, watchEventJson} from '../qemu/report.js';
 import {formatSeconds, stageIds, stageTitle} from '../qemu/stages.js';
 import {parseExpectation, type Expectation, type WatchEvent} from '../qemu/watcher.js';
-import {packageDir, type CommandContext} from './context.js';
+import {packageDir, say, type CommandContext} from './context.js';
 import {loadForCommand, readJournal, recipeSources} from './recipe-context.js';
 import {numberOption, stringOption} from './options.js';
 
@@ -285,10 +285,16 @@ async function runPlain(
 	const err = context.io.stderr;
 	const out = context.io.stdout;
 	const json = context.json;
-	const emit = (event: WatchEvent) => {
+	/** What the run does when the guest is ready, in every output mode: ask once, or keep serving. */
+	const react = (event: WatchEvent) => {
+		if (event.type !== 'expected' || !session?.watcher.expectationsDone) return;
+		if (options.ask !== undefined && options.share) askOnce(options.ask, options.share.socketPath);
+		else if (options.serve) say(context, `serving: the guest keeps running; ask it with \`sel4-llm ask "your prompt"\`${context.workspace ? ` --workspace ${context.workspace}` : ''}; Ctrl-C stops it`);
+	};
+	/** How an event is shown: NDJSON with --json, else lines for people. */
+	const show = (event: WatchEvent) => {
 		if (json) {
-			if (event.type === 'line' && options.headless) return;
-			context.events.emit(watchEventJson(event));
+			if (event.type !== 'line' || !options.headless) context.events.emit(watchEventJson(event));
 			return;
 		}
 		switch (event.type) {
@@ -310,10 +316,6 @@ async function runPlain(
 				break;
 			case 'expected':
 				err.write(`[${formatSeconds(event.t).trim()}] reached: ${event.expectation.text}\n`);
-				if (options.ask !== undefined && options.share && session?.watcher.expectationsDone) askOnce(options.ask, options.share.socketPath);
-				else if (options.serve && session?.watcher.expectationsDone) {
-					err.write(`serving: the guest keeps running; ask it with \`sel4-llm ask "your prompt"\`${context.workspace ? ` --workspace ${context.workspace}` : ''}; Ctrl-C stops it\n`);
-				}
 				break;
 			default: {
 				const never: never = event;
@@ -332,7 +334,10 @@ async function runPlain(
 		...(options.timeoutSeconds !== undefined ? {timeoutSeconds: options.timeoutSeconds} : {}),
 		...(options.serve ? {stopWhenExpected: false} : {}),
 		...(options.share ? {share: options.share} : {}),
-		onEvent: emit,
+		onEvent: (event) => {
+			show(event);
+			react(event);
+		},
 	});
 	let interrupted = false;
 	const onStop = () => {

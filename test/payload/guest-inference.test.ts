@@ -237,6 +237,24 @@ describe('launch --ask boots, answers once and stops', {timeout: 600_000, skip: 
 		assert.match(result.stderr, /reached: ready/);
 		assert.equal(existsSync(join(workspace, '.sel4-llm', 'launch.json')), false);
 	});
+
+	it('amd64 with --json: the boot events, the answer event, then the result with the answer (the ask is made in every output mode)', async () => {
+		const dir = join(scratch, 'ask-once-json');
+		const workspace = join(dir, 'workspace');
+		mkdirSync(workspace, {recursive: true});
+		const {kernel, initrd} = await payloadGuest('amd64', 'x86_64', dir);
+		const result = await runCli(
+			['launch', '--json', '--workspace', workspace, '--platform', 'linux-test', '--arch', 'amd64', '--kernel', kernel, '--initrd', initrd, '--append', 'console=ttyS0 panic=-1', '--ask', 'What is a microkernel?', '--timeout', '400'],
+			500_000,
+		);
+		assert.equal(result.code, 0, result.stderr);
+		const {events, result: final} = jsonOutput(result.stdout);
+		assert.ok(events.some((event) => event.type === 'expected' && event.expectation === 'ready'));
+		const answer = events.find((event) => event.type === 'answer');
+		assert.ok(answer && answer.tokens > 0 && answer.answer.length > 0, 'the answer is an event');
+		assert.deepEqual([final.command, final.exit, final.outcome, final.answer.tokens], ['launch', 0, 'expected', answer.tokens]);
+		assert.equal(existsSync(join(workspace, '.sel4-llm', 'launch.json')), false);
+	});
 });
 
 describe('the prompt box in launch\'s terminal view', {timeout: 600_000, skip: guestFixtures}, () => {
