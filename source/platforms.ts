@@ -27,15 +27,46 @@ export type PlatformRecord = {
 	guestImages: {kernel: string; initrd: string};
 	/** Guest RAM, in MiB. */
 	guestRam: {min: number; max: number; step: number; default: number; why: string};
-	/** The QEMU program (none when it can only run with hardware virtualization we cannot assume). */
-	qemuProgram: 'qemu-system-aarch64' | 'qemu-system-x86_64';
+	/**
+	 * Upstream's QEMU line for it (the `simulate` script seL4_tools generates, and camkes-vm-examples' docs): the
+	 * program, -machine, the default -cpu, the console upstream uses on stdio, the -m value's unit, and what comes
+	 * before and after the boot images. The images themselves come from `boot`: `-kernel IMAGE`, or `-kernel KERNEL
+	 * -initrd ROOTSERVER`.
+	 */
+	qemu: {
+		program: 'qemu-system-aarch64' | 'qemu-system-x86_64';
+		machine: string;
+		cpu: string;
+		stdioConsole: readonly string[];
+		memoryUnit: '' | 'M';
+		beforeImages: readonly string[];
+		afterImages: readonly string[];
+		/** The most RAM the machine can have (qemu-arm-virt with highmem=off: below 4 GiB). */
+		maxMemoryMb?: number;
+		/** The build's own QEMU_MEMORY (CMakeCache.txt) is what the kernel was configured for, so it wins. */
+		memoryFromBuild: boolean;
+	};
 	/** Running it in QEMU needs Intel VT-x through KVM (nested when the host is a VM). */
 	needsVtx: boolean;
 	/** It can boot a PC from a USB stick. */
 	usb: boolean;
+	/**
+	 * How camkes-vm-examples names it: the PLATFORM value its Arm apps list in settings.cmake (x86 apps all build for
+	 * pc99), so an upstream app builds for this platform when it lives in `appsFolder`, lists this value and, where it
+	 * fixes one, has the same seL4 architecture.
+	 */
+	upstreamPlatform: string;
+	/**
+	 * init-build.sh flags before -DCAMKES_VM_APP, as upstream documents them (x86 ignores PLATFORM); every build for
+	 * QEMU also gets -DSIMULATION=TRUE after it.
+	 */
+	configureFlags: readonly string[];
 	/** The cross compilers (C and C++) the guest payload and the host check use, and their packages. */
 	crossCompiler?: {gcc: string; gxx: string; packages: readonly string[]};
 };
+
+/** The CPU line upstream's generated `simulate` uses for x86_64 (KernelX86MicroArch nehalem, SIMULATION). */
+export const upstreamX86Cpu = 'Nehalem,+vme,+pdpe1gb,-xsave,-xsaveopt,-xsavec,-fsgsbase,-invpcid,+syscall,+lm,enforce';
 
 const table = [
 	{
@@ -54,7 +85,19 @@ const table = [
 			default: 512,
 			why: 'qemu-arm-virt keeps the guest RAM inside the 32-bit map below 4 GiB next to seL4 and the file server; upstream reports failures near 2 GiB (seL4_projects_libs#126)',
 		},
-		qemuProgram: 'qemu-system-aarch64',
+		qemu: {
+			program: 'qemu-system-aarch64',
+			machine: 'virt,virtualization=on,highmem=off,secure=off',
+			cpu: 'cortex-a53',
+			stdioConsole: ['-nographic'],
+			memoryUnit: '',
+			beforeImages: [],
+			afterImages: [],
+			maxMemoryMb: 3072,
+			memoryFromBuild: true,
+		},
+		upstreamPlatform: 'qemu-arm-virt',
+		configureFlags: ['-DPLATFORM=qemu-arm-virt', '-DAARCH64=TRUE'],
 		needsVtx: false,
 		usb: false,
 		crossCompiler: {gcc: 'aarch64-linux-gnu-gcc', gxx: 'aarch64-linux-gnu-g++', packages: ['gcc-aarch64-linux-gnu', 'g++-aarch64-linux-gnu']},
@@ -75,7 +118,18 @@ const table = [
 			default: 512,
 			why: "the x86 guest RAM is allocated from the VMM's untyped pools and must stay below the 3 GiB PCI hole; upstream's largest example uses 1900 MiB",
 		},
-		qemuProgram: 'qemu-system-x86_64',
+		qemu: {
+			program: 'qemu-system-x86_64',
+			machine: 'q35,accel=kvm,kernel-irqchip=split',
+			cpu: `${upstreamX86Cpu},+vmx`,
+			stdioConsole: ['-nographic', '-serial', 'mon:stdio'],
+			memoryUnit: 'M',
+			beforeImages: ['-enable-kvm'],
+			afterImages: ['-device', 'intel-iommu,intremap=off'],
+			memoryFromBuild: false,
+		},
+		upstreamPlatform: 'pc99',
+		configureFlags: [],
 		needsVtx: true,
 		usb: true,
 	},

@@ -1,6 +1,6 @@
 // QEMU command lines per platform, exactly as upstream runs them (docs/launch.md quotes them), with the console moved
 // from stdio to a unix socket when we watch it.
-import {platformIds, type Platform} from '../platforms.js';
+import {platformIds, platformRecord, upstreamX86Cpu, type Platform} from '../platforms.js';
 
 /** The seL4 platforms, plus linux-test: a plain Linux kernel and initramfs (our guest's own check, without seL4). */
 export type QemuMachine = Platform | 'linux-test';
@@ -40,8 +40,7 @@ export type QemuCommand = {
 	memoryMb: number;
 };
 
-/** The CPU line upstream's generated `simulate` uses for x86_64 (KernelX86MicroArch nehalem, SIMULATION). */
-export const upstreamX86Cpu = 'Nehalem,+vme,+pdpe1gb,-xsave,-xsaveopt,-xsavec,-fsgsbase,-invpcid,+syscall,+lm,enforce';
+export {upstreamX86Cpu};
 
 export const socketConsoleNote =
 	'The console is a unix socket (-chardev socket,...,server=on,wait=on -serial chardev:ser0 -display none -monitor none) instead of upstream\'s -nographic stdio: sel4-llm watches and logs the serial output, and under -nographic an early burst of input can stop all later input to the guest for good. With wait=on QEMU starts the machine only once sel4-llm is connected, so the first lines (the ELF loader\'s) are never lost.';
@@ -63,75 +62,53 @@ export function buildQemuCommand(options: QemuCommandOptions): QemuCommand {
 	let program: string;
 	let args: string[];
 	const memory = Math.round(options.memoryMb);
-	switch (options.platform) {
-		case 'qemu-arm-virt': {
+	if (options.platform !== 'linux-test') {
+		// An seL4 platform: upstream's line from its record, the images it boots from its build.
+		const record = platformRecord(options.platform);
+		const {qemu, boot} = record;
+		program = qemu.program;
+		const images =
+			'image' in boot
+				? ['-kernel', need(options.image, `the image (${boot.image})`)]
+				: ['-kernel', need(options.kernel, `the seL4 kernel image (${boot.kernel})`), '-initrd', need(options.initrd, `the root task image (${boot.rootserver})`)];
+		args = [
+			'-machine',
+			qemu.machine,
+			'-cpu',
+			options.cpu ?? qemu.cpu,
+			...serialArgs(options.serial, [...qemu.stdioConsole]),
+			'-m',
+			`size=${memory}${qemu.memoryUnit}`,
+			...qemu.beforeImages,
+			...images,
+			...qemu.afterImages,
+		];
+		if (options.append) args.push('-append', options.append);
+	} else {
+		const arch = options.arch ?? 'amd64';
+		const kernel = need(options.kernel, 'a Linux kernel (--kernel)');
+		const initrd = need(options.initrd, 'an initramfs (--initrd)');
+		if (arch === 'arm64') {
 			program = 'qemu-system-aarch64';
-			args = [
-				'-machine',
-				'virt,virtualization=on,highmem=off,secure=off',
-				'-cpu',
-				'cortex-a53',
-				...serialArgs(options.serial, ['-nographic']),
-				'-m',
-				`size=${memory}`,
-				'-kernel',
-				need(options.image, 'the image (capdl-loader-image-arm-qemu-arm-virt)'),
-			];
-			if (options.append) args.push('-append', options.append);
-			break;
-		}
-		case 'x86_64': {
+			args = ['-machine', 'virt,virtualization=on', '-cpu', 'cortex-a53'];
+		} else {
 			program = 'qemu-system-x86_64';
-			args = [
-				'-machine',
-				'q35,accel=kvm,kernel-irqchip=split',
-				'-cpu',
-				options.cpu ?? `${upstreamX86Cpu},+vmx`,
-				...serialArgs(options.serial, ['-nographic', '-serial', 'mon:stdio']),
-				'-m',
-				`size=${memory}M`,
-				'-enable-kvm',
-				'-kernel',
-				need(options.kernel, 'the seL4 kernel image (kernel-x86_64-pc99)'),
-				'-initrd',
-				need(options.initrd, 'the root task image (capdl-loader-image-x86_64-pc99)'),
-				'-device',
-				'intel-iommu,intremap=off',
-			];
-			if (options.append) args.push('-append', options.append);
-			break;
+			args = ['-cpu', 'qemu64'];
 		}
-		case 'linux-test': {
-			const arch = options.arch ?? 'amd64';
-			const kernel = need(options.kernel, 'a Linux kernel (--kernel)');
-			const initrd = need(options.initrd, 'an initramfs (--initrd)');
-			if (arch === 'arm64') {
-				program = 'qemu-system-aarch64';
-				args = ['-machine', 'virt,virtualization=on', '-cpu', 'cortex-a53'];
-			} else {
-				program = 'qemu-system-x86_64';
-				args = ['-cpu', 'qemu64'];
-			}
-			const console = arch === 'arm64' ? 'ttyAMA0' : 'ttyS0';
-			args.push(
-				...serialArgs(options.serial, ['-nographic']),
-				'-m',
-				String(memory),
-				'-no-reboot',
-				'-kernel',
-				kernel,
-				'-initrd',
-				initrd,
-				'-append',
-				options.append ?? `console=${console} panic=-1`,
-			);
-			notes.push('linux-test boots a plain Linux kernel and initramfs without seL4; it exists to test launch itself.');
-			break;
-		}
-		default: {
-			const never: never = options.platform;
-			throw new Error(`unknown platform ${String(never)}`);
-		}
+		const console = arch === 'arm64' ? 'ttyAMA0' : 'ttyS0';
+		args.push(
+			...serialArgs(options.serial, ['-nographic']),
+			'-m',
+			String(memory),
+			'-no-reboot',
+			'-kernel',
+			kernel,
+			'-initrd',
+			initrd,
+			'-append',
+			options.append ?? `console=${console} panic=-1`,
+		);
+		notes.push('linux-test boots a plain Linux kernel and initramfs without seL4; it exists to test launch itself.');
 	}
 	if (options.serial !== 'stdio') notes.push(socketConsoleNote);
 	args.push(...(options.extraArgs ?? []));
@@ -157,13 +134,14 @@ export function buildQemuCommand(options: QemuCommandOptions): QemuCommand {
  */
 export function qemuMemoryMb(options: {platform: QemuMachine; guestRamMb: number; configuredMb?: number}): {memoryMb: number; rule: string} {
 	if (options.platform === 'linux-test') return {memoryMb: Math.max(256, options.guestRamMb), rule: 'linux-test: the guest RAM itself'};
-	if (options.platform === 'qemu-arm-virt' && options.configuredMb) {
+	const {qemu} = platformRecord(options.platform);
+	if (qemu.memoryFromBuild && options.configuredMb) {
 		return {memoryMb: options.configuredMb, rule: `QEMU_MEMORY=${options.configuredMb} from the build's CMakeCache.txt`};
 	}
 	const derived = Math.max(2048, Math.ceil((options.guestRamMb + 1024) / 256) * 256);
 	const rule = `max(2048, guest_ram_mb ${options.guestRamMb} + 1024 rounded up to 256) = ${derived}`;
-	if (options.platform === 'qemu-arm-virt' && derived > 3072) {
-		throw new RangeError(`qemu-arm-virt with highmem=off has at most 3072 MiB of RAM; guest_ram_mb ${options.guestRamMb} needs ${derived}`);
+	if (qemu.maxMemoryMb !== undefined && derived > qemu.maxMemoryMb) {
+		throw new RangeError(`${options.platform} (-machine ${qemu.machine}) has at most ${qemu.maxMemoryMb} MiB of RAM; guest_ram_mb ${options.guestRamMb} needs ${derived}`);
 	}
 	return {memoryMb: derived, rule};
 }

@@ -6,7 +6,8 @@ import {bootImagePaths, camkesAppName, platformIds, platformRecord, targets, typ
 
 export type AppInfo = {
 	app: string;
-	family: 'arm' | 'x86';
+	/** The folder of camkes-vm-examples' apps/ it lives in. */
+	family: 'Arm' | 'x86';
 	/** Upstream PLATFORM values the app accepts (Arm), or the seL4 architecture it builds (x86). */
 	upstreamPlatforms: readonly string[];
 	sel4Arch?: 'x86_64' | 'ia32' | 'aarch64';
@@ -15,13 +16,13 @@ export type AppInfo = {
 
 /** Every app of camkes-vm-examples, and ours. */
 export const apps: readonly AppInfo[] = [
-	{app: 'vm_minimal', family: 'arm', upstreamPlatforms: ['tk1', 'tx1', 'tx2', 'exynos5422', 'qemu-arm-virt', 'odroidc2', 'zcu102']},
-	{app: 'vm_cross_connector', family: 'arm', upstreamPlatforms: ['exynos5422', 'qemu-arm-virt']},
-	{app: 'vm_introspect', family: 'arm', upstreamPlatforms: ['exynos5422', 'qemu-arm-virt']},
-	{app: 'vm_multi', family: 'arm', upstreamPlatforms: ['exynos5422', 'qemu-arm-virt']},
-	{app: 'vm_virtio_net', family: 'arm', upstreamPlatforms: ['exynos5422', 'tx2', 'zcu102']},
-	{app: 'vm_serial_server', family: 'arm', upstreamPlatforms: ['exynos5422']},
-	{app: 'odroid_vm', family: 'arm', upstreamPlatforms: ['exynos5410']},
+	{app: 'vm_minimal', family: 'Arm', upstreamPlatforms: ['tk1', 'tx1', 'tx2', 'exynos5422', 'qemu-arm-virt', 'odroidc2', 'zcu102']},
+	{app: 'vm_cross_connector', family: 'Arm', upstreamPlatforms: ['exynos5422', 'qemu-arm-virt']},
+	{app: 'vm_introspect', family: 'Arm', upstreamPlatforms: ['exynos5422', 'qemu-arm-virt']},
+	{app: 'vm_multi', family: 'Arm', upstreamPlatforms: ['exynos5422', 'qemu-arm-virt']},
+	{app: 'vm_virtio_net', family: 'Arm', upstreamPlatforms: ['exynos5422', 'tx2', 'zcu102']},
+	{app: 'vm_serial_server', family: 'Arm', upstreamPlatforms: ['exynos5422']},
+	{app: 'odroid_vm', family: 'Arm', upstreamPlatforms: ['exynos5410']},
 	{app: 'minimal', family: 'x86', upstreamPlatforms: ['pc99'], sel4Arch: 'ia32'},
 	{app: 'minimal_64', family: 'x86', upstreamPlatforms: ['pc99'], sel4Arch: 'x86_64'},
 	{app: 'optiplex9020', family: 'x86', upstreamPlatforms: ['pc99'], sel4Arch: 'x86_64'},
@@ -29,14 +30,14 @@ export const apps: readonly AppInfo[] = [
 	{app: 'virtio_blk_sample', family: 'x86', upstreamPlatforms: ['pc99'], sel4Arch: 'ia32'},
 	{app: 'cma34cr_centos', family: 'x86', upstreamPlatforms: ['pc99'], sel4Arch: 'x86_64'},
 	{app: 'cma34cr_ubuntu', family: 'x86', upstreamPlatforms: ['pc99'], sel4Arch: 'x86_64'},
-	{app: 'llm_vm', family: 'arm', upstreamPlatforms: ['qemu-arm-virt'], sel4Arch: 'aarch64', ours: true},
+	{app: 'llm_vm', family: 'Arm', upstreamPlatforms: ['qemu-arm-virt'], sel4Arch: 'aarch64', ours: true},
 	{app: 'llm_vm', family: 'x86', upstreamPlatforms: ['pc99'], sel4Arch: 'x86_64', ours: true},
 ];
 
-/** Whether an app builds for one of our platforms. */
+/** Whether an app builds for one of our platforms: the platform's apps folder, PLATFORM value and seL4 architecture. */
 function supports(info: AppInfo, platform: Platform): boolean {
-	if (platform === 'qemu-arm-virt') return info.family === 'arm' && info.upstreamPlatforms.includes('qemu-arm-virt');
-	return info.family === 'x86' && info.sel4Arch === 'x86_64';
+	const record = platformRecord(platform);
+	return info.family === record.appsFolder && info.upstreamPlatforms.includes(record.upstreamPlatform) && (info.sel4Arch === undefined || info.sel4Arch === record.sel4Arch);
 }
 
 /** The apps that build for a platform, in table order. */
@@ -67,8 +68,9 @@ export function checkBuildChoice(choice: BuildChoice): {platform: Platform; app:
 	const target = choice.target as Target;
 	const valid = validApps(platform);
 	const validText = `apps for ${platform}: ${valid.join(', ')}`;
-	if (target === 'usb' && platform !== 'x86_64') {
-		throw new BuildChoiceError(`target usb needs platform x86_64 (qemu-arm-virt exists only in QEMU)`, 'use --set platform=x86_64, or --set target=qemu');
+	if (target === 'usb' && !platformRecord(platform).usb) {
+		const usb = platformIds.filter((id) => platformRecord(id).usb);
+		throw new BuildChoiceError(`target usb needs platform ${usb.join(' or ')} (${platform} exists only in QEMU)`, `use ${usb.map((id) => `--set platform=${id}`).join(' or ')}, or --set target=qemu`);
 	}
 	const known = apps.filter((info) => info.app === choice.app);
 	if (known.length === 0) {
@@ -77,11 +79,15 @@ export function checkBuildChoice(choice: BuildChoice): {platform: Platform; app:
 	}
 	if (valid.includes(choice.app)) return {platform, app: choice.app, target};
 	const info = known[0]!;
+	const record = platformRecord(platform);
 	let why: string;
-	if (info.family === 'x86' && platform === 'qemu-arm-virt') why = `${choice.app} is an x86 app`;
-	else if (info.family === 'x86') why = `${choice.app} builds a 32-bit (ia32) seL4, while platform x86_64 builds x86_64 images`;
-	else if (platform === 'x86_64') why = `${choice.app} is an Arm app (init-build.sh would pick apps/Arm/${choice.app} and stop at its platform check)`;
-	else why = `${choice.app} does not support qemu-arm-virt (upstream accepts: ${info.upstreamPlatforms.join(', ')})`;
+	if (info.family !== record.appsFolder) {
+		why = `${choice.app} is an ${info.family} app${info.family === 'Arm' ? ` (init-build.sh would pick apps/Arm/${choice.app} and stop at its platform check)` : ''}`;
+	} else if (info.sel4Arch !== undefined && info.sel4Arch !== record.sel4Arch) {
+		why = `${choice.app} builds a ${info.sel4Arch === 'ia32' ? '32-bit (ia32)' : info.sel4Arch} seL4, while platform ${platform} builds ${record.sel4Arch} images`;
+	} else {
+		why = `${choice.app} does not support ${record.upstreamPlatform} (upstream accepts: ${info.upstreamPlatforms.join(', ')})`;
+	}
 	throw new BuildChoiceError(`app "${choice.app}" cannot be built for platform ${platform}: ${why}`, validText);
 }
 
@@ -92,9 +98,7 @@ export function checkBuildChoice(choice: BuildChoice): {platform: Platform; app:
  */
 export function initBuildArgs(choice: BuildChoice): string[] {
 	const {platform, app, target} = checkBuildChoice(choice);
-	const name = camkesAppName(platform, app);
-	if (platform === 'qemu-arm-virt') return ['-DPLATFORM=qemu-arm-virt', '-DAARCH64=TRUE', `-DCAMKES_VM_APP=${name}`, '-DSIMULATION=TRUE'];
-	return [`-DCAMKES_VM_APP=${name}`, ...(target === 'qemu' ? ['-DSIMULATION=TRUE'] : [])];
+	return [...platformRecord(platform).configureFlags, `-DCAMKES_VM_APP=${camkesAppName(platform, app)}`, ...(target === 'qemu' ? ['-DSIMULATION=TRUE'] : [])];
 }
 
 /** The whole configure command, run from the build directory. */
