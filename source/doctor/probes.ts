@@ -1,7 +1,7 @@
 // Probes: pure functions of the host facts. Each returns one check with a status, a one-line summary, a hint
 // and, where one exists, the exact fix. Which checks are required follows from the platforms and target chosen.
 import {join} from 'node:path';
-import {venvDirName} from '../system/gather.js';
+import {venvDirName} from '../system/gather-python.js';
 import type {HostFacts, ToolName} from '../system/facts.js';
 import {foreignArchitectures, packageGroups, toolPackages} from './packages.js';
 import {platformIds as allPlatforms} from '../platforms.js';
