@@ -18,8 +18,11 @@ export type GatherOptions = {
 	/** Gather only these sections (the rest stays as in `previous`). */
 	only?: readonly FactSection[];
 	previous?: HostFacts;
+	/** Told when gathering starts and after each section (what is done, what still runs). */
+	onProgress?: (progress: GatherProgress) => void;
 };
 
+export type GatherProgress = {total: number; done: FactSection[]; running: FactSection[]};
 
 const gatherers: Record<FactSection, (context: GatherContext) => Promise<Partial<HostFacts>>> = {
 	host: gatherHost,
@@ -59,6 +62,9 @@ export async function gatherFacts(options: GatherOptions): Promise<HostFacts> {
 	const context: GatherContext = {workspace: resolve(options.workspace), timeoutMs, env: options.env ?? process.env, records: {}};
 	// The python section runs the slowest command: start it first so the other spawns overlap with it.
 	const sections = [...(options.only ?? factSections)].sort((a, b) => Number(b === 'python') - Number(a === 'python'));
+	const done: FactSection[] = [];
+	const report = () => options.onProgress?.({total: sections.length, done: [...done], running: factSections.filter((section) => sections.includes(section) && !done.includes(section))});
+	report();
 	const results = await Promise.all(
 		sections.map(async (section) => {
 			const started = performance.now();
@@ -81,6 +87,8 @@ export async function gatherFacts(options: GatherOptions): Promise<HostFacts> {
 				return emptySection[section];
 			} finally {
 				clearTimeout(timer);
+				done.push(section);
+				report();
 			}
 		}),
 	);

@@ -102,6 +102,15 @@ describe('facts of this machine', () => {
 		for (const [key, record] of Object.entries(facts.gather as Record<string, {status: string}>)) assert.equal(record.status === 'timeout', false, key);
 		assert.ok(Array.isArray(document.checks) && document.verdicts.length === 2);
 	});
+	test('progress: told at the start and after each section, what is done and what still runs', async () => {
+		const seen: Array<{total: number; done: string[]; running: string[]}> = [];
+		await gatherFacts({workspace: '/tmp/sel4-llm-doctor-test', only: ['os', 'cpu', 'memory'], onProgress: (progress) => seen.push(progress)});
+		assert.equal(seen.length, 4);
+		assert.deepEqual(seen[0], {total: 3, done: [], running: ['cpu', 'memory', 'os']});
+		assert.deepEqual([...seen.at(-1)!.done].sort(), ['cpu', 'memory', 'os']);
+		assert.deepEqual(seen.at(-1)!.running, []);
+		for (const [index, progress] of seen.entries()) assert.equal(progress.done.length + progress.running.length, 3, `step ${index}`);
+	});
 	test('a hung command is reported as timed out and the rest still arrives', {timeout: 120_000}, async () => {
 		const pids = join(mkdtempSync(join(tmpdir(), 'sel4-llm-hung-')), 'pids');
 		const facts = await gatherFacts({
