@@ -138,7 +138,8 @@ const packagesProbe: Probe = (facts) => {
 	}
 	return scopes.map(({groups, ...base}): Draft => {
 		const {missing, reasons} = missingIn(facts, groups);
-		if (missing.length === 0) return {...base, group: 'packages', status: 'pass', summary: `all ${new Set(groups.flatMap((group) => group.packages)).size} installed`};
+		const names = [...new Set(groups.flatMap((group) => group.packages))];
+		if (missing.length === 0) return {...base, group: 'packages', status: 'pass', summary: names.length === 1 ? `${names[0]} installed` : `all ${names.length} installed`};
 		return {
 			...base,
 			group: 'packages',
