@@ -7,7 +7,7 @@ import {dirname, join} from 'node:path';
 import {after, describe, test} from 'node:test';
 import {evaluate} from '../../source/doctor/evaluate.js';
 import {packageGroups} from '../../source/doctor/packages.js';
-import {cli, factsDir, fakeBin, fixture} from './helpers.js';
+import {cli, factsDir, fakeBin, fixture, repoRoot} from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sel4-llm-doctor-'));
 after(() => rmSync(scratch, {recursive: true, force: true}));
@@ -140,6 +140,13 @@ describe('doctor --facts, the plain report', () => {
 		assert.equal(forced.replace(/\u001B\[[0-9;]*m/g, ''), doctor(['--facts', file]).stderr);
 		assert.doesNotMatch(doctor(['--facts', file], {FORCE_COLOR: '0'}).stderr, esc);
 		assert.doesNotMatch(doctor(['--facts', file], {NO_COLOR: '1'}).stderr, esc);
+	});
+
+	test('the example in docs/doctor.md is what doctor prints', () => {
+		const page = readFileSync(join(repoRoot, 'docs', 'doctor.md'), 'utf8');
+		const example = /```text\n([\s\S]*?)```/.exec(page)![1]!;
+		const result = doctor(['--facts', join(factsDir, 'intel-kvm-not-accessible.json'), '--platform', 'x86_64', '--target', 'qemu']);
+		assert.equal(result.stderr, example);
 	});
 
 	test('without a terminal gathering shows no progress, and --json writes nothing on stderr', () => {
