@@ -30,7 +30,9 @@ async function frameAt(tree: (columns: number) => ReactElement, columns: number,
 	const view = render(tree(columns));
 	Object.defineProperty(view.stdout, 'columns', {get: () => columns});
 	Object.defineProperty(view.stdout, 'rows', {get: () => rows});
-	await tick(30);
+	// The report is there once its last line, the summary, is (a loaded machine may take a while).
+	for (let waited = 0; !/ skipped: /.test(view.lastFrame() ?? '') && waited < 10_000; waited += 20) await tick(20);
+	await tick(20);
 	return view.lastFrame() ?? '';
 }
 
