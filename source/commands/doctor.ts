@@ -96,11 +96,11 @@ async function fixFlow(context: CommandContext, options: Options, facts: HostFac
 	if (!context.json) write(formatReport(report, plainFormat(context, options, facts)));
 	write('');
 	if (plan.steps.length === 0 && plan.manual.length === 0) {
-		write(plan.unfixable.length > 0 ? formatPlan(plan) : 'Nothing to fix.');
+		write(plan.unfixable.length > 0 ? formatPlan(plan, report, plainFormat(context, options, facts).width) : 'Nothing to fix.');
 		if (context.json) context.io.stdout.write(jsonDocument(report, facts, {fix: {plan, outcomes: [], changes: []}}));
 		return report.ok ? ExitCode.ok : ExitCode.failed;
 	}
-	write(formatPlan(plan));
+	write(formatPlan(plan, report, plainFormat(context, options, facts).width));
 	let outcomes: StepOutcome[] = [];
 	let after = report;
 	let afterFacts = facts;

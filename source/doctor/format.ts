@@ -4,7 +4,8 @@ import type {FixPlan} from './fix-plan.js';
 import type {FactSection} from '../system/facts.js';
 import type {GatherProgress} from '../system/gather.js';
 import {formatCommand} from '../system/quote.js';
-import {reportLines, type LayoutOptions, type Line, type Tone} from './layout.js';
+import {checkTitles} from './evaluate.js';
+import {lineText, reportLines, wrap, type LayoutOptions, type Line, type Tone} from './layout.js';
 import type {DoctorReport} from './types.js';
 
 /** SGR codes that start and end each tone (the ones chalk, and so Ink, writes). */
@@ -52,25 +53,25 @@ export function progressText(progress: GatherProgress | undefined): string {
 	return `checking the host … ${running ? `${running} ` : ''}(${progress.done.length}/${progress.total})`;
 }
 
-export function formatPlan(plan: FixPlan): string {
+/** The --fix plan: each step as a shell comment naming the checks it fixes by title, then its commands, one a line. */
+export function formatPlan(plan: FixPlan, report: DoctorReport, width = 80): string {
 	const lines: string[] = [];
-	if (plan.steps.length > 0) {
-		lines.push('doctor --fix will run:');
-		for (const step of plan.steps) {
-			lines.push(`  # ${step.description} (${step.checks.join(', ')})`);
+	const steps = (title: string, list: FixPlan['steps']) => {
+		if (list.length === 0) return;
+		lines.push(title);
+		for (const step of list) {
+			lines.push(`  # ${step.description} (${checkTitles(report.checks, step.checks).join(', ')})`);
 			for (const argv of step.commands) lines.push(`  ${formatCommand(argv)}`);
 		}
-	}
-	if (plan.manual.length > 0) {
-		lines.push('These need root and sudo cannot run without a password here; run them yourself:');
-		for (const step of plan.manual) {
-			lines.push(`  # ${step.description} (${step.checks.join(', ')})`);
-			for (const argv of step.commands) lines.push(`  ${formatCommand(argv)}`);
-		}
-	}
+	};
+	steps('doctor --fix will run:', plan.steps);
+	steps('These need root and sudo cannot run without a password here; run them yourself:', plan.manual);
 	if (plan.unfixable.length > 0) {
 		lines.push('No automatic fix for:');
-		for (const item of plan.unfixable) lines.push(`  ${item.id}: ${item.summary}${item.hint ? ` (${item.hint})` : ''}`);
+		for (const item of plan.unfixable) {
+			const text = `${checkTitles(report.checks, [item.id])[0]}: ${item.summary}${item.hint ? ` (${item.hint})` : ''}`;
+			lines.push(...wrap([{text}], width, 2, 4).map(lineText));
+		}
 	}
 	return lines.join('\n');
 }

@@ -248,6 +248,8 @@ describe('doctor --fix with fake apt-get, python3, curl', () => {
 		const result = doctor(['--fix', '--platform', 'qemu-arm-virt', '--workspace', fake.workspace], fake.env);
 		assert.equal(result.status, 2);
 		assert.match(result.stderr, /doctor --fix will run:/);
+		assert.match(result.stderr, /^ {2}# install sel4-deps and camkes-deps with pip \(Python modules \(sel4-deps, camkes-deps\)\)$/m, 'the plan names checks by title');
+		assert.doesNotMatch(result.stderr, /\(python-modules\)|tool-repo/);
 		assert.match(result.stderr, /needs --yes/);
 		assert.doesNotMatch(fake.log(), /install/);
 	});
