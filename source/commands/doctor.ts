@@ -5,16 +5,18 @@ import {readFactsFile} from '../doctor/facts-file.js';
 import {buildFixPlan, reportChanges, type FixPlan} from '../doctor/fix-plan.js';
 import {formatCommand} from '../system/quote.js';
 import {confirm} from '../ui/prompt.js';
-import {formatPlan, formatReport, summaryLine} from '../doctor/format.js';
+import {formatPlan, formatReport, progressText, type FormatOptions} from '../doctor/format.js';
+import {summaryLine} from '../doctor/layout.js';
 import {platformIds as allPlatforms, type Platform} from '../platforms.js';
 import type {DoctorReport, DoctorTarget} from '../doctor/types.js';
 import type {FactSection, HostFacts} from '../system/facts.js';
-import {gatherFacts} from '../system/gather.js';
+import {colourWanted} from '../system/colour.js';
+import {gatherFacts, type GatherOptions, type GatherProgress} from '../system/gather.js';
 import {runLive, type StepOutcome} from '../system/run-fix.js';
-import type {CommandContext} from './context.js';
+import {isCi, type CommandContext} from './context.js';
 import {numberOption} from './options.js';
 
-type Options = {platforms: Platform[]; target: DoctorTarget; factsFile?: string; fix: boolean; yes: boolean; timeoutMs: number};
+type Options = {platforms: Platform[]; target: DoctorTarget; factsFile?: string; fix: boolean; yes: boolean; verbose: boolean; timeoutMs: number};
 
 function parseOptions(context: CommandContext): Options {
 	const option = context.options;
@@ -31,6 +33,7 @@ function parseOptions(context: CommandContext): Options {
 		...(typeof option.facts === 'string' ? {factsFile: option.facts} : {}),
 		fix,
 		yes: Boolean(option.yes),
+		verbose: Boolean(option.verbose),
 		timeoutMs,
 	};
 }
@@ -38,6 +41,34 @@ function parseOptions(context: CommandContext): Options {
 /** The result of `doctor --json`: the report, the fix (with --fix) and the facts it was judged on. */
 function resultFields(report: DoctorReport, facts: HostFacts, extra: Record<string, unknown> = {}): Record<string, unknown> {
 	return {...report, ...extra, facts};
+}
+
+/** How the plain report looks on stderr: its width on a terminal (80 columns otherwise), colour as NO_COLOR/FORCE_COLOR say. */
+function plainFormat(context: CommandContext, options: Options, facts: HostFacts): FormatOptions {
+	const stderr = context.io.stderr;
+	return {
+		root: facts.privileges?.root ?? false,
+		verbose: options.verbose,
+		width: stderr.isTTY ? (stderr.columns ?? 80) : 80,
+		colour: colourWanted(context.env, Boolean(stderr.isTTY)),
+	};
+}
+
+/**
+ * Gathers the facts with an ora spinner on stderr saying what it is at: only when stderr is a terminal (not in CI,
+ * not with --json), so logs and pipes get the report alone.
+ */
+async function gatherWithSpinner(context: CommandContext, options: GatherOptions): Promise<HostFacts> {
+	const stderr = context.io.stderr;
+	if (context.json || !stderr.isTTY || isCi(context.env) || context.env.TERM === 'dumb') return gatherFacts(options);
+	const {default: ora} = await import('ora');
+	const colour = colourWanted(context.env, true);
+	const spinner = ora({text: progressText(undefined), stream: stderr, discardStdin: false, isEnabled: true, ...(colour ? {} : {color: false as const})}).start();
+	try {
+		return await gatherFacts({...options, onProgress: (progress) => (spinner.text = progressText(progress))});
+	} finally {
+		spinner.stop();
+	}
 }
 
 async function runPlan(context: CommandContext, plan: FixPlan): Promise<{outcomes: StepOutcome[]; affects: Set<FactSection>}> {
@@ -63,14 +94,14 @@ async function runPlan(context: CommandContext, plan: FixPlan): Promise<{outcome
 async function fixFlow(context: CommandContext, options: Options, facts: HostFacts, report: DoctorReport): Promise<number> {
 	const write = (text: string) => context.io.stderr.write(`${text}\n`);
 	const plan = buildFixPlan(report, facts);
-	if (!context.json) write(formatReport(report, {root: facts.privileges?.root ?? false}));
+	if (!context.json) write(formatReport(report, plainFormat(context, options, facts)));
 	write('');
 	if (plan.steps.length === 0 && plan.manual.length === 0) {
-		write(plan.unfixable.length > 0 ? formatPlan(plan) : 'Nothing to fix.');
+		write(plan.unfixable.length > 0 ? formatPlan(plan, report, plainFormat(context, options, facts).width) : 'Nothing to fix.');
 		context.events.result(resultFields(report, facts, {fix: {plan, outcomes: [], changes: []}}));
 		return report.ok ? ExitCode.ok : ExitCode.failed;
 	}
-	write(formatPlan(plan));
+	write(formatPlan(plan, report, plainFormat(context, options, facts).width));
 	let outcomes: StepOutcome[] = [];
 	let after = report;
 	let afterFacts = facts;
@@ -91,7 +122,7 @@ async function fixFlow(context: CommandContext, options: Options, facts: HostFac
 		outcomes = result.outcomes;
 		write('');
 		write(`Checking again: ${[...result.affects].join(', ')}`);
-		afterFacts = await gatherFacts({workspace: context.workspace, timeoutMs: options.timeoutMs, env: context.env, only: [...result.affects], previous: facts});
+		afterFacts = await gatherWithSpinner(context, {workspace: context.workspace, timeoutMs: options.timeoutMs, env: context.env, only: [...result.affects], previous: facts});
 		after = evaluate(afterFacts, {platforms: options.platforms, target: options.target});
 	}
 	const changes = reportChanges(report, after);
@@ -105,17 +136,23 @@ async function fixFlow(context: CommandContext, options: Options, facts: HostFac
 
 export async function run(context: CommandContext): Promise<number> {
 	const options = parseOptions(context);
-	const gathering = options.factsFile
-		? Promise.resolve(readFactsFile(options.factsFile))
-		: gatherFacts({workspace: context.workspace, timeoutMs: options.timeoutMs, env: context.env});
+	const gatherOptions: GatherOptions = {workspace: context.workspace, timeoutMs: options.timeoutMs, env: context.env};
+	const evaluateFacts = (facts: HostFacts) => evaluate(facts, {platforms: options.platforms, target: options.target});
 	if (context.mode === 'ink' && !options.fix) {
+		// The Ink view shows its own progress, fed from here: the UI starts no process.
+		let latest: GatherProgress | undefined;
+		const listeners = new Set<() => void>();
+		const progress = {get: () => latest, subscribe: (listener: () => void) => (listeners.add(listener), () => void listeners.delete(listener))};
+		const gathering = options.factsFile
+			? Promise.resolve(readFactsFile(options.factsFile))
+			: gatherFacts({...gatherOptions, onProgress: (value) => ((latest = value), listeners.forEach((listener) => listener()))});
 		const {renderDoctor} = await import('../ui/doctor/render.js');
-		return renderDoctor(context, gathering, (facts) => evaluate(facts, {platforms: options.platforms, target: options.target}));
+		return renderDoctor(context, {gathering, evaluate: evaluateFacts, progress, verbose: options.verbose, colour: colourWanted(context.env, true)});
 	}
-	const facts = await gathering;
-	const report = evaluate(facts, {platforms: options.platforms, target: options.target});
+	const facts = options.factsFile ? readFactsFile(options.factsFile) : await gatherWithSpinner(context, gatherOptions);
+	const report = evaluateFacts(facts);
 	if (options.fix) return fixFlow(context, options, facts, report);
 	context.events.result(resultFields(report, facts));
-	if (!context.json) context.io.stderr.write(`${formatReport(report, {root: facts.privileges?.root ?? false})}\n`);
+	if (!context.json) context.io.stderr.write(`${formatReport(report, plainFormat(context, options, facts))}\n`);
 	return report.ok ? ExitCode.ok : ExitCode.failed;
 }

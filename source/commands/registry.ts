@@ -240,12 +240,13 @@ const setupCommand: CliCommand = {
 const doctorCommand: CliCommand = {
 	name: 'doctor',
 	summary: 'Check this host: virtualization, packages, Python, tools; a verdict per platform; fixes',
-	usage: `sel4-llm doctor [--platform ${platformChoice}|all] [--target qemu|usb|any] [--json] [--facts FILE] [--fix [--yes]]`,
+	usage: `sel4-llm doctor [--platform ${platformChoice}|all] [--target qemu|usb|any] [-v] [--json] [--facts FILE] [--fix [--yes]]`,
 	description: [
 		'Gathers facts about this host once (CPU, /dev/kvm, nested KVM, VM/container/WSL, RAM, disk, OS, apt packages, python3 and its modules, repo, stack, cmake, ninja, dtc, QEMU, cross compiler, git), in parallel with a timeout per command, then checks them for the chosen platforms.',
 		'For each platform it says whether this host can build it, run it in QEMU (x86_64 needs Intel VT-x + KVM + nested virtualization; qemu-arm-virt runs under emulation anywhere) and prepare a USB stick, and recommends one.',
 		'Exit codes: 0 when no required check fails (warnings allowed), 1 when one does, 2 for a usage error, 3 for an unreadable --facts file.',
 		'Required checks: everything needed to build each chosen platform; running qemu-arm-virt in QEMU; for x86_64, the KVM checks only with --target qemu and the USB tools only with --target usb.',
+		'Marks: [✓] passed, [✗] a required check failed, [!] a warning or an optional check failed, [-] not needed for the chosen platforms.',
 	].join('\n'),
 	options: {
 		platform: {type: 'string', values: [...platformIds, 'all'], valueName: 'PLATFORM', description: 'Platform(s) to check for (default: all, with a verdict each)'},
@@ -253,6 +254,7 @@ const doctorCommand: CliCommand = {
 		facts: {type: 'string', valueName: 'FILE', description: 'Evaluate a recorded facts document (the output of doctor --json) instead of this host'},
 		fix: {type: 'boolean', description: 'Show the commands that fix failed checks, ask once, run them, then check again'},
 		yes: {type: 'boolean', short: 'y', description: 'With --fix: do not ask (needed without a terminal)'},
+		verbose: {type: 'boolean', short: 'v', description: 'Show every check (by default a group whose checks all pass is one line)'},
 		timeout: {type: 'string', valueName: 'SECONDS', number: {min: 0.1, max: 600}, default: 5, description: 'Time limit for each command doctor runs'},
 	},
 	positionals: {min: 0, max: 0, name: ''},

@@ -8,22 +8,27 @@ function verdictFor(checks: CheckResult[], need: Need): string[] {
 	return checks.filter((check) => check.needs.includes(need) && check.status === 'fail').map((check) => check.id);
 }
 
-function capability(blockers: string[], yes: CapabilityVerdict['status'], yesSummary: string, noSummary: string): CapabilityVerdict {
-	return blockers.length === 0 ? {status: yes, summary: yesSummary, blockers} : {status: 'no', summary: `${noSummary}: ${blockers.join(', ')}`, blockers};
+/** The titles of checks, by id (what a person reads; ids are for programs). */
+export function checkTitles(checks: readonly CheckResult[], ids: readonly string[]): string[] {
+	return ids.map((id) => checks.find((check) => check.id === id)?.title ?? id);
+}
+
+function capability(checks: CheckResult[], blockers: string[], yes: CapabilityVerdict['status'], yesSummary: string, noSummary: string): CapabilityVerdict {
+	return blockers.length === 0 ? {status: yes, summary: yesSummary, blockers} : {status: 'no', summary: `${noSummary}: ${checkTitles(checks, blockers).join(', ')}`, blockers};
 }
 
 export function platformVerdicts(facts: HostFacts): PlatformVerdict[] {
 	// Verdicts look at both platforms whatever was chosen, so a user always sees what this host can do.
 	const checks = runProbes(facts, {platforms: [...allPlatforms], target: 'any'});
 	return allPlatforms.map((platform) => {
-		const build = capability(verdictFor(checks, `${platform}:build`), 'yes', 'this host can build it', 'fix first');
+		const build = capability(checks, verdictFor(checks, `${platform}:build`), 'yes', 'this host can build it', 'fix first');
 		const record = platformRecord(platform);
 		const hostRunsIt = facts.host.arch === record.sel4Arch;
 		const run = record.needsVtx
-			? capability(verdictFor(checks, `${platform}:run`), 'yes', 'runs in QEMU with KVM and nested VT-x', 'cannot run it in QEMU (needs Intel VT-x + KVM + nested)')
-			: capability(verdictFor(checks, `${platform}:run`), 'emulated', `runs in QEMU under full emulation${hostRunsIt ? '' : ' (TCG)'}: works anywhere, slowly`, 'cannot run it in QEMU');
+			? capability(checks, verdictFor(checks, `${platform}:run`), 'yes', 'runs in QEMU with KVM and nested VT-x', 'cannot run it in QEMU (needs Intel VT-x + KVM + nested)')
+			: capability(checks, verdictFor(checks, `${platform}:run`), 'emulated', `runs in QEMU under full emulation${hostRunsIt ? '' : ' (TCG)'}: works anywhere, slowly`, 'cannot run it in QEMU');
 		const usb: CapabilityVerdict = record.usb
-			? capability([...new Set([...build.blockers, ...verdictFor(checks, `${platform}:usb`)])], 'yes', 'can build a bootable USB stick for an Intel PC with VT-x', 'cannot prepare a USB stick yet')
+			? capability(checks, [...new Set([...build.blockers, ...verdictFor(checks, `${platform}:usb`)])], 'yes', 'can build a bootable USB stick for an Intel PC with VT-x', 'cannot prepare a USB stick yet')
 			: {status: 'n/a', summary: `${platform} is a QEMU-only platform`, blockers: []};
 		return {platform, build, run, usb};
 	});

@@ -1,81 +1,77 @@
-// Plain text rendering of a doctor report (no colors, one check per line, stable for logs and CI).
+// Plain text of doctor: the report's lines painted with ANSI codes when colour is wanted (never in a pipe unless
+// FORCE_COLOR), the --fix plan, and the line that says what gathering is at.
 import type {FixPlan} from './fix-plan.js';
+import type {FactSection} from '../system/facts.js';
+import type {GatherProgress} from '../system/gather.js';
 import {formatCommand} from '../system/quote.js';
-import type {CheckResult, DoctorReport} from './types.js';
+import {checkTitles} from './evaluate.js';
+import {lineText, reportLines, wrap, type LayoutOptions, type Line, type Tone} from './layout.js';
+import type {DoctorReport} from './types.js';
 
-export const marks: Record<CheckResult['status'], string> = {pass: '✓', warn: '!', fail: '✗', skip: '-'};
+/** SGR codes that start and end each tone (the ones chalk, and so Ink, writes). */
+const sgr: Record<Tone, [number, number]> = {pass: [32, 39], warn: [33, 39], fail: [31, 39], skip: [90, 39], heading: [1, 22], dim: [2, 22], command: [36, 39]};
 
-export const groupTitles: Record<CheckResult['group'], string> = {
-	system: 'System',
-	virtualization: 'Virtualization (x86_64 in QEMU needs Intel VT-x + KVM + nested)',
-	packages: 'Packages',
+export function paintLines(lines: readonly Line[], colour: boolean): string {
+	return lines
+		.map((line) =>
+			line
+				.map(({text, tone}) => (colour && tone && text.trim() !== '' ? `\u001B[${sgr[tone][0]}m${text}\u001B[${sgr[tone][1]}m` : text))
+				.join('')
+				.trimEnd(),
+		)
+		.join('\n');
+}
+
+export type FormatOptions = Partial<LayoutOptions> & {colour?: boolean};
+
+/** The report as text for a terminal or a log: 80 columns, brief and without colour unless told otherwise. */
+export function formatReport(report: DoctorReport, options: FormatOptions = {}): string {
+	const lines = reportLines(report, {width: options.width ?? 80, verbose: options.verbose ?? false, root: options.root ?? false});
+	return paintLines(lines, options.colour ?? false);
+}
+
+const sectionLabels: Record<FactSection, string> = {
+	host: 'host',
+	cpu: 'CPU',
+	memory: 'memory',
+	kvm: 'KVM',
+	user: 'user',
+	environment: 'VM or container',
+	iommu: 'IOMMU',
+	disk: 'disk',
+	os: 'OS',
+	packages: 'apt packages',
 	python: 'Python',
-	tools: 'Tools',
-	privileges: 'Privileges',
+	tools: 'tools',
+	privileges: 'sudo',
 };
 
-export function fixText(check: CheckResult, root: boolean): string[] {
-	if (!check.fix) return [];
-	return check.fix.commands.map((argv) => `${check.fix!.sudo && !root ? 'sudo ' : ''}${formatCommand(argv)}`);
+/** What gathering is at: the sections still running and how many are done. */
+export function progressText(progress: GatherProgress | undefined): string {
+	if (!progress) return 'checking the host …';
+	const running = progress.running.map((section) => sectionLabels[section]).join(', ');
+	return `checking the host … ${running ? `${running} ` : ''}(${progress.done.length}/${progress.total})`;
 }
 
-export function summaryLine(report: DoctorReport): string {
-	const {pass, warn, fail, skip, requiredFailed} = report.summary;
-	const failed = fail > 0 ? `${fail} failed (${requiredFailed.length} required)` : '0 failed';
-	return `${pass} passed, ${warn} warning${warn === 1 ? '' : 's'}, ${failed}, ${skip} skipped: ${report.ok ? 'ready' : 'not ready'} for ${report.platforms.join(' and ')}${report.target === 'any' ? '' : ` (${report.target})`}`;
-}
-
-export function verdictLines(report: DoctorReport): string[] {
-	return report.verdicts.map((verdict) => {
-		const part = (name: string, value: typeof verdict.build) => `${name}: ${value.status}${value.blockers.length > 0 ? ` (${value.blockers.join(', ')})` : ''}`;
-		return `${verdict.platform.padEnd(14)} ${part('build', verdict.build)}; ${part('run in QEMU', verdict.run)}; ${part('USB stick', verdict.usb)}`;
-	});
-}
-
-export function formatReport(report: DoctorReport, options: {root?: boolean} = {}): string {
+/** The --fix plan: each step as a shell comment naming the checks it fixes by title, then its commands, one a line. */
+export function formatPlan(plan: FixPlan, report: DoctorReport, width = 80): string {
 	const lines: string[] = [];
-	const width = Math.max(...report.checks.map((check) => check.title.length)) + 2;
-	for (const group of Object.keys(groupTitles) as Array<CheckResult['group']>) {
-		const checks = report.checks.filter((check) => check.group === group);
-		if (checks.length === 0) continue;
-		lines.push(groupTitles[group]);
-		for (const check of checks) {
-			const required = check.status === 'fail' && !check.required ? ' (optional)' : '';
-			lines.push(`  ${marks[check.status]} ${check.title.padEnd(width)}${check.summary}${required}`);
-			if (check.status === 'fail' || check.status === 'warn') {
-				if (check.hint) lines.push(`      hint: ${check.hint}`);
-				for (const command of fixText(check, options.root ?? false)) lines.push(`      fix: ${command}`);
-			}
-		}
-		lines.push('');
-	}
-	lines.push('Verdicts');
-	for (const line of verdictLines(report)) lines.push(`  ${line}`);
-	lines.push(`  recommended platform: ${report.recommendation.platform} (${report.recommendation.reason})`);
-	lines.push('');
-	lines.push(summaryLine(report));
-	return lines.join('\n');
-}
-
-export function formatPlan(plan: FixPlan): string {
-	const lines: string[] = [];
-	if (plan.steps.length > 0) {
-		lines.push('doctor --fix will run:');
-		for (const step of plan.steps) {
-			lines.push(`  # ${step.description} (${step.checks.join(', ')})`);
+	const steps = (title: string, list: FixPlan['steps']) => {
+		if (list.length === 0) return;
+		lines.push(title);
+		for (const step of list) {
+			lines.push(`  # ${step.description} (${checkTitles(report.checks, step.checks).join(', ')})`);
 			for (const argv of step.commands) lines.push(`  ${formatCommand(argv)}`);
 		}
-	}
-	if (plan.manual.length > 0) {
-		lines.push('These need root and sudo cannot run without a password here; run them yourself:');
-		for (const step of plan.manual) {
-			lines.push(`  # ${step.description} (${step.checks.join(', ')})`);
-			for (const argv of step.commands) lines.push(`  ${formatCommand(argv)}`);
-		}
-	}
+	};
+	steps('doctor --fix will run:', plan.steps);
+	steps('These need root and sudo cannot run without a password here; run them yourself:', plan.manual);
 	if (plan.unfixable.length > 0) {
 		lines.push('No automatic fix for:');
-		for (const item of plan.unfixable) lines.push(`  ${item.id}: ${item.summary}${item.hint ? ` (${item.hint})` : ''}`);
+		for (const item of plan.unfixable) {
+			const text = `${checkTitles(report.checks, [item.id])[0]}: ${item.summary}${item.hint ? ` (${item.hint})` : ''}`;
+			lines.push(...wrap([{text}], width, 2, 4).map(lineText));
+		}
 	}
 	return lines.join('\n');
 }

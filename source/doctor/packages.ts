@@ -3,6 +3,7 @@
 // (ncurses-dev, qemu-kvm) that dpkg never reports as installed, so their real providers are used here.
 
 import {platformIds, platformRecord, type Platform} from '../platforms.js';
+import type {Need, Stage} from './types.js';
 
 export type PackageGroup = {
 	id: string;
@@ -13,10 +14,10 @@ export type PackageGroup = {
 	required: boolean;
 	/** Platforms that need this group. */
 	platforms: readonly Platform[];
+	/** What the platforms need it for (omitted: build); only the verdicts of these needs count it. */
+	stage?: Stage;
 	/** Host architectures the group applies to (omitted: all). */
 	hostArch?: readonly string[];
-	/** Needed only to prepare a USB stick. */
-	usbOnly?: boolean;
 };
 
 export const packageGroups: readonly PackageGroup[] = [
@@ -109,7 +110,7 @@ export const packageGroups: readonly PackageGroup[] = [
 		packages: ['grub-pc-bin', 'grub-efi-amd64-bin', 'grub-common', 'xorriso', 'mtools'],
 		required: true,
 		platforms: ['x86_64'],
-		usbOnly: true,
+		stage: 'usb',
 	},
 ];
 
@@ -118,10 +119,15 @@ export function packagesFor(platform: Platform, hostArch = 'x86_64', options: {u
 	const list = packageGroups
 		.filter((group) => group.platforms.includes(platform))
 		.filter((group) => !group.hostArch || group.hostArch.includes(hostArch))
-		.filter((group) => options.usb || !group.usbOnly)
+		.filter((group) => options.usb || group.stage !== 'usb')
 		.filter((group) => options.recommended || group.required)
 		.flatMap((group) => group.packages);
 	return [...new Set(list)];
+}
+
+/** The capabilities a group is needed for, e.g. ["x86_64:build"]. */
+export function groupNeeds(group: PackageGroup): Need[] {
+	return group.platforms.map((platform) => `${platform}:${group.stage ?? 'build'}` as Need);
 }
 
 /** Foreign architectures a package list needs (`dpkg --add-architecture`). */

@@ -1,9 +1,9 @@
 // Probes: pure functions of the host facts. Each returns one check with a status, a one-line summary, a hint
 // and, where one exists, the exact fix. Which checks are required follows from the platforms and target chosen.
 import {join} from 'node:path';
-import {venvDirName} from '../system/gather.js';
+import {venvDirName} from '../system/gather-python.js';
 import type {HostFacts, ToolName} from '../system/facts.js';
-import {foreignArchitectures, packageGroups, toolPackages} from './packages.js';
+import {foreignArchitectures, groupNeeds, packageGroups, toolPackages, type PackageGroup} from './packages.js';
 import {platformIds as allPlatforms} from '../platforms.js';
 import type {CheckResult, CheckStatus, Fix, Need, ProbeOptions} from './types.js';
 import {apt, armRun, buildBoth, mib, unknown, x86Run, type Draft, type Probe} from './probe-kit.js';
@@ -73,24 +73,51 @@ const diskProbe: Probe = (facts) => {
 	return {...base, status: 'pass', summary};
 };
 
-function missingPackages(facts: HostFacts, options: ProbeOptions, required: boolean): {missing: string[]; groups: string[]} {
+/** The package groups of this host's architecture, required or recommended. */
+function hostGroups(facts: HostFacts, required: boolean): PackageGroup[] {
+	return packageGroups.filter((group) => group.required === required && (!group.hostArch || group.hostArch.includes(facts.host.arch)));
+}
+
+function missingIn(facts: HostFacts, groups: readonly PackageGroup[]): {missing: string[]; reasons: string[]} {
 	const installed = facts.packages?.installed ?? {};
-	const arch = facts.host.arch;
-	const usb = options.target === 'usb';
 	const missing: string[] = [];
-	const groups: string[] = [];
-	for (const group of packageGroups) {
-		if (group.required !== required) continue;
-		if (!group.platforms.some((platform) => options.platforms.includes(platform))) continue;
-		if (group.hostArch && !group.hostArch.includes(arch)) continue;
-		if (group.usbOnly && !usb) continue;
+	const reasons: string[] = [];
+	for (const group of groups) {
 		const absent = group.packages.filter((name) => !(name in installed));
 		if (absent.length > 0) {
 			missing.push(...absent);
-			groups.push(group.id);
+			reasons.push(group.reason);
 		}
 	}
-	return {missing: [...new Set(missing)], groups};
+	return {missing: [...new Set(missing)], reasons};
+}
+
+/**
+ * The required groups by what they are needed for, one check each: a missing package then blocks only the verdicts
+ * of the platforms (and stages) that need it, and a platform's packages are skipped when it was not chosen.
+ */
+function packageScopes(facts: HostFacts): Array<{id: string; title: string; needs: Need[]; groups: PackageGroup[]}> {
+	const scopes = new Map<string, {id: string; title: string; needs: Need[]; groups: PackageGroup[]}>();
+	for (const group of hostGroups(facts, true)) {
+		const needs = groupNeeds(group);
+		const key = needs.join(' ');
+		const scope = scopes.get(key) ?? {...scopeNames(group), needs, groups: []};
+		scope.groups.push(group);
+		scopes.set(key, scope);
+	}
+	return [...scopes.values()];
+}
+
+function scopeNames(group: PackageGroup): {id: string; title: string} {
+	const all = allPlatforms.every((platform) => group.platforms.includes(platform));
+	const stage = group.stage ?? 'build';
+	const which = all ? '' : group.platforms.join(' and ');
+	const title = {
+		build: `Required apt packages${which ? ` for ${which}` : ''}`,
+		run: `Apt packages to run ${which || 'it'} in QEMU`,
+		usb: `Apt packages for a USB stick${which ? ` (${which})` : ''}`,
+	}[stage];
+	return {id: ['packages', ...(all ? [] : group.platforms), ...(stage === 'build' ? [] : [stage])].join('-'), title};
 }
 
 function aptFix(facts: HostFacts, missing: string[], description: string): Fix {
@@ -102,32 +129,41 @@ function aptFix(facts: HostFacts, missing: string[], description: string): Fix {
 	return fix;
 }
 
-const packagesProbe: Probe = (facts, options) => {
-	const base = {id: 'packages', group: 'packages' as const, title: 'Required apt packages', needs: [...buildBoth, 'x86_64:usb' as Need]};
-	if (!facts.packages) return unknown(base.id, base.group, base.title, 'packages', facts, base.needs);
-	if (facts.packages.manager === null)
+const packagesProbe: Probe = (facts) => {
+	const scopes = packageScopes(facts);
+	if (!facts.packages || facts.packages.manager === null) {
+		const base = {id: 'packages', group: 'packages' as const, title: 'Required apt packages', needs: [...new Set(scopes.flatMap((scope) => scope.needs))]};
+		if (!facts.packages) return unknown(base.id, base.group, base.title, 'packages', facts, base.needs);
 		return {...base, status: 'warn', summary: 'no dpkg: cannot check packages on this system', hint: 'install the equivalents of the packages in docs/doctor.md (Host packages) yourself'};
-	const {missing, groups} = missingPackages(facts, options, true);
-	if (missing.length === 0) return {...base, status: 'pass', summary: 'all installed'};
-	return {
-		...base,
-		status: 'fail',
-		summary: `${missing.length} missing: ${missing.join(' ')}`,
-		hint: `needed for: ${groups.map((id) => packageGroups.find((group) => group.id === id)!.reason).join('; ')}`,
-		fix: aptFix(facts, missing, `install ${missing.length} package${missing.length === 1 ? '' : 's'}`),
-	};
+	}
+	return scopes.map(({groups, ...base}): Draft => {
+		const {missing, reasons} = missingIn(facts, groups);
+		const names = [...new Set(groups.flatMap((group) => group.packages))];
+		if (missing.length === 0) return {...base, group: 'packages', status: 'pass', summary: names.length === 1 ? `${names[0]} installed` : `all ${names.length} installed`};
+		return {
+			...base,
+			group: 'packages',
+			status: 'fail',
+			summary: `${missing.length} missing: ${missing.join(' ')}`,
+			hint: `needed for: ${reasons.join('; ')}`,
+			fix: aptFix(facts, missing, `install ${missing.length} package${missing.length === 1 ? '' : 's'}`),
+		};
+	});
 };
 
 const recommendedProbe: Probe = (facts, options) => {
 	const base = {id: 'packages-recommended', group: 'packages' as const, title: 'Recommended apt packages', needs: [] as Need[]};
 	if (!facts.packages || facts.packages.manager === null) return {...base, status: 'skip', summary: 'no package list'};
-	const {missing, groups} = missingPackages(facts, options, false);
+	const groups = hostGroups(facts, false).filter(
+		(group) => group.platforms.some((platform) => options.platforms.includes(platform)) && (group.stage !== 'usb' || options.target === 'usb'),
+	);
+	const {missing, reasons} = missingIn(facts, groups);
 	if (missing.length === 0) return {...base, status: 'pass', summary: 'all installed'};
 	return {
 		...base,
 		status: 'warn',
 		summary: `not installed: ${missing.join(' ')}`,
-		hint: `not needed to build: ${groups.map((id) => packageGroups.find((group) => group.id === id)!.reason).join('; ')}`,
+		hint: `not needed to build: ${reasons.join('; ')}`,
 		fix: aptFix(facts, missing, 'install the recommended packages'),
 	};
 };

@@ -5,7 +5,8 @@ import {mkdtempSync, readFileSync, statfsSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, test} from 'node:test';
-import {gatherFacts, parseCpuinfo, parseDpkgList, parseMeminfo, parseOsRelease, parseVersion} from '../../source/system/gather.js';
+import {parseCpuinfo, parseDpkgList, parseMeminfo, parseOsRelease, parseVersion} from '../../source/system/fact-parsers.js';
+import {gatherFacts} from '../../source/system/gather.js';
 import {runCommand} from '../../source/system/run.js';
 import {waitFor, jsonOutput} from '../support/cli.js';
 import {cli, fakeBin} from './helpers.js';
@@ -100,6 +101,15 @@ describe('facts of this machine', () => {
 		assert.ok(Math.abs(free - facts.disk.freeMiB) < 512, `free ${free} vs ${facts.disk.freeMiB}`);
 		for (const [key, record] of Object.entries(facts.gather as Record<string, {status: string}>)) assert.equal(record.status === 'timeout', false, key);
 		assert.ok(Array.isArray(document.checks) && document.verdicts.length === 2);
+	});
+	test('progress: told at the start and after each section, what is done and what still runs', async () => {
+		const seen: Array<{total: number; done: string[]; running: string[]}> = [];
+		await gatherFacts({workspace: '/tmp/sel4-llm-doctor-test', only: ['os', 'cpu', 'memory'], onProgress: (progress) => seen.push(progress)});
+		assert.equal(seen.length, 4);
+		assert.deepEqual(seen[0], {total: 3, done: [], running: ['cpu', 'memory', 'os']});
+		assert.deepEqual([...seen.at(-1)!.done].sort(), ['cpu', 'memory', 'os']);
+		assert.deepEqual(seen.at(-1)!.running, []);
+		for (const [index, progress] of seen.entries()) assert.equal(progress.done.length + progress.running.length, 3, `step ${index}`);
 	});
 	test('a hung command is reported as timed out and the rest still arrives', {timeout: 120_000}, async () => {
 		const pids = join(mkdtempSync(join(tmpdir(), 'sel4-llm-hung-')), 'pids');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {evaluate} from '../../source/doctor/evaluate.js';
 import {buildFixPlan} from '../../source/doctor/fix-plan.js';
-import {packagesFor} from '../../source/doctor/packages.js';
+import {packageGroups, packagesFor} from '../../source/doctor/packages.js';
 import {compareVersions, runProbes} from '../../source/doctor/probes.js';
 import type {CheckResult, DoctorReport} from '../../source/doctor/types.js';
 import {fixture, fixtureNames} from './helpers.js';
@@ -32,7 +32,7 @@ const table: Record<string, Row> = {
 	'ubuntu-2404-externally-managed': {ok: false, failing: ['python-modules'], arm: ['no', 'emulated', 'n/a'], x86: ['no', 'yes', 'no'], recommended: 'qemu-arm-virt', statuses: {os: 'warn'}},
 	'half-packages': {
 		ok: false,
-		failing: ['packages', 'python-modules', 'tool-dtc', 'tool-qemu-system-x86_64', 'tool-repo', 'tool-stack'],
+		failing: ['packages', 'packages-qemu-arm-virt', 'packages-x86_64', 'packages-x86_64-usb', 'python-modules', 'tool-dtc', 'tool-qemu-system-x86_64', 'tool-repo', 'tool-stack'],
 		arm: ['no', 'emulated', 'n/a'],
 		x86: ['no', 'no', 'no'],
 		recommended: 'qemu-arm-virt',
@@ -87,8 +87,34 @@ describe('required checks follow platform and target', () => {
 		delete facts.packages!.installed['xorriso'];
 		assert.equal(evaluate(facts, {platforms: ['x86_64']}).ok, true);
 		const report = evaluate(facts, {platforms: ['x86_64'], target: 'usb'});
-		assert.deepEqual(report.summary.requiredFailed, ['packages']);
-		assert.match(report.checks.find((check) => check.id === 'packages')!.summary, /xorriso/);
+		assert.deepEqual(report.summary.requiredFailed, ['packages-x86_64-usb']);
+		assert.match(report.checks.find((check) => check.id === 'packages-x86_64-usb')!.summary, /1 missing: xorriso/);
+		assert.equal(report.checks.find((check) => check.id === 'packages')!.status, 'pass');
+	});
+	test('without --target usb a missing GRUB tool is optional, and still blocks the USB stick verdict', () => {
+		const facts = fixture('intel-desktop-nested');
+		delete facts.packages!.installed['xorriso'];
+		const report = evaluate(facts);
+		const usb = report.checks.find((check) => check.id === 'packages-x86_64-usb')!;
+		assert.deepEqual([usb.status, usb.required, report.ok], ['fail', false, true]);
+		assert.deepEqual(triple(report, 'x86_64'), ['yes', 'yes', 'no']);
+		assert.deepEqual(report.verdicts.find((verdict) => verdict.platform === 'x86_64')!.usb.blockers, ['packages-x86_64-usb']);
+	});
+	test('x86-only packages missing: the qemu-arm-virt verdicts pass, x86_64 cannot build, and only --platform x86_64 fails', () => {
+		const facts = fixture('intel-desktop-nested');
+		const x86Only = packageGroups.filter((group) => !group.platforms.includes('qemu-arm-virt')).flatMap((group) => group.packages);
+		assert.ok(['gcc-multilib', 'linux-libc-dev:i386', 'qemu-system-x86'].every((name) => x86Only.includes(name)));
+		for (const name of x86Only) delete facts.packages!.installed[name];
+		const report = evaluate(facts);
+		assert.deepEqual(triple(report, 'qemu-arm-virt'), ['yes', 'emulated', 'n/a']);
+		assert.deepEqual(triple(report, 'x86_64'), ['no', 'yes', 'no']);
+		assert.deepEqual(report.verdicts.find((verdict) => verdict.platform === 'x86_64')!.build.blockers, ['packages-x86_64']);
+		assert.equal(report.recommendation.platform, 'qemu-arm-virt');
+		assert.equal(evaluate(facts, {platforms: ['qemu-arm-virt']}).ok, true);
+		assert.equal(evaluate(facts, {platforms: ['x86_64']}).ok, false);
+		const arm = evaluate(facts, {platforms: ['qemu-arm-virt']});
+		assert.equal(arm.checks.find((check) => check.id === 'packages-x86_64')!.status, 'skip');
+		assert.doesNotMatch(JSON.stringify(arm.checks.filter((check) => check.status !== 'skip')), /multilib|i386|qemu-system-x86\b/);
 	});
 	test('32-bit packages are recommended for x86_64 only: missing, they warn (the x86_64 llm_vm build does not use them)', () => {
 		const facts = fixture('intel-desktop-nested');
