@@ -56,11 +56,12 @@ function plainFormat(context: CommandContext, options: Options, facts: HostFacts
 
 /**
  * Gathers the facts with an ora spinner on stderr saying what it is at: only when stderr is a terminal (not in CI,
- * not with --json), so logs and pipes get the report alone.
+ * not with --json, which gets `gather` events instead), so logs and pipes get the report alone.
  */
 async function gatherWithSpinner(context: CommandContext, options: GatherOptions): Promise<HostFacts> {
 	const stderr = context.io.stderr;
-	if (context.json || !stderr.isTTY || isCi(context.env) || context.env.TERM === 'dumb') return gatherFacts(options);
+	if (context.json) return gatherFacts({...options, onProgress: (progress) => context.events.emit({type: 'gather', ...progress})});
+	if (!stderr.isTTY || isCi(context.env) || context.env.TERM === 'dumb') return gatherFacts(options);
 	const {default: ora} = await import('ora');
 	const colour = colourWanted(context.env, true);
 	const spinner = ora({text: progressText(undefined), stream: stderr, discardStdin: false, isEnabled: true, ...(colour ? {} : {color: false as const})}).start();

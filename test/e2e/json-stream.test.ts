@@ -43,3 +43,16 @@ test('--help and --version are for people, even with --json', () => {
 	assert.doesNotMatch(cli(['plan', '--help', '--json']).stdout, /"type":"result"/);
 	assert.doesNotMatch(cli(['--version', '--json']).stdout, /"type":"result"/);
 });
+
+test('doctor --json: gather events while the facts are gathered, and the whole stream reads back with --facts', () => {
+	const run = cli(['doctor', '--json', '--workspace', workspace]);
+	const {events, result} = jsonOutput(run.stdout);
+	assert.equal(result.exit, run.code);
+	const gathered = events.filter((event) => event.type === 'gather');
+	assert.ok(gathered.length > 1);
+	assert.equal(gathered.at(-1)!.done.length, gathered.at(-1)!.total);
+	const file = join(workspace, 'facts.ndjson');
+	writeFileSync(file, run.stdout);
+	const again = cli(['doctor', '--facts', file, '--json', '--workspace', workspace]);
+	assert.deepEqual(jsonOutput(again.stdout).result.facts.host, result.facts.host);
+});
