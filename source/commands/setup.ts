@@ -2,13 +2,14 @@
 // Phases, each its own Ink mount so that sudo, a pager or `launch` can have the terminal in between:
 // welcome + choices + plan  ->  (sudo primed in plain mode)  ->  live run with fix/retry  ->  launch or flash.
 import {ExitCode, UserError} from '../errors.js';
+import {stopSignal} from '../system/interrupt.js';
 import {openJournal} from '../engine/journal.js';
 import {lockWorkspace} from '../engine/workspace-lock.js';
 import {conditionHolds, fingerprintOf, planSteps, prepareStep, type PlannedStep} from '../engine/plan.js';
 import {runProcess, resolveCommand, selfArgv} from '../engine/exec.js';
 import {handOver} from '../system/exec.js';
 import {commandList} from '../engine/load.js';
-import type {RunState} from '../engine/reducer.js';
+import {progressOf, type RunState} from '../engine/reducer.js';
 import {
 	choicesToVars,
 	defaultChoices,
@@ -158,9 +159,23 @@ async function interactiveChoices(context: CommandContext, initial: Choices, che
 		}),
 		{stdout: context.io.stderr, stdin: context.io.stdin, patchConsole: false, exitOnCtrlC: false},
 	);
-	await instance.waitUntilExit();
-	return holder.outcome.action === 'run' ? holder.outcome.choices : undefined;
+	// SIGINT or SIGTERM from outside (the keys arrive as keys in raw mode) ends the wizard like its quit key.
+	const stop = () => instance.unmount();
+	stopSignal().addEventListener('abort', stop, {once: true});
+	try {
+		await instance.waitUntilExit();
+	} finally {
+		stopSignal().removeEventListener('abort', stop);
+	}
+	return holder.outcome.action === 'run' && !stopSignal().aborted ? holder.outcome.choices : undefined;
 }
+
+/** What quitting the wizard leaves behind: the finished steps stay recorded, so nothing is lost. */
+export function quitMessage(progress: {done: number; total: number; at?: string | undefined} | undefined): string {
+	if (!progress || progress.done === 0) return 'Quit: nothing was run and nothing was lost. Run `sel4-llm setup` again when you are ready.\n';
+	return `Quit: nothing was lost; ${progress.done} of ${progress.total} steps are done and stay recorded. Run \`sel4-llm setup\` again to continue${progress.at ? ` at ${progress.at}` : ''}.\n`;
+}
+
 
 /** Runs a diagnosis's fix commands with their output on the terminal, then its re-check. */
 async function applyFix(context: CommandContext, state: RunState, loaded: Loaded, choices: Choices): Promise<boolean> {
@@ -218,8 +233,9 @@ export async function run(context: CommandContext): Promise<number> {
 	if (!yes && context.interactive) {
 		const accepted = await interactiveChoices(context, choices, () => defaultHostCheck(choices.workspace));
 		if (!accepted) {
-			context.io.stderr.write('Nothing was run. Run `sel4-llm setup` again when you are ready.\n');
-			return ExitCode.ok;
+			const resume = resumeInfo(context, choices);
+			context.io.stderr.write(quitMessage(resume ? {done: resume.done, total: resume.total, at: resume.failed} : undefined));
+			return ExitCode.interrupted;
 		}
 		choices = accepted;
 	} else refuseProblems(choices);
@@ -261,6 +277,11 @@ async function runSetup(context: CommandContext, choices: Choices, yes: boolean)
 			};
 			let mounted = mount();
 			result = await executePlan(runContext, loaded, plan, new Set(), {handle: (event) => store.dispatch(event), finish: async () => store.flush()}, (abort) => (stop = abort));
+			if (result.signal) {
+				// Stopped from outside (SIGINT, SIGTERM): no key will come, so the view goes and the terminal is restored.
+				await new Promise((resolve) => setTimeout(resolve, 20));
+				mounted.instance.unmount();
+			}
 			await mounted.instance.waitUntilExit();
 			if (result.signal) return result.signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
 			while (mounted.chosen.action === 'log') {
@@ -276,7 +297,10 @@ async function runSetup(context: CommandContext, choices: Choices, yes: boolean)
 			}
 			if (action === 'launch') return runNested(context, choices, ['launch']);
 			if (action === 'flash') return runNested(context, choices, ['flash']);
-			if (action === 'quit') return result.state.finished?.interrupted ? ExitCode.interrupted : result.state.finished?.ok ? ExitCode.ok : ExitCode.failed;
+			if (action === 'quit') {
+				context.io.stderr.write(quitMessage(progressOf(result.state)));
+				return ExitCode.interrupted;
+			}
 			return result.state.finished?.ok ? ExitCode.ok : ExitCode.failed;
 		}
 		const reporter = await createReporter(runContext);
