@@ -42,7 +42,7 @@ export async function run(context: CommandContext): Promise<number> {
 	const spinner = context.mode === 'ink' ? (await import('ora')).default({text: 'Checking which steps are up to date', stream: context.io.stderr}).start() : undefined;
 	let plan;
 	try {
-		plan = await planSteps(set, targets, {journal, values, force: Boolean(context.options.force)});
+		plan = await planSteps(set, targets, {journal, values, force: Boolean(context.options.force), only: Boolean(context.options.only)});
 	} finally {
 		spinner?.stop();
 	}

@@ -77,10 +77,13 @@ const recipeCommands: CliCommand[] = [
 	{
 		name: 'plan',
 		summary: 'Dry run: every step in order, run or skip and why, the exact commands',
-		usage: 'sel4-llm plan [step|recipe...] [--force] [--set name=value]',
+		usage: 'sel4-llm plan [step|recipe...] [--force] [--only] [--set name=value]',
 		description:
 			'Shows what `run` would do without changing anything: each step with run/skip and the reason, the commands with variables expanded, and the capabilities it needs (network, sudo, long, device-write). Status checks of steps are run (they only read).',
-		options: {force: {type: 'boolean', description: 'Plan as if every selected step had to run again'}},
+		options: {
+			force: {type: 'boolean', description: 'Plan as if every selected step had to run again'},
+			only: {type: 'boolean', description: 'Only the named steps, not the steps they need'},
+		},
 		usesRecipes: true,
 		positionals: {min: 0, max: Infinity, name: 'step|recipe'},
 		examples: ['sel4-llm plan', 'sel4-llm plan build --set platform=x86_64'],
@@ -89,15 +92,16 @@ const recipeCommands: CliCommand[] = [
 	{
 		name: 'run',
 		summary: 'Run steps or whole recipes (with the steps they need), skipping what is up to date',
-		usage: 'sel4-llm run <step|recipe>... [--force] [--set name=value]',
+		usage: 'sel4-llm run <step|recipe>... [--force] [--only] [--set name=value]',
 		options: {
 			force: {type: 'boolean', description: 'Run the named steps again even if they are up to date'},
+			only: {type: 'boolean', description: 'Run only the named steps, not the steps they need (what a fix that reruns one step uses)'},
 			yes: {type: 'boolean', short: 'y', description: 'Do not ask; accept the plan (needed without a terminal for sudo steps)'},
 			'min-free': minFree,
 		},
 		usesRecipes: true,
 		positionals: {min: 1, max: Infinity, name: 'step|recipe'},
-		examples: ['sel4-llm run sources', 'sel4-llm run build --force'],
+		examples: ['sel4-llm run sources', 'sel4-llm run build --force', 'sel4-llm run host.python-deps --only --force'],
 		load: () => import('./run.js'),
 	},
 	{

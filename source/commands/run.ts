@@ -140,7 +140,7 @@ export async function run(context: CommandContext): Promise<number> {
 	const targets = resolveTargets(loaded.set, context.positionals);
 	const journal = readJournal(context.workspace);
 	const force = Boolean(context.options.force);
-	const plan = await planSteps(loaded.set, targets, {journal, values: loaded.values, force});
+	const plan = await planSteps(loaded.set, targets, {journal, values: loaded.values, force, only: Boolean(context.options.only)});
 	await confirmDangerous(context, plan);
 	const lock = lockWorkspace(context.workspace, `run ${context.positionals.join(' ')}`);
 	const reporter = await createReporter(context);
