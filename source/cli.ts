@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url';
 import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {chooseMode, defaultWorkspace, packageDir, type CommandContext} from './commands/context.js';
 import {commandHelp, mainHelp} from './commands/help.js';
-import {commands, findCommand, globalOptions, type CliCommand, type OptionSpec} from './commands/registry.js';
+import {commands, findCommand, globalOptions, recipeOptionNames, type CliCommand, type OptionSpec} from './commands/registry.js';
 import {ExitCode, formatError, UsageError, UserError} from './errors.js';
 import {closest} from './system/suggest.js';
 import {exitCodeForStop, finalExitCode, installStopHandlers, stopReason} from './system/interrupt.js';
@@ -147,8 +147,8 @@ export async function main(argv: string[], io = {stdout: process.stdout, stderr:
 			hint: `usage: ${command.usage}`,
 		});
 	}
-	if (!command.usesRecipes && (values.set !== undefined || values.recipes !== undefined || values['recipes-only'] !== undefined)) {
-		throw new UserError(`"${command.name}" does not take --set, --recipes or --recipes-only`, {hint: `usage: ${command.usage}`});
+	if (!command.usesRecipes && recipeOptionNames.some((name) => values[name] !== undefined)) {
+		throw new UserError(`"${command.name}" does not take ${recipeOptionNames.map((name) => `--${name}`).join(', ')}`, {hint: `usage: ${command.usage}`});
 	}
 	const json = Boolean(values.json);
 	const context: CommandContext = {
@@ -164,6 +164,10 @@ export async function main(argv: string[], io = {stdout: process.stdout, stderr:
 		io,
 		env: process.env,
 	};
+	if (values.forget !== undefined || values['forget-all'] !== undefined) {
+		const {forgetValues} = await import('./commands/recipe-context.js');
+		forgetValues(context);
+	}
 	const module = await command.load();
 	return module.run(context);
 }

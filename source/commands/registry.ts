@@ -34,10 +34,13 @@ export type CliCommand = {
 	examples?: string[];
 	/** Positional arguments: how many at least / at most (Infinity for any). */
 	positionals?: {min: number; max: number; name: string};
-	/** Commands that accept the recipe options (--workspace, --set, --recipes). */
+	/** Commands that accept the recipe options (--set, --forget, --forget-all, --recipes, --recipes-only). */
 	usesRecipes?: boolean;
 	load(): Promise<CommandModule>;
 };
+
+/** The global options only the recipe commands take. */
+export const recipeOptionNames = ['set', 'forget', 'forget-all', 'recipes', 'recipes-only'];
 
 export const globalOptions: Record<string, OptionSpec> = {
 	workspace: {
@@ -45,7 +48,9 @@ export const globalOptions: Record<string, OptionSpec> = {
 		valueName: 'DIR',
 		description: 'Workspace directory for sources, builds, logs and the journal (default: ~/sel4-llm, or $SEL4LLM_WORKSPACE)',
 	},
-	set: {type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'Set a recipe variable (repeatable)'},
+	set: {type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'Set a recipe variable (repeatable); remembered for the workspace'},
+	forget: {type: 'string', multiple: true, valueName: 'NAME', description: 'Forget the value remembered for NAME in this workspace (repeatable)'},
+	'forget-all': {type: 'boolean', description: 'Forget every value remembered for this workspace'},
 	json: {type: 'boolean', description: 'Machine-readable output on stdout (NDJSON events or one JSON document)'},
 	plain: {type: 'boolean', description: 'Plain line output even on a terminal'},
 	recipes: {

@@ -135,8 +135,7 @@ export async function executePlan(
 export async function run(context: CommandContext): Promise<number> {
 	minFreeOption(context);
 	checkWorkspace(context.workspace);
-	const saved = readJournal(context.workspace).choices();
-	const loaded = loadForCommand(context, saved);
+	const loaded = loadForCommand(context);
 	const targets = resolveTargets(loaded.set, context.positionals);
 	const journal = readJournal(context.workspace);
 	const force = Boolean(context.options.force);

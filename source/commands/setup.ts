@@ -3,7 +3,6 @@
 // welcome + choices + plan  ->  (sudo primed in plain mode)  ->  live run with fix/retry  ->  launch or flash.
 import {ExitCode, UserError} from '../errors.js';
 import {stopSignal} from '../system/interrupt.js';
-import {openJournal} from '../engine/journal.js';
 import {lockWorkspace} from '../engine/workspace-lock.js';
 import {conditionHolds, fingerprintOf, planSteps, prepareStep, type PlannedStep} from '../engine/plan.js';
 import {runProcess, resolveCommand, selfArgv} from '../engine/exec.js';
@@ -24,7 +23,7 @@ import type {PlanSummary} from '../wizard/plan-screen.js';
 import type {ResumeInfo} from '../wizard/welcome.js';
 import type {RunAction} from '../wizard/run-app.js';
 import type {CommandContext} from './context.js';
-import {checkWorkspace, loadForCommand, readJournal, type Loaded} from './recipe-context.js';
+import {checkWorkspace, loadForCommand, readJournal, rememberValues, rememberedValues, type Loaded} from './recipe-context.js';
 import {confirmDangerous, createReporter, executePlan, minFreeOption} from './run.js';
 
 const flagNames: Record<keyof Choices, string> = {platform: '--platform', workspace: '--workspace', model: '--model', guestRamMb: '--guest-ram', target: '--target'};
@@ -75,7 +74,7 @@ function contextFor(context: CommandContext, choices: Choices): CommandContext {
 }
 
 function loadWith(context: CommandContext, choices: Choices): Loaded {
-	return loadForCommand(contextFor(context, choices), choicesToVars(choices));
+	return loadForCommand(contextFor(context, choices), {choices: choicesToVars(choices)});
 }
 
 async function planAll(context: CommandContext, choices: Choices): Promise<{loaded: Loaded; plan: PlannedStep[]}> {
@@ -228,7 +227,7 @@ export async function run(context: CommandContext): Promise<number> {
 			exitCode: ExitCode.usage,
 		});
 	}
-	const saved = readJournal(context.workspace).choices();
+	const saved = Object.fromEntries(Object.entries(rememberedValues(context.workspace)).map(([name, each]) => [name, each.value]));
 	let choices = choicesFromFlags(context, saved);
 	if (!yes && context.interactive) {
 		const accepted = await interactiveChoices(context, choices, () => defaultHostCheck(choices.workspace));
@@ -243,8 +242,7 @@ export async function run(context: CommandContext): Promise<number> {
 	checkWorkspace(choices.workspace);
 	const lock = lockWorkspace(choices.workspace, 'setup');
 	try {
-		const journal = openJournal(choices.workspace);
-		journal.setChoices(choicesToVars(choices));
+		rememberValues(choices.workspace, choicesToVars(choices), 'setup');
 		return await runSetup(context, choices, yes);
 	} finally {
 		lock.release();
