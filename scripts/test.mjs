@@ -29,7 +29,9 @@ const files = (only.length > 0 ? only : find('test')).sort();
 const minutes = (ms) => `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 
 checkPrerequisites();
-const env = {...process.env, SEL4LLM_TEST: '1', SEL4LLM_TEST_CACHE: testCacheDir(), TSX_TSCONFIG_PATH: 'test/tsconfig.json'};
+// The values sel4-llm remembers per workspace go to a folder of this run, never to the user's ~/.config.
+const configHome = mkdtempSync(join(tmpdir(), 'sel4-llm-test-config-'));
+const env = {...process.env, SEL4LLM_TEST: '1', SEL4LLM_TEST_CACHE: testCacheDir(), TSX_TSCONFIG_PATH: 'test/tsconfig.json', XDG_CONFIG_HOME: configHome};
 
 if (flags.has('--build')) {
 	console.error('build: dist/');
@@ -73,6 +75,7 @@ try {
 	// no timings (the runner did not start)
 }
 rmSync(scratch, {recursive: true, force: true});
+rmSync(configHome, {recursive: true, force: true});
 // Skipped suites and tests, by reason (a skipped suite counts once, with its reason).
 const reasons = new Map();
 for (const entry of entries.filter((each) => each.skipped)) reasons.set(entry.skipped, (reasons.get(entry.skipped) ?? 0) + 1);

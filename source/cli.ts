@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url';
 import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {chooseMode, defaultWorkspace, packageDir, type CommandContext} from './commands/context.js';
 import {commandHelp, mainHelp} from './commands/help.js';
-import {commands, findCommand, globalOptions, type CliCommand, type OptionSpec} from './commands/registry.js';
+import {commands, findCommand, globalOptions, recipeOptionNames, type CliCommand, type OptionSpec} from './commands/registry.js';
 import {describeError, ExitCode, formatError, UsageError, UserError} from './errors.js';
 import {createEventStream, type FinishingStream} from './reporters/stream.js';
 import {closest} from './system/suggest.js';
@@ -170,8 +170,8 @@ async function dispatch(argv: string[], io: StandardIo, holder: {stream?: Finish
 			hint: `usage: ${command.usage}`,
 		});
 	}
-	if (!command.usesRecipes && (values.set !== undefined || values.recipes !== undefined || values['recipes-only'] !== undefined)) {
-		throw new UserError(`"${command.name}" does not take --set, --recipes or --recipes-only`, {hint: `usage: ${command.usage}`});
+	if (!command.usesRecipes && recipeOptionNames.some((name) => values[name] !== undefined)) {
+		throw new UserError(`"${command.name}" does not take ${recipeOptionNames.map((name) => `--${name}`).join(', ')}`, {hint: `usage: ${command.usage}`});
 	}
 	const json = Boolean(values.json);
 	const events = createEventStream(io.stdout, command.name, json);
@@ -190,6 +190,10 @@ async function dispatch(argv: string[], io: StandardIo, holder: {stream?: Finish
 		io,
 		env: process.env,
 	};
+	if (values.forget !== undefined || values['forget-all'] !== undefined) {
+		const {forgetValues} = await import('./commands/recipe-context.js');
+		forgetValues(context);
+	}
 	const module = await command.load();
 	return module.run(context);
 }

@@ -1,5 +1,5 @@
 // Help text, built from the registry alone (no heavy imports).
-import {commands, globalOptions, type CliCommand, type OptionSpec} from './registry.js';
+import {commands, globalOptions, recipeOptionNames, type CliCommand, type OptionSpec} from './registry.js';
 
 function optionLine(name: string, spec: OptionSpec): [string, string] {
 	const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.valueName ?? (spec.values ? spec.values.join('|') : 'VALUE')}` : ''}`;
@@ -40,7 +40,7 @@ export function mainHelp(version: string): string {
 export function commandHelp(command: CliCommand): string {
 	const own = Object.entries(command.options).map(([name, spec]) => optionLine(name, spec));
 	const global = Object.entries(globalOptions)
-		.filter(([name]) => command.usesRecipes || !['set', 'recipes', 'recipes-only'].includes(name))
+		.filter(([name]) => command.usesRecipes || !recipeOptionNames.includes(name))
 		.map(([name, spec]) => optionLine(name, spec));
 	const parts = [`Usage: ${command.usage}`, '', command.summary + '.'];
 	if (command.description) parts.push('', command.description);

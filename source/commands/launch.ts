@@ -19,7 +19,7 @@ import {formatTimeline, formatVerdict, timelineJson, watchEventJson} from '../qe
 import {formatSeconds, stageIds, stageTitle} from '../qemu/stages.js';
 import {parseExpectation, type Expectation, type WatchEvent} from '../qemu/watcher.js';
 import {packageDir, say, type CommandContext} from './context.js';
-import {loadForCommand, readJournal, recipeSources} from './recipe-context.js';
+import {loadForCommand, recipeSources, rememberedValues} from './recipe-context.js';
 import {numberOption, stringOption} from './options.js';
 
 /** The key that leaves the interactive console: Ctrl-] (0x1d), as in telnet and virsh console. */
@@ -27,11 +27,12 @@ export const leaveKey = {byte: 0x1d, label: 'Ctrl-]'} as const;
 
 
 
+/** A recipe value for launch: --set, else the value remembered for the workspace. */
 function setting(context: CommandContext, name: string): string | undefined {
-	return context.sets.filter(([key]) => key === name).at(-1)?.[1];
+	return context.sets.filter(([key]) => key === name).at(-1)?.[1] ?? rememberedValues(context.workspace)[name]?.value;
 }
 
-/** guest_ram_mb as the recipes resolve it: --set, else the workspace's saved choice, else the platform's default. */
+/** guest_ram_mb as the recipes resolve it: --set, else the value remembered for the workspace, else the platform's default. */
 function guestRamMb(context: CommandContext, platform: QemuMachine): number {
 	const fromSet = setting(context, 'guest_ram_mb');
 	if (fromSet !== undefined) {
@@ -40,14 +41,8 @@ function guestRamMb(context: CommandContext, platform: QemuMachine): number {
 		return value;
 	}
 	try {
-		let saved: Record<string, string> = {};
-		try {
-			saved = readJournal(context.workspace).choices();
-		} catch {
-			// no journal yet: nothing saved
-		}
 		const forPlatform: CommandContext = platform === 'linux-test' ? context : {...context, sets: [...context.sets, ['platform', platform]]};
-		const value = Number(loadForCommand(forPlatform, saved).values.get('guest_ram_mb'));
+		const value = Number(loadForCommand(forPlatform, {remember: false}).values.get('guest_ram_mb'));
 		if (Number.isInteger(value) && value > 0) return value;
 	} catch {
 		// recipes that do not load are reported by `plan`/`run`; launch falls back to the documented default

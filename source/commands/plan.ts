@@ -1,6 +1,6 @@
 // `sel4-llm plan`: the dry run. Every step in order, run or skip and why, exact commands, capabilities.
 import {planSteps, resolveTargets, type PlannedStep} from '../engine/plan.js';
-import {loadForCommand, readJournal} from './recipe-context.js';
+import {loadForCommand, readJournal, valueSources} from './recipe-context.js';
 import type {CommandContext} from './context.js';
 
 export function planJson(plan: PlannedStep[]) {
@@ -34,19 +34,27 @@ export function planLines(plan: PlannedStep[]): string[] {
 	return lines;
 }
 
+/** The values that are not defaults, with where each came from (an empty list when all are defaults). */
+export function valueLines(sources: ReturnType<typeof valueSources>): string[] {
+	if (sources.length === 0) return [];
+	return ['Values for this workspace:', ...sources.map((each) => `  ${each.name}=${each.value} (${each.note})`), ''];
+}
+
 export async function run(context: CommandContext): Promise<number> {
 	const journal = readJournal(context.workspace);
-	const {set, values} = loadForCommand(context, journal.choices());
+	const loaded = loadForCommand(context);
+	const {set, values} = loaded;
 	const targets = resolveTargets(set, context.positionals);
 	// Status checks can take a moment: a spinner on the terminal while they run.
 	const spinner = context.mode === 'ink' ? (await import('ora')).default({text: 'Checking which steps are up to date', stream: context.io.stderr}).start() : undefined;
 	let plan;
 	try {
-		plan = await planSteps(set, targets, {journal, values, force: Boolean(context.options.force)});
+		plan = await planSteps(set, targets, {journal, values, force: Boolean(context.options.force), only: Boolean(context.options.only)});
 	} finally {
 		spinner?.stop();
 	}
-	if (context.json) context.events.result({workspace: context.workspace, steps: planJson(plan)});
-	else context.io.stdout.write(`${planLines(plan).join('\n')}\n`);
+	const sources = valueSources(loaded);
+	if (context.json) context.events.result({workspace: context.workspace, values: sources, steps: planJson(plan)});
+	else context.io.stdout.write(`${[...valueLines(sources), ...planLines(plan)].join('\n')}\n`);
 	return 0;
 }

@@ -34,10 +34,13 @@ export type CliCommand = {
 	examples?: string[];
 	/** Positional arguments: how many at least / at most (Infinity for any). */
 	positionals?: {min: number; max: number; name: string};
-	/** Commands that accept the recipe options (--workspace, --set, --recipes). */
+	/** Commands that accept the recipe options (--set, --forget, --forget-all, --recipes, --recipes-only). */
 	usesRecipes?: boolean;
 	load(): Promise<CommandModule>;
 };
+
+/** The global options only the recipe commands take. */
+export const recipeOptionNames = ['set', 'forget', 'forget-all', 'recipes', 'recipes-only'];
 
 export const globalOptions: Record<string, OptionSpec> = {
 	workspace: {
@@ -45,7 +48,9 @@ export const globalOptions: Record<string, OptionSpec> = {
 		valueName: 'DIR',
 		description: 'Workspace directory for sources, builds, logs and the journal (default: ~/sel4-llm, or $SEL4LLM_WORKSPACE)',
 	},
-	set: {type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'Set a recipe variable (repeatable)'},
+	set: {type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'Set a recipe variable (repeatable); remembered for the workspace'},
+	forget: {type: 'string', multiple: true, valueName: 'NAME', description: 'Forget the value remembered for NAME in this workspace (repeatable)'},
+	'forget-all': {type: 'boolean', description: 'Forget every value remembered for this workspace'},
 	json: {type: 'boolean', description: 'Machine-readable output on stdout (NDJSON events or one JSON document)'},
 	plain: {type: 'boolean', description: 'Plain line output even on a terminal'},
 	recipes: {
@@ -77,10 +82,13 @@ const recipeCommands: CliCommand[] = [
 	{
 		name: 'plan',
 		summary: 'Dry run: every step in order, run or skip and why, the exact commands',
-		usage: 'sel4-llm plan [step|recipe...] [--force] [--set name=value]',
+		usage: 'sel4-llm plan [step|recipe...] [--force] [--only] [--set name=value]',
 		description:
 			'Shows what `run` would do without changing anything: each step with run/skip and the reason, the commands with variables expanded, and the capabilities it needs (network, sudo, long, device-write). Status checks of steps are run (they only read).',
-		options: {force: {type: 'boolean', description: 'Plan as if every selected step had to run again'}},
+		options: {
+			force: {type: 'boolean', description: 'Plan as if every selected step had to run again'},
+			only: {type: 'boolean', description: 'Only the named steps, not the steps they need'},
+		},
 		usesRecipes: true,
 		positionals: {min: 0, max: Infinity, name: 'step|recipe'},
 		examples: ['sel4-llm plan', 'sel4-llm plan build --set platform=x86_64'],
@@ -89,15 +97,16 @@ const recipeCommands: CliCommand[] = [
 	{
 		name: 'run',
 		summary: 'Run steps or whole recipes (with the steps they need), skipping what is up to date',
-		usage: 'sel4-llm run <step|recipe>... [--force] [--set name=value]',
+		usage: 'sel4-llm run <step|recipe>... [--force] [--only] [--set name=value]',
 		options: {
 			force: {type: 'boolean', description: 'Run the named steps again even if they are up to date'},
+			only: {type: 'boolean', description: 'Run only the named steps, not the steps they need (what a fix that reruns one step uses)'},
 			yes: {type: 'boolean', short: 'y', description: 'Do not ask; accept the plan (needed without a terminal for sudo steps)'},
 			'min-free': minFree,
 		},
 		usesRecipes: true,
 		positionals: {min: 1, max: Infinity, name: 'step|recipe'},
-		examples: ['sel4-llm run sources', 'sel4-llm run build --force'],
+		examples: ['sel4-llm run sources', 'sel4-llm run build --force', 'sel4-llm run host.python-deps --only --force'],
 		load: () => import('./run.js'),
 	},
 	{

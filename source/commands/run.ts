@@ -146,12 +146,11 @@ export async function executePlan(
 export async function run(context: CommandContext): Promise<number> {
 	minFreeOption(context);
 	checkWorkspace(context.workspace);
-	const saved = readJournal(context.workspace).choices();
-	const loaded = loadForCommand(context, saved);
+	const loaded = loadForCommand(context);
 	const targets = resolveTargets(loaded.set, context.positionals);
 	const journal = readJournal(context.workspace);
 	const force = Boolean(context.options.force);
-	const plan = await planSteps(loaded.set, targets, {journal, values: loaded.values, force});
+	const plan = await planSteps(loaded.set, targets, {journal, values: loaded.values, force, only: Boolean(context.options.only)});
 	await confirmDangerous(context, plan);
 	const lock = lockWorkspace(context.workspace, `run ${context.positionals.join(' ')}`);
 	const reporter = await createReporter(context);

@@ -2,13 +2,13 @@
 // Phases, each its own Ink mount so that sudo, a pager or `launch` can have the terminal in between:
 // welcome + choices + plan  ->  (sudo primed in plain mode)  ->  live run with fix/retry  ->  launch or flash.
 import {ExitCode, UserError} from '../errors.js';
-import {openJournal} from '../engine/journal.js';
+import {stopSignal} from '../system/interrupt.js';
 import {lockWorkspace} from '../engine/workspace-lock.js';
 import {conditionHolds, fingerprintOf, planSteps, prepareStep, type PlannedStep} from '../engine/plan.js';
 import {runProcess, resolveCommand, selfArgv} from '../engine/exec.js';
 import {handOver} from '../system/exec.js';
 import {commandList} from '../engine/load.js';
-import type {RunState} from '../engine/reducer.js';
+import {progressOf, type RunState} from '../engine/reducer.js';
 import {
 	choicesToVars,
 	defaultChoices,
@@ -23,7 +23,7 @@ import type {PlanSummary} from '../wizard/plan-screen.js';
 import type {ResumeInfo} from '../wizard/welcome.js';
 import type {RunAction} from '../wizard/run-app.js';
 import type {CommandContext} from './context.js';
-import {checkWorkspace, loadForCommand, readJournal, type Loaded} from './recipe-context.js';
+import {checkWorkspace, loadForCommand, readJournal, rememberValues, rememberedValues, type Loaded} from './recipe-context.js';
 import {confirmDangerous, createReporter, executePlan, minFreeOption, runResult} from './run.js';
 
 const flagNames: Record<keyof Choices, string> = {platform: '--platform', workspace: '--workspace', model: '--model', guestRamMb: '--guest-ram', target: '--target'};
@@ -74,7 +74,7 @@ function contextFor(context: CommandContext, choices: Choices): CommandContext {
 }
 
 function loadWith(context: CommandContext, choices: Choices): Loaded {
-	return loadForCommand(contextFor(context, choices), choicesToVars(choices));
+	return loadForCommand(contextFor(context, choices), {choices: choicesToVars(choices)});
 }
 
 async function planAll(context: CommandContext, choices: Choices): Promise<{loaded: Loaded; plan: PlannedStep[]}> {
@@ -158,9 +158,23 @@ async function interactiveChoices(context: CommandContext, initial: Choices, che
 		}),
 		{stdout: context.io.stderr, stdin: context.io.stdin, patchConsole: false, exitOnCtrlC: false},
 	);
-	await instance.waitUntilExit();
-	return holder.outcome.action === 'run' ? holder.outcome.choices : undefined;
+	// SIGINT or SIGTERM from outside (the keys arrive as keys in raw mode) ends the wizard like its quit key.
+	const stop = () => instance.unmount();
+	stopSignal().addEventListener('abort', stop, {once: true});
+	try {
+		await instance.waitUntilExit();
+	} finally {
+		stopSignal().removeEventListener('abort', stop);
+	}
+	return holder.outcome.action === 'run' && !stopSignal().aborted ? holder.outcome.choices : undefined;
 }
+
+/** What quitting the wizard leaves behind: the finished steps stay recorded, so nothing is lost. */
+export function quitMessage(progress: {done: number; total: number; at?: string | undefined} | undefined): string {
+	if (!progress || progress.done === 0) return 'Quit: nothing was run and nothing was lost. Run `sel4-llm setup` again when you are ready.\n';
+	return `Quit: nothing was lost; ${progress.done} of ${progress.total} steps are done and stay recorded. Run \`sel4-llm setup\` again to continue${progress.at ? ` at ${progress.at}` : ''}.\n`;
+}
+
 
 /** Runs a diagnosis's fix commands with their output on the terminal, then its re-check. */
 async function applyFix(context: CommandContext, state: RunState, loaded: Loaded, choices: Choices): Promise<boolean> {
@@ -213,13 +227,14 @@ export async function run(context: CommandContext): Promise<number> {
 			exitCode: ExitCode.usage,
 		});
 	}
-	const saved = readJournal(context.workspace).choices();
+	const saved = Object.fromEntries(Object.entries(rememberedValues(context.workspace)).map(([name, each]) => [name, each.value]));
 	let choices = choicesFromFlags(context, saved);
 	if (!yes && context.interactive) {
 		const accepted = await interactiveChoices(context, choices, () => defaultHostCheck(choices.workspace));
 		if (!accepted) {
-			context.io.stderr.write('Nothing was run. Run `sel4-llm setup` again when you are ready.\n');
-			return ExitCode.ok;
+			const resume = resumeInfo(context, choices);
+			context.io.stderr.write(quitMessage(resume ? {done: resume.done, total: resume.total, at: resume.failed} : undefined));
+			return ExitCode.interrupted;
 		}
 		choices = accepted;
 	} else refuseProblems(choices);
@@ -227,8 +242,7 @@ export async function run(context: CommandContext): Promise<number> {
 	checkWorkspace(choices.workspace);
 	const lock = lockWorkspace(choices.workspace, 'setup');
 	try {
-		const journal = openJournal(choices.workspace);
-		journal.setChoices(choicesToVars(choices));
+		rememberValues(choices.workspace, choicesToVars(choices), 'setup');
 		return await runSetup(context, choices, yes);
 	} finally {
 		lock.release();
@@ -261,6 +275,11 @@ async function runSetup(context: CommandContext, choices: Choices, yes: boolean)
 			};
 			let mounted = mount();
 			result = await executePlan(runContext, loaded, plan, new Set(), {handle: (event) => store.dispatch(event), finish: async () => store.flush()}, (abort) => (stop = abort));
+			if (result.signal) {
+				// Stopped from outside (SIGINT, SIGTERM): no key will come, so the view goes and the terminal is restored.
+				await new Promise((resolve) => setTimeout(resolve, 20));
+				mounted.instance.unmount();
+			}
 			await mounted.instance.waitUntilExit();
 			if (result.signal) return result.signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
 			while (mounted.chosen.action === 'log') {
@@ -276,7 +295,10 @@ async function runSetup(context: CommandContext, choices: Choices, yes: boolean)
 			}
 			if (action === 'launch') return runNested(context, choices, ['launch']);
 			if (action === 'flash') return runNested(context, choices, ['flash']);
-			if (action === 'quit') return result.state.finished?.interrupted ? ExitCode.interrupted : result.state.finished?.ok ? ExitCode.ok : ExitCode.failed;
+			if (action === 'quit') {
+				context.io.stderr.write(quitMessage(progressOf(result.state)));
+				return ExitCode.interrupted;
+			}
 			return result.state.finished?.ok ? ExitCode.ok : ExitCode.failed;
 		}
 		const reporter = await createReporter(runContext);

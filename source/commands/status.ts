@@ -8,7 +8,7 @@ export type StepStatusRow = {id: string; title: string; status: 'done' | 'stale'
 
 export async function run(context: CommandContext): Promise<number> {
 	const journal = readJournal(context.workspace);
-	const {set, values} = loadForCommand(context, journal.choices());
+	const {set, values} = loadForCommand(context);
 	const rows: StepStatusRow[] = [];
 	for (const id of set.order) {
 		const step = set.steps.get(id)!;

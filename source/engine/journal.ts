@@ -42,8 +42,8 @@ export type Journal = {
 	all(): Record<string, StepRecord>;
 	set(stepId: string, record: StepRecord): void;
 	delete(stepId: string): void;
+	/** The setup choices journals of earlier versions hold (values are now remembered in the user's config). */
 	choices(): Record<string, string>;
-	setChoices(choices: Record<string, string>): void;
 };
 
 export function stateDir(workspace: string): string {
@@ -61,7 +61,7 @@ export function openJournal(workspace: string, options: {create: boolean} = {cre
 		throw new Error('journal opened read-only');
 	};
 	if (!options.create) {
-		return {path, get: (id) => data.steps[id], all: () => data.steps, set: readOnly, delete: readOnly, choices: () => data.choices, setChoices: readOnly};
+		return {path, get: (id) => data.steps[id], all: () => data.steps, set: readOnly, delete: readOnly, choices: () => data.choices};
 	}
 	mkdirSync(dir, {recursive: true});
 	const save = () => writeState(path, data, 'the journal');
@@ -81,10 +81,6 @@ export function openJournal(workspace: string, options: {create: boolean} = {cre
 			save();
 		},
 		choices: () => data.choices,
-		setChoices(choices) {
-			data = {...data, choices};
-			save();
-		},
 	};
 }
 

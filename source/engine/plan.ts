@@ -218,12 +218,17 @@ export type PlanOptions = {
 	values: ReadonlyMap<string, string>;
 	/** true: force every target; a set: force these step ids. */
 	force: boolean | ReadonlySet<string>;
+	/** Only the targets, not the steps they need (`--only`: a fix that runs one step again). */
+	only?: boolean;
 	baseEnv?: NodeJS.ProcessEnv;
 };
 
-/** Every step needed for the targets, in order, with its decision (assuming each run step changes its outputs). */
+/**
+ * Every step needed for the targets (only the targets with `only`), in order, with its decision (assuming each run
+ * step changes its outputs).
+ */
 export async function planSteps(set: RecipeSet, targetIds: string[], options: PlanOptions): Promise<PlannedStep[]> {
-	const ids = closure(set, targetIds, (step) => conditionHolds(step, options.values).holds);
+	const ids = options.only ? set.order.filter((id) => targetIds.includes(id)) : closure(set, targetIds, (step) => conditionHolds(step, options.values).holds);
 	const forced = (id: string) => (options.force === true ? targetIds.includes(id) : options.force !== false && options.force.has(id));
 	const changed = new Set<string>();
 	const planned: PlannedStep[] = [];

@@ -101,3 +101,10 @@ export function counts(state: RunState): Record<StepStatus, number> {
 	for (const id of state.order) result[state.steps[id]!.status]++;
 	return result;
 }
+
+/** How far a run got: steps done or up to date, of how many, and the step it stopped at (or would run next). */
+export function progressOf(state: RunState): {done: number; total: number; at?: string} {
+	const tally = counts(state);
+	const at = state.finished?.failed ?? state.order.find((id) => !['done', 'skipped'].includes(state.steps[id]!.status));
+	return {done: tally.done + tally.skipped, total: state.order.length, ...(at ? {at} : {})};
+}

@@ -94,8 +94,10 @@ export function checkValue(variable: Variable, raw: string, origin: string): str
 }
 
 /**
- * Every variable's value. `sets` are from the command line; `saved` are earlier choices (the wizard's);
- * both are validated. Unknown names in `sets` are usage errors naming the declared variables.
+ * Every variable's value. `sets` are from the command line; `saved` are values remembered for the workspace (earlier
+ * --set, the wizard's choices); both are validated, a saved value each time it is used, since the recipes' allowed
+ * values may have changed since. A saved name no recipe declares is left alone; unknown names in `sets` are usage
+ * errors naming the declared variables.
  */
 export function resolveValues(
 	set: RecipeSet,
@@ -103,9 +105,19 @@ export function resolveValues(
 ): ResolvedValues {
 	const values = builtinValues(options.workspace, options.packageDir);
 	const given = new Map<string, string>();
+	const overridden = new Set((options.sets ?? []).map(([name]) => name));
 	for (const [name, raw] of Object.entries(options.saved ?? {})) {
 		const variable = set.vars.get(name);
-		if (variable) given.set(name, checkValue(variable, raw, 'saved choice'));
+		if (!variable || overridden.has(name)) continue;
+		try {
+			given.set(name, checkValue(variable, raw, 'remembered value of'));
+		} catch (error) {
+			if (!(error instanceof UserError)) throw error;
+			throw new UserError(error.message, {
+				hint: `it was remembered for the workspace ${options.workspace}; give another with --set ${name}=VALUE, or clear it with --forget ${name}`,
+				exitCode: ExitCode.usage,
+			});
+		}
 	}
 	for (const [name, raw] of options.sets ?? []) {
 		const variable = set.vars.get(name);

@@ -1,5 +1,5 @@
-// Text shared by every reporter: sizes, the error window and diagnoses as lines.
-import type {RunState} from '../engine/reducer.js';
+// Text shared by every reporter: sizes, the error window and diagnoses as lines, what a stopped run recorded.
+import {progressOf, type RunState} from '../engine/reducer.js';
 
 /** Bytes in binary units: "820 MiB", "1.5 GiB". */
 export function formatBytes(bytes: number): string {
@@ -54,4 +54,13 @@ export function failureLines(failure: NonNullable<RunState['failure']>, options:
 		}
 	}
 	return lines;
+}
+
+/**
+ * What an interrupted run recorded, in one line for every reporter: the step it stopped at (or would have run
+ * next), how many steps are done, and how to go on.
+ */
+export function interruptedSummary(state: RunState): string {
+	const {done, total, at} = progressOf(state);
+	return `${at ? `interrupted at ${at}` : 'interrupted after the last step'}; ${done} of ${total} steps done; re-run the same command to resume`;
 }

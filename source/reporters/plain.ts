@@ -2,7 +2,7 @@
 // prefixed with its id.
 import type {RunEvent} from '../engine/runner.js';
 import {formatDuration} from '../system/duration.js';
-import {failureLines, formatBytes, pausedLines} from './format.js';
+import {failureLines, formatBytes, interruptedSummary, pausedLines} from './format.js';
 import type {Reporter} from './reporter.js';
 
 export function createPlainReporter(stream: NodeJS.WritableStream, options: {showOutput?: boolean} = {}): Reporter {
@@ -48,16 +48,14 @@ export function createPlainReporter(stream: NodeJS.WritableStream, options: {sho
 					for (const line of failureLines({id: event.id, error: event.error, window: event.window, diagnoses: event.diagnoses, interrupted: event.interrupted})) write(`  ${line}`);
 					break;
 				case 'run-done':
-					write(
-						event.ok
-							? `sel4-llm: finished in ${formatDuration(event.durationMs)}`
-							: event.interrupted
-								? `sel4-llm: interrupted after ${formatDuration(event.durationMs)}; run the same command again to resume`
-								: `sel4-llm: failed at ${event.failed ?? 'a step'} after ${formatDuration(event.durationMs)}`,
-					);
+					// An interrupted run is summed up by finish(), from the state: what was recorded and how to go on.
+					if (event.ok) write(`sel4-llm: finished in ${formatDuration(event.durationMs)}`);
+					else if (!event.interrupted) write(`sel4-llm: failed at ${event.failed ?? 'a step'} after ${formatDuration(event.durationMs)}`);
 					break;
 			}
 		},
-		async finish() {},
+		async finish(state) {
+			if (state.finished?.interrupted) write(`sel4-llm: ${interruptedSummary(state)} (stopped after ${formatDuration(state.finished.durationMs)})`);
+		},
 	};
 }

@@ -4,6 +4,7 @@ import {useEffect, useState, useSyncExternalStore} from 'react';
 import {Box, Static, Text} from 'ink';
 import {counts} from '../engine/reducer.js';
 import {formatDuration} from '../system/duration.js';
+import {interruptedSummary} from '../reporters/format.js';
 import {FailureWindow} from './failure-window.js';
 import {RunningStep} from './running-step.js';
 import type {RunStore} from './run-store.js';
@@ -35,9 +36,10 @@ export function RunView({store, clock = Date.now, tailLines = 6}: {store: RunSto
 				<Text dimColor>
 					{tally.done + tally.skipped} of {total} steps · {tally.done} ran · {tally.skipped} skipped
 					{tally.failed ? ` · ${tally.failed} failed` : ''} · {elapsed}
-					{state.finished ? (state.finished.ok ? ' · finished' : state.finished.interrupted ? ' · interrupted: run again to resume' : ' · stopped at the failure') : ''}
+					{state.finished ? (state.finished.ok ? ' · finished' : state.finished.interrupted ? ' · interrupted' : ' · stopped at the failure') : ''}
 				</Text>
 			) : null}
+			{state.finished?.interrupted ? <Text color="yellow">{interruptedSummary(state)}</Text> : null}
 		</Box>
 	);
 }

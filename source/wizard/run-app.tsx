@@ -31,7 +31,8 @@ export function RunApp({store, target, onStop, onAction}: Props) {
 		(input, key) => {
 			if (!finished) {
 				if (confirmStop) {
-					if (input === 'y') {
+					// Ctrl-C again is a yes, as in most terminal programs.
+					if (input === 'y' || (key.ctrl && input === 'c')) {
 						setConfirmStop(false);
 						onStop();
 					} else if (input === 'n' || key.escape) setConfirmStop(false);
@@ -53,7 +54,7 @@ export function RunApp({store, target, onStop, onAction}: Props) {
 	);
 
 	let footer: Array<[string, string]>;
-	if (!finished) footer = confirmStop ? [['y', 'stop the running step'], ['n', 'keep going']] : [['ctrl-c', 'stop']];
+	if (!finished) footer = confirmStop ? [['y (or ctrl-c)', 'stop the running step'], ['n', 'keep going']] : [['ctrl-c', 'stop']];
 	else if (finished.ok) footer = target === 'qemu' ? [['l', 'launch in QEMU'], ['q', 'quit']] : [['f', 'write the USB stick'], ['q', 'quit']];
 	else footer = [...(fixable ? ([['f', 'apply the fix and retry']] as Array<[string, string]>) : []), ['r', 'retry'], ['l', 'open the log'], ['q', 'quit']];
 

@@ -36,7 +36,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 		assert.equal(exit.code, signal === 'SIGINT' ? 130 : 143, run.output().stderr);
 		assert.equal(journal(workspace).steps['demo.slow']!.state, 'interrupted');
 		assert.match(run.output().stderr, /■ stopped demo\.slow/);
-		assert.match(run.output().stderr, /run the same command again to resume/);
+		assert.match(run.output().stderr, /sel4-llm: interrupted at demo\.slow; \d+ of \d+ steps done; re-run the same command to resume/);
 		await waitFor(() => sleepers(seconds) === 0, 5000, 'the child to stop');
 		const status = cli(['status', '--recipes-only', '--recipes', basic, '--workspace', workspace, '--set', 'mode=slow', '--json']);
 		const row = (jsonOutput(status.stdout).result.steps as Array<{id: string; status: string}>).find((each) => each.id === 'demo.slow');

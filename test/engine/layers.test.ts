@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
-import {openJournal} from '../../source/engine/journal.js';
 import {loadRecipeSet} from '../../source/engine/load.js';
 import {cli, root, tempDir, jsonOutput} from '../support/cli.js';
 
@@ -117,12 +116,19 @@ test('catalogue layers merge by entry id', () => {
 	assert.equal(merged.at(-1)?.id, 'my-own');
 });
 
-test('launch sizes QEMU from the workspace\'s saved guest RAM, as run does', () => {
-	const ws = tempDir('launch-saved');
-	openJournal(ws).setChoices({guest_ram_mb: '1100'});
-	const saved = cli(['launch', '--dry-run', '--json', '--workspace', ws]);
+test('launch sizes QEMU from the guest RAM remembered for the workspace, as run does', () => {
+	const env = {XDG_CONFIG_HOME: tempDir('config')};
+	// A workspace set up by an earlier version: the setup choices are in its journal.
+	const legacy = tempDir('launch-saved');
+	mkdirSync(join(legacy, '.sel4-llm'));
+	writeFileSync(join(legacy, '.sel4-llm', 'journal.json'), JSON.stringify({version: 1, steps: {}, choices: {guest_ram_mb: '1100'}}));
+	const saved = cli(['launch', '--dry-run', '--json', '--workspace', legacy], {env});
 	assert.equal(saved.code, 0, saved.stderr);
 	assert.equal((jsonOutput(saved.stdout).result as {memoryMb: number}).memoryMb, 2304);
-	const given = cli(['launch', '--dry-run', '--json', '--workspace', ws, '--set', 'guest_ram_mb=512']);
+	const given = cli(['launch', '--dry-run', '--json', '--workspace', legacy, '--set', 'guest_ram_mb=512'], {env});
 	assert.equal((jsonOutput(given.stdout).result as {memoryMb: number}).memoryMb, 2048);
+	// A value remembered from an earlier --set.
+	const ws = tempDir('launch-remembered');
+	assert.equal(cli(['recipes', '--workspace', ws, '--set', 'guest_ram_mb=1100'], {env}).code, 0);
+	assert.equal((jsonOutput(cli(['launch', '--dry-run', '--json', '--workspace', ws], {env}).stdout).result as {memoryMb: number}).memoryMb, 2304);
 });

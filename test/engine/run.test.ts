@@ -52,7 +52,11 @@ test('a second run skips what is done, a changed input re-runs exactly the steps
 	assert.match(runs[0]!, /> run  demo\.prepare: .*\(inputs changed since the last run\)/);
 	assert.match(runs[1]!, /> run  demo\.echo-args: .*\(needs demo\.prepare, which runs first\)/);
 	assert.match(runs[2]!, /> run  demo\.many-lines: .*\(needs demo\.prepare, which runs first\)/);
-	const status = cli(['status', '--recipes-only', '--recipes', basic, '--workspace', workspace, '--json']);
+	// The greeting is remembered for the workspace: status sees the steps as they ran. Forgotten, it is the default
+	// again, which the steps that use it did not run with.
+	const remembered = jsonOutput(cli(['status', '--recipes-only', '--recipes', basic, '--workspace', workspace, '--json']).stdout).result.steps as Array<{id: string; status: string}>;
+	assert.equal(remembered.find((row) => row.id === 'demo.prepare')!.status, 'done');
+	const status = cli(['status', '--recipes-only', '--recipes', basic, '--workspace', workspace, '--json', '--forget', 'greeting']);
 	const rows = jsonOutput(status.stdout).result.steps as Array<{id: string; status: string}>;
 	assert.deepEqual(Object.fromEntries(rows.map((row) => [row.id, row.status])), {
 		'demo.prepare': 'stale',

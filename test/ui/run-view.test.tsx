@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {cleanup, render} from 'ink-testing-library';
+import {initialState, reduce} from '../../source/engine/reducer.js';
 import type {RunEvent} from '../../source/engine/runner.js';
+import {createPlainReporter} from '../../source/reporters/plain.js';
 import {RunStore} from '../../source/ui/run-store.js';
 import {RunView} from '../../source/ui/run-view.js';
 import {tick} from '../support/keys.js';
@@ -120,4 +122,38 @@ test('a step paused for disk space says so in the live region, and the note goes
 	assert.doesNotMatch(view.lastFrame()!, /paused/);
 	assert.match(view.lastFrame()!, /a\.one {2}First/);
 	view.unmount();
+});
+
+test('an interrupted run says where it stopped and how far it got, with the same words in the view and in plain lines', async () => {
+	const interruptedRun = (stoppedInStep: boolean): RunEvent[] => [
+		{type: 'run-start', at: 0, steps, workspace: '/ws'},
+		{type: 'step-start', at: 0, id: 'a.one', title: 'First', logPath: '/ws/one.log', reason: 'never run'},
+		{type: 'step-done', at: 100, id: 'a.one', durationMs: 100, artifacts: {}},
+		{type: 'step-skip', at: 100, id: 'a.two', reason: 'unchanged'},
+		...(stoppedInStep
+			? ([
+					{type: 'step-start', at: 100, id: 'a.three', title: 'Third', logPath: '/ws/three.log', reason: 'never run'},
+					{type: 'step-fail', at: 900, id: 'a.three', durationMs: 800, error: 'interrupted', interrupted: true, window: {tail: [], logPath: '/ws/three.log', totalLines: 0}, diagnoses: []},
+					{type: 'run-done', at: 900, ok: false, interrupted: true, failed: 'a.three', durationMs: 900},
+				] satisfies RunEvent[])
+			: ([{type: 'run-done', at: 900, ok: false, interrupted: true, durationMs: 900}] satisfies RunEvent[])),
+	];
+	for (const stoppedInStep of [true, false]) {
+		const expected = 'interrupted at a.three; 2 of 3 steps done; re-run the same command to resume';
+		const store = new RunStore();
+		const view = render(<RunView store={store} clock={() => 1000} />);
+		feed(store, interruptedRun(stoppedInStep));
+		await tick(50);
+		assert.ok(view.lastFrame()!.includes(expected), view.lastFrame());
+		view.unmount();
+		let text = '';
+		const reporter = createPlainReporter({write: (chunk: string) => ((text += chunk), true)} as unknown as NodeJS.WritableStream);
+		let state = initialState;
+		for (const event of interruptedRun(stoppedInStep)) {
+			state = reduce(state, event);
+			reporter.handle(event);
+		}
+		await reporter.finish(state);
+		assert.ok(text.includes(`sel4-llm: ${expected} (stopped after 900 ms)`), text);
+	}
 });
