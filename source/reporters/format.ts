@@ -1,5 +1,6 @@
 // Text shared by every reporter: sizes, the error window and diagnoses as lines, what a stopped run recorded.
 import {progressOf, type RunState} from '../engine/reducer.js';
+import type {ErrorWindow} from '../engine/output.js';
 
 /** Bytes in binary units: "820 MiB", "1.5 GiB". */
 export function formatBytes(bytes: number): string {
@@ -22,6 +23,18 @@ export function pausedLines(paused: Omit<NonNullable<RunState['paused']>, 'since
 	];
 }
 
+/**
+ * The last lines of the log that the first error's context does not already show (at most `max`): on a short log
+ * the two would repeat the same lines.
+ */
+export function tailAfterFirst(window: ErrorWindow, max: number): string[] {
+	const tail = window.tail.slice(-max);
+	if (!window.first) return tail;
+	const shownUpTo = window.first.line + window.first.after.length;
+	const tailFrom = window.totalLines - tail.length + 1;
+	return tail.slice(Math.max(0, shownUpTo - tailFrom + 1));
+}
+
 /** The error window and the matched troubleshooting entries, as plain lines (no colour). */
 export function failureLines(failure: NonNullable<RunState['failure']>, options: {tail?: number} = {}): string[] {
 	const lines: string[] = [];
@@ -38,9 +51,9 @@ export function failureLines(failure: NonNullable<RunState['failure']>, options:
 		lines.push(`  > ${window.first.text}`);
 		for (const line of window.first.after) lines.push(`    ${line}`);
 	}
-	const tail = window.tail.slice(-(options.tail ?? 12));
-	if (tail.length > 0 && !(window.first && window.totalLines <= (window.first.line + window.first.after.length))) {
-		lines.push(`Last ${tail.length} line${tail.length === 1 ? '' : 's'}:`);
+	const tail = tailAfterFirst(window, options.tail ?? 12);
+	if (tail.length > 0) {
+		lines.push(`${window.first ? 'Then, the last' : 'Last'} ${tail.length} line${tail.length === 1 ? '' : 's'}:`);
 		for (const line of tail) lines.push(`    ${line}`);
 	}
 	lines.push(`Full log (${window.totalLines} lines): ${window.logPath}`);

@@ -1,9 +1,11 @@
 import {Box, Text} from 'ink';
 import type {RunState} from '../engine/reducer.js';
+import {tailAfterFirst} from '../reporters/format.js';
 
 /** The error window: first error line in context, the last lines, the log path and matched causes. */
 export function FailureWindow({failure}: {failure: NonNullable<RunState['failure']>}) {
 	const window = failure.window;
+	const tail = tailAfterFirst(window, 8);
 	if (failure.interrupted) {
 		return (
 			<Box flexDirection="column" marginTop={1}>
@@ -26,7 +28,7 @@ export function FailureWindow({failure}: {failure: NonNullable<RunState['failure
 							{line}
 						</Text>
 					))}
-					<Text color="red" wrap="truncate-end">
+					<Text color="red" wrap="wrap">
 						{'  › '}
 						{window.first.text}
 					</Text>
@@ -38,10 +40,10 @@ export function FailureWindow({failure}: {failure: NonNullable<RunState['failure
 					))}
 				</Box>
 			) : null}
-			{window.tail.length > 0 ? (
+			{tail.length > 0 ? (
 				<Box flexDirection="column" marginTop={1}>
-					<Text dimColor>Last lines:</Text>
-					{window.tail.slice(-8).map((line, index) => (
+					<Text dimColor>{window.first ? 'Then, the last lines:' : 'Last lines:'}</Text>
+					{tail.map((line, index) => (
 						<Text key={`t${index}`} wrap="truncate-end">
 							{'    '}
 							{line}
