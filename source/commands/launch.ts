@@ -10,6 +10,7 @@ import {describeError, ExitCode, formatError, UserError} from '../errors.js';
 import {configuredQemuMemory, resolveImages} from '../qemu/artifacts.js';
 import {x86CpuFromBuild} from '../qemu/x86-cpu.js';
 import {buildDirName} from '../sync/build-commands.js';
+import {platformRecord} from '../platforms.js';
 import {startBoot, replayFile, type BootResult, type BootSession} from '../qemu/boot.js';
 import {compileCatalogue, readCatalogue, defaultCatalogueFile} from '../qemu/catalogue.js';
 import type {Catalogue} from '../engine/troubleshoot.js';
@@ -100,9 +101,9 @@ export async function run(context: CommandContext): Promise<number> {
 	const memoryOverride = numberOption(context, 'memory');
 	const expect = headless ? expectations(context, ['ready']) : expectations(context, []);
 
-	// x86_64: refuse early, before looking for images, when this host cannot run it at all.
+	// A platform that needs VT-x (x86_64): refuse early, before looking for images, when this host cannot run it at all.
 	let hostWarning: string[] = [];
-	if (platform === 'x86_64') {
+	if (platform !== 'linux-test' && platformRecord(platform).needsVtx) {
 		const verdict = judgeKvm(readKvmFacts(context.env.SEL4LLM_HOST_ROOT ?? '/'));
 		if (!verdict.ok) {
 			if (!dryRun) {

@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto';
 import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {ExitCode, UserError} from '../../errors.js';
-import {platformRecord} from '../../platforms.js';
+import {isPlatform, platformIds, platformRecord} from '../../platforms.js';
 import {execOk} from '../../system/exec.js';
 import {withLock} from './lock.js';
 import type {AcquiredSource} from './source.js';
@@ -13,9 +13,10 @@ export type PayloadArch = (typeof payloadArches)[number];
 
 /** The seL4 platform a build is for maps to the guest's architecture. */
 export function archForPlatform(platform: string): PayloadArch {
-	if (platform === 'qemu-arm-virt' || platform === 'aarch64' || platform === 'arm64') return 'aarch64';
+	if (isPlatform(platform)) return platformRecord(platform).payloadArch;
+	if (platform === 'aarch64' || platform === 'arm64') return 'aarch64';
 	if (platform === 'x86_64' || platform === 'amd64') return 'x86_64';
-	throw new UserError(`unknown platform "${platform}"`, {hint: 'use qemu-arm-virt (aarch64) or x86_64'});
+	throw new UserError(`unknown platform "${platform}"`, {hint: `use ${platformIds.map((id) => `${id} (${platformRecord(id).payloadArch})`).join(' or ')}`});
 }
 
 export function parseArch(value: string): PayloadArch {
