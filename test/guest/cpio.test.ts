@@ -4,7 +4,9 @@ import {chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'no
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {UserError} from '../../source/errors.js';
-import {appendToCpio, entriesFromTree, finalTree, listCpio, mergeOverlay, writeCpio, type CpioEntry} from '../../source/images/cpio.js';
+import {appendToCpio, listCpio, writeCpio} from '../../source/images/cpio.js';
+import type {CpioEntry} from '../../source/images/cpio-newc.js';
+import {entriesFromTree, finalTree, mergeOverlay} from '../../source/images/cpio-overlay.js';
 import {buildRootfs} from '../../source/guest/rootfs.js';
 import {tempDir, writeGguf} from './helpers.js';
 
