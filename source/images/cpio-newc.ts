@@ -110,7 +110,8 @@ export function parseNewc(data: Buffer, start: number, into: CpioEntry[]): numbe
 	for (;;) {
 		const magic = data.toString('latin1', offset, offset + 6);
 		if (magic !== newcMagic && magic !== '070702') throw new Error(`not a newc cpio header at byte ${offset}`);
-		const field = (index: number): number => Number.parseInt(data.toString('latin1', offset + 6 + index * 8, offset + 14 + index * 8), 16);
+		const header = offset;
+		const field = (index: number): number => Number.parseInt(data.toString('latin1', header + 6 + index * 8, header + 14 + index * 8), 16);
 		const mode = field(1);
 		const fileSize = field(6);
 		const nameSize = field(11);

@@ -36,6 +36,22 @@ test('a written archive is read back by GNU cpio with the same names and modes',
 	assert.equal(readFileSync(archive).length % 512, 0);
 });
 
+test('owners and times are read back from each entry\'s own header', async () => {
+	const work = tempDir('cpio');
+	const archive = join(work, 'owners.cpio');
+	const owned = (path: string, uid: number, gid: number, mtime: number): CpioEntry => ({...file(path, path), uid, gid, mtime});
+	await writeCpio(archive, [owned('a', 1000, 100, 1_700_000_000), owned('b', 0, 0, 0), owned('c', 7, 8, 9)]);
+	const entries = await listCpio(archive);
+	assert.deepEqual(
+		entries.map(({path, uid, gid, mtime}) => ({path, uid, gid, mtime})),
+		[
+			{path: 'a', uid: 1000, gid: 100, mtime: 1_700_000_000},
+			{path: 'b', uid: 0, gid: 0, mtime: 0},
+			{path: 'c', uid: 7, gid: 8, mtime: 9},
+		],
+	);
+});
+
 for (const gzip of [true, false]) {
 	test(`overlay appended to a ${gzip ? 'gzip' : 'raw'} initramfs is listed back with its modes, base untouched`, async () => {
 		const work = tempDir('cpio');
