@@ -4,7 +4,7 @@
 // files that hold archives (gzip, appending, listing concatenations) are in cpio.ts.
 import {ExitCode, UserError} from '../errors.js';
 
-export type CpioEntryType = 'file' | 'dir' | 'symlink' | 'other';
+export type CpioEntryType = 'file' | 'dir' | 'symlink' | 'char' | 'other';
 
 export type CpioEntry = {
 	/** Path inside the archive, relative, '/'-separated, without a leading '/' (e.g. "etc/init.d/S90x"). */
@@ -23,6 +23,8 @@ export type CpioEntry = {
 	source?: string;
 	/** Literal contents (files), when there is no source. */
 	data?: Buffer;
+	/** Device number (character devices). */
+	rdev?: {major: number; minor: number};
 };
 
 const newcMagic = '070701';
@@ -31,7 +33,7 @@ const trailerName = 'TRAILER!!!';
 /** newc stores sizes as 8 hex digits. */
 export const maxCpioFileSize = 0xffffffff;
 
-const typeBits: Record<Exclude<CpioEntryType, 'other'>, number> = {file: 0o100000, dir: 0o040000, symlink: 0o120000};
+const typeBits: Record<Exclude<CpioEntryType, 'other'>, number> = {file: 0o100000, dir: 0o040000, symlink: 0o120000, char: 0o020000};
 
 function typeOf(mode: number): CpioEntryType {
 	switch (mode & 0o170000) {
@@ -41,6 +43,8 @@ function typeOf(mode: number): CpioEntryType {
 			return 'dir';
 		case 0o120000:
 			return 'symlink';
+		case 0o020000:
+			return 'char';
 		default:
 			return 'other';
 	}
@@ -75,8 +79,8 @@ export function entryHead(entry: CpioEntry, ino: number, size: number): Buffer {
 		size,
 		0,
 		0,
-		0,
-		0,
+		entry.rdev?.major ?? 0,
+		entry.rdev?.minor ?? 0,
 		name.length,
 		0,
 	];
@@ -123,6 +127,7 @@ export function parseNewc(data: Buffer, start: number, into: CpioEntry[]): numbe
 		const type = typeOf(mode);
 		const entry: CpioEntry = {path: path.replace(/^\.?\/+/, ''), type, mode: mode & 0o7777, uid: field(2), gid: field(3), mtime: field(5), size: fileSize};
 		if (type === 'symlink') entry.target = data.toString('utf8', dataStart, dataStart + fileSize);
+		if (type === 'char') entry.rdev = {major: field(9), minor: field(10)};
 		if (entry.path !== '' && entry.path !== '.') into.push(entry);
 		if (offset > data.length) throw new Error('truncated cpio archive');
 	}

@@ -52,6 +52,17 @@ test('owners and times are read back from each entry\'s own header', async () =>
 	);
 });
 
+test('a character device is written with its device number and read back as one', async () => {
+	const work = tempDir('cpio');
+	const archive = join(work, 'dev.cpio');
+	await writeCpio(archive, [dir('dev'), {path: 'dev/console', type: 'char', mode: 0o600, uid: 0, gid: 0, mtime: 0, size: 0, rdev: {major: 5, minor: 1}}]);
+	const listing = execFileSync('cpio', ['-itv', '--quiet'], {input: readFileSync(archive)}).toString();
+	assert.match(listing, /^crw------- .* 5,\s+1 .* dev\/console$/m);
+	const console = (await listCpio(archive)).find((entry) => entry.path === 'dev/console');
+	assert.equal(console?.type, 'char');
+	assert.deepEqual(console?.rdev, {major: 5, minor: 1});
+});
+
 for (const gzip of [true, false]) {
 	test(`overlay appended to a ${gzip ? 'gzip' : 'raw'} initramfs is listed back with its modes, base untouched`, async () => {
 		const work = tempDir('cpio');
