@@ -2,7 +2,7 @@
 // app/platform pairs upstream accepts (camkes-vm-examples: apps/Arm/*/settings.cmake lists, apps/x86/*).
 // Pure: no process, no file.
 
-import {bootImagePaths, camkesAppName, platformIds, platformRecord, targets, type Platform, type Target} from '../platforms.js';
+import {bootImagePaths, camkesAppName, platformIds, targets, type Platform, type Target} from '../platforms.js';
 
 export type AppInfo = {
 	app: string;
