@@ -1,5 +1,6 @@
 // Help text, built from the registry alone (no heavy imports).
-import {commands, globalOptions, recipeOptionNames, type CliCommand, type OptionSpec} from './registry.js';
+import {commands} from './registry.js';
+import {globalOptions, recipeOptionNames, type CliCommand, type OptionSpec} from './spec.js';
 
 function optionLine(name: string, spec: OptionSpec): [string, string] {
 	const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.valueName ?? (spec.values ? spec.values.join('|') : 'VALUE')}` : ''}`;

@@ -1,7 +1,8 @@
 // Reading a command's options: values arrive already checked against the registry (allowed values, numeric
 // ranges), so a command only asks for a string or a number, and an option it was not given reads as its default.
 import type {CommandContext} from './context.js';
-import {findCommand, globalOptions, type OptionSpec} from './registry.js';
+import {findCommand} from './registry.js';
+import {globalOptions, type OptionSpec} from './spec.js';
 
 function specOf(context: CommandContext, name: string): OptionSpec | undefined {
 	return findCommand(context.command)?.options[name] ?? globalOptions[name];

@@ -1,73 +1,8 @@
 // Every command: its help text and options, and a loader for its module. Loading is lazy so that
-// `--help` and `--version` never import Ink, React, zod or YAML.
-import {platformIds, platformRecord, targets, type Platform} from '../platforms.js';
-import type {CommandContext} from './context.js';
-
-const platformChoice = platformIds.join('|');
-function ramText(id: Platform): string {
-	const ram = platformRecord(id).guestRam;
-	return `${ram.min}-${ram.max}`;
-}
-
-export type OptionSpec = {
-	type: 'string' | 'boolean';
-	multiple?: boolean;
-	short?: string;
-	description: string;
-	/** Allowed values for a string option; anything else is a usage error naming them. */
-	values?: readonly string[];
-	valueName?: string;
-	/** A numeric option: the command line checks it (a usage error names the range) and `--help` shows the range. */
-	number?: {min: number; max: number; integer?: boolean};
-	/** The value when the option is not given; `--help` shows it. */
-	default?: string | boolean | number;
-};
-
-export type CommandModule = {run(context: CommandContext): Promise<number>};
-
-export type CliCommand = {
-	name: string;
-	summary: string;
-	usage: string;
-	description?: string;
-	options: Record<string, OptionSpec>;
-	examples?: string[];
-	/** Positional arguments: how many at least / at most (Infinity for any). */
-	positionals?: {min: number; max: number; name: string};
-	/** Commands that accept the recipe options (--set, --forget, --forget-all, --recipes, --recipes-only). */
-	usesRecipes?: boolean;
-	load(): Promise<CommandModule>;
-};
-
-/** The global options only the recipe commands take. */
-export const recipeOptionNames = ['set', 'forget', 'forget-all', 'recipes', 'recipes-only'];
-
-export const globalOptions: Record<string, OptionSpec> = {
-	workspace: {
-		type: 'string',
-		valueName: 'DIR',
-		description: 'Workspace directory for sources, builds, logs and the journal (default: ~/sel4-llm, or $SEL4LLM_WORKSPACE)',
-	},
-	set: {type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'Set a recipe variable (repeatable); remembered for the workspace'},
-	forget: {type: 'string', multiple: true, valueName: 'NAME', description: 'Forget the value remembered for NAME in this workspace (repeatable)'},
-	'forget-all': {type: 'boolean', description: 'Forget every value remembered for this workspace'},
-	json: {type: 'boolean', description: 'Machine-readable output on stdout (NDJSON events or one JSON document)'},
-	plain: {type: 'boolean', description: 'Plain line output even on a terminal'},
-	recipes: {
-		type: 'string',
-		multiple: true,
-		valueName: 'DIR',
-		description: 'Add the recipes in DIR over the built-in ones, merged by recipe id and step id (repeatable; DIR/troubleshoot.yaml adds catalogue entries)',
-	},
-	'recipes-only': {type: 'boolean', description: 'Use only the --recipes directories, not the built-in recipes'},
-	help: {type: 'boolean', short: 'h', description: 'Show help'},
-};
-
-const minFree: OptionSpec = {
-	type: 'string',
-	valueName: 'SIZE',
-	description: 'Pause a running step while less than SIZE is free in the workspace, continue at 1.5x SIZE (default 1G; 0: off)',
-};
+// `--help` and `--version` never import Ink, React, zod or YAML. A new command is an entry here; what an entry
+// declares, the global options and the specs several commands share are in spec.ts.
+import {platformIds, platformRecord, targets} from '../platforms.js';
+import {guestRamRanges, minFree, platformChoice, type CliCommand} from './spec.js';
 
 const recipeCommands: CliCommand[] = [
 	{
@@ -169,7 +104,7 @@ const guestCommands: CliCommand[] = [
 		options: {
 			tree: {type: 'string', valueName: 'DIR', description: 'The synced seL4 tree (holds projects/vm-examples)'},
 			platform: {type: 'string', values: [...platformIds], description: 'Target platform (default qemu-arm-virt)'},
-			'guest-ram-mb': {type: 'string', valueName: 'N', number: {min: 1, max: 1 << 20, integer: true}, default: 512, description: `Guest RAM in MiB (${platformIds.map((id) => `${id} ${ramText(id)}`).join(', ')})`},
+			'guest-ram-mb': {type: 'string', valueName: 'N', number: {min: 1, max: 1 << 20, integer: true}, default: 512, description: `Guest RAM in MiB (${guestRamRanges})`},
 			kernel: {type: 'string', valueName: 'FILE', description: 'Guest kernel (default: upstream\'s image for the platform in the tree)'},
 			initrd: {type: 'string', valueName: 'FILE', description: 'Guest initramfs (default: upstream\'s rootfs in the tree)'},
 			'cmdline-extra': {type: 'string', valueName: 'ARGS', description: 'Extra guest kernel arguments (printable ASCII, no quotes or backslashes)'},

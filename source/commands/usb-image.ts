@@ -1,5 +1,5 @@
 // `sel4-llm usb-image`: build the bootable stick image from the x86_64 build, then boot-test it in QEMU.
-import {existsSync, readFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {ExitCode, UserError} from '../errors.js';
 import {formatSize} from '../flash/lsblk.js';

@@ -10,7 +10,7 @@
 import {resolve} from 'node:path';
 import {exec} from '../system/exec.js';
 import type {FileHandle} from 'node:fs/promises';
-import {blockHash, CHUNK, FlashIoError, isZero, pipelineBlocks, RateMeter, zeroHash, type Progress} from './writer.js';
+import {blockHash, CHUNK, FlashIoError, isZero, pipelineBlocks, RateMeter, readFull, zeroHash, type Progress} from './writer.js';
 
 export type CacheDrop = {ok: boolean; method: string; detail?: string};
 
@@ -50,22 +50,13 @@ export type VerifyOptions = {
 };
 
 async function readAt(handle: FileHandle, buffer: Buffer, position: number, length: number): Promise<Buffer> {
-	let done = 0;
-	while (done < length) {
-		let bytesRead: number;
-		try {
-			({bytesRead} = await handle.read(buffer, done, length - done, position + done));
-		} catch (error) {
-			throw new FlashIoError(`verify failed: cannot read the target at byte ${position + done}: ${(error as Error).message}`, {
-				code: (error as NodeJS.ErrnoException).code,
-				phase: 'verify',
-				offset: position + done,
-			});
-		}
-		if (bytesRead === 0) break;
-		done += bytesRead;
-	}
-	return buffer.subarray(0, done);
+	const fail = (error: unknown, offset: number) =>
+		new FlashIoError(`verify failed: cannot read the target at byte ${offset}: ${(error as Error).message}`, {
+			code: (error as NodeJS.ErrnoException).code,
+			phase: 'verify',
+			offset,
+		});
+	return readFull(handle, buffer, position, length, fail);
 }
 
 function zeroIgnored(buffer: Buffer, offset: number, ignore: Array<[number, number]>): void {

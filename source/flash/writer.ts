@@ -151,14 +151,15 @@ async function writeAll(target: FileHandle, buffer: Buffer, position: number): P
 	}
 }
 
-async function readFull(source: FileHandle, buffer: Buffer, position: number, length: number, phase: Phase): Promise<Buffer> {
+/** Reads `length` bytes at `position` into `buffer`, fewer at the end of the file; `fail` makes the error of a failed read. */
+export async function readFull(source: FileHandle, buffer: Buffer, position: number, length: number, fail: (error: unknown, offset: number) => Error): Promise<Buffer> {
 	let done = 0;
 	while (done < length) {
 		let bytesRead: number;
 		try {
 			({bytesRead} = await source.read(buffer, done, length - done, position + done));
 		} catch (error) {
-			throw ioError(error, phase, position + done);
+			throw fail(error, position + done);
 		}
 		if (bytesRead === 0) break;
 		done += bytesRead;
@@ -301,7 +302,7 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 		phase,
 		signal: options.signal,
 		// A hole block is not read: undefined stands for its zeros.
-		read: (index, buffer, length) => (hasData(index * CHUNK, index * CHUNK + length) ? readFull(source, buffer, index * CHUNK, length, phase) : Promise.resolve(undefined)),
+		read: (index, buffer, length) => (hasData(index * CHUNK, index * CHUNK + length) ? readFull(source, buffer, index * CHUNK, length, (error, offset) => ioError(error, phase, offset)) : Promise.resolve(undefined)),
 		start: (index, buffer, length) => {
 			const offset = index * CHUNK;
 			if (buffer && buffer.length !== length) {

@@ -3,7 +3,9 @@ import {stat} from 'node:fs/promises';
 import {inputFile} from '../system/input-file.js';
 import {basename, resolve} from 'node:path';
 import {ExitCode, UserError} from '../errors.js';
-import {appendToCpio, entriesFromTree, entryForFile, listCpio, mergeOverlay, type CpioEntry} from '../images/cpio.js';
+import {appendToCpio, listCpio} from '../images/cpio.js';
+import type {CpioEntry} from '../images/cpio-newc.js';
+import {entriesFromTree, entryForFile, mergeOverlay} from '../images/cpio-overlay.js';
 import {readGgufHeader} from './gguf.js';
 
 export type RootfsOptions = {

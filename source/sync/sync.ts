@@ -4,7 +4,7 @@
 // allows fetching a commit by id, and checked out detached at the exact revision. A project already at its
 // pinned revision costs no network access. The result is recorded in a lock file.
 import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
-import {join, relative, resolve} from 'node:path';
+import {join, resolve} from 'node:path';
 import {InputError, RefusedError, UsageError, WorkError} from '../errors.js';
 import {git, GitError, gitOk, lastLines, type GitResult} from './git.js';
 import {formatLock, lockFileName, readLock, type LockFile, type LockedProject} from './lock.js';

@@ -2,7 +2,8 @@
 // its default lies inside the range, and --help shows both.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {commands, globalOptions} from '../../source/commands/registry.js';
+import {commands} from '../../source/commands/registry.js';
+import {globalOptions} from '../../source/commands/spec.js';
 import {cli} from '../support/cli.js';
 
 const numeric = commands.flatMap((command) =>

@@ -4,7 +4,9 @@ import {chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'no
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {UserError} from '../../source/errors.js';
-import {appendToCpio, entriesFromTree, finalTree, listCpio, mergeOverlay, writeCpio, type CpioEntry} from '../../source/images/cpio.js';
+import {appendToCpio, listCpio, writeCpio} from '../../source/images/cpio.js';
+import type {CpioEntry} from '../../source/images/cpio-newc.js';
+import {entriesFromTree, finalTree, mergeOverlay} from '../../source/images/cpio-overlay.js';
 import {buildRootfs} from '../../source/guest/rootfs.js';
 import {tempDir, writeGguf} from './helpers.js';
 
@@ -32,6 +34,33 @@ test('a written archive is read back by GNU cpio with the same names and modes',
 	const ours = await listCpio(archive);
 	assert.equal(ours.find((entry) => entry.path === 'bin/busybox')?.mode, 0o4755);
 	assert.equal(readFileSync(archive).length % 512, 0);
+});
+
+test('owners and times are read back from each entry\'s own header', async () => {
+	const work = tempDir('cpio');
+	const archive = join(work, 'owners.cpio');
+	const owned = (path: string, uid: number, gid: number, mtime: number): CpioEntry => ({...file(path, path), uid, gid, mtime});
+	await writeCpio(archive, [owned('a', 1000, 100, 1_700_000_000), owned('b', 0, 0, 0), owned('c', 7, 8, 9)]);
+	const entries = await listCpio(archive);
+	assert.deepEqual(
+		entries.map(({path, uid, gid, mtime}) => ({path, uid, gid, mtime})),
+		[
+			{path: 'a', uid: 1000, gid: 100, mtime: 1_700_000_000},
+			{path: 'b', uid: 0, gid: 0, mtime: 0},
+			{path: 'c', uid: 7, gid: 8, mtime: 9},
+		],
+	);
+});
+
+test('a character device is written with its device number and read back as one', async () => {
+	const work = tempDir('cpio');
+	const archive = join(work, 'dev.cpio');
+	await writeCpio(archive, [dir('dev'), {path: 'dev/console', type: 'char', mode: 0o600, uid: 0, gid: 0, mtime: 0, size: 0, rdev: {major: 5, minor: 1}}]);
+	const listing = execFileSync('cpio', ['-itv', '--quiet'], {input: readFileSync(archive)}).toString();
+	assert.match(listing, /^crw------- .* 5,\s+1 .* dev\/console$/m);
+	const console = (await listCpio(archive)).find((entry) => entry.path === 'dev/console');
+	assert.equal(console?.type, 'char');
+	assert.deepEqual(console?.rdev, {major: 5, minor: 1});
 });
 
 for (const gzip of [true, false]) {

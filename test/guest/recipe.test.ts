@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
-import {finalTree, listCpio, writeCpio} from '../../source/images/cpio.js';
+import {listCpio, writeCpio} from '../../source/images/cpio.js';
+import {finalTree} from '../../source/images/cpio-overlay.js';
 import {cli} from '../support/cli.js';
 import {fakeTree, tempDir, writeArm64Image, writeGguf} from './helpers.js';
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import React from 'react';
 import {afterEach, describe, it} from 'node:test';
 import {cleanup, render} from 'ink-testing-library';
 import {ConsoleBuffer} from '../../source/ui/launch/console-buffer.js';

@@ -1,5 +1,5 @@
-// A small busybox initramfs, written by our own cpio (newc) writer so that it is deterministic (fixed times,
-// owners and inode numbers, sorted entries) and needs neither root nor fakeroot.
+// A small busybox initramfs, encoded with the project's cpio (newc) format (source/images/cpio-newc.ts) so that it
+// is deterministic (fixed times, owners and inode numbers, sorted entries) and needs neither root nor fakeroot.
 //
 // The generated /init mounts proc, sys, dev, prints stage markers on the console, loads the requested kernel
 // modules with insmod in dependency order (from modules.dep; busybox has no request_module helper), runs every
@@ -10,6 +10,7 @@ import {mkdir, writeFile, rename} from 'node:fs/promises';
 import {dirname, join, posix} from 'node:path';
 import {gzipSync} from 'node:zlib';
 import {execFileSync} from 'node:child_process';
+import {blockPadding, encodeEntry, encodeTrailer, type CpioEntry} from '../../source/images/cpio-newc.js';
 
 export type InitramfsFile = {path: string; source?: string; content?: string; mode?: number};
 
@@ -38,11 +39,8 @@ export const initramfsMarkers = {
 	moduleFailed: 'SEL4LLM-STAGE module-failed',
 } as const;
 
-type Entry =
-	| {kind: 'dir'; mode: number}
-	| {kind: 'file'; mode: number; data: Buffer}
-	| {kind: 'symlink'; target: string}
-	| {kind: 'char'; mode: number; major: number; minor: number};
+/** An entry of the tree: a cpio entry without the fields every entry here shares (path, owner, time, size). */
+type Entry = Omit<CpioEntry, 'path' | 'uid' | 'gid' | 'mtime' | 'size'>;
 
 class Tree {
 	readonly entries = new Map<string, Entry>();
@@ -52,13 +50,13 @@ class Tree {
 		if (clean === '') return;
 		this.dir(posix.dirname(clean) === '.' ? '' : posix.dirname(clean));
 		const existing = this.entries.get(clean);
-		if (existing?.kind === 'dir') return;
-		this.entries.set(clean, {kind: 'dir', mode});
+		if (existing?.type === 'dir') return;
+		this.entries.set(clean, {type: 'dir', mode});
 	}
 
 	put(path: string, entry: Entry): void {
 		const clean = normalise(path);
-		if (clean === '') throw new Error(`cannot replace the root directory with ${entry.kind}`);
+		if (clean === '') throw new Error(`cannot replace the root directory with ${entry.type}`);
 		const parent = posix.dirname(clean);
 		if (parent !== '.') this.dir(parent);
 		this.entries.set(clean, entry);
@@ -70,13 +68,17 @@ class Tree {
 			const host = join(hostDir, name);
 			const target = at === '' ? name : `${at}/${name}`;
 			const stat = lstatSync(host);
-			if (stat.isSymbolicLink()) this.put(target, {kind: 'symlink', target: readlinkSync(host)});
+			if (stat.isSymbolicLink()) this.put(target, symlink(readlinkSync(host)));
 			else if (stat.isDirectory()) {
 				this.dir(target, stat.mode & 0o7777);
 				this.overlay(host, target);
-			} else if (stat.isFile()) this.put(target, {kind: 'file', mode: stat.mode & 0o7777, data: readFileSync(host)});
+			} else if (stat.isFile()) this.put(target, {type: 'file', mode: stat.mode & 0o7777, data: readFileSync(host)});
 		}
 	}
+}
+
+function symlink(target: string): Entry {
+	return {type: 'symlink', mode: 0o777, target};
 }
 
 function normalise(path: string): string {
@@ -85,51 +87,15 @@ function normalise(path: string): string {
 	return clean;
 }
 
-/** Writes the tree as a cpio "newc" archive: sorted, with every time, owner and inode fixed. */
-export function writeCpio(entries: Map<string, Entry>): Buffer {
-	const parts: Buffer[] = [];
-	let inode = 1;
-	const pad4 = (length: number) => Buffer.alloc((4 - (length % 4)) % 4);
-	const header = (name: string, mode: number, size: number, nlink: number, rdev: [number, number] = [0, 0]) => {
-		const fields = [inode++, mode, 0, 0, nlink, 0, size, 0, 0, rdev[0], rdev[1], name.length + 1, 0];
-		const text = `070701${fields.map((value) => value.toString(16).padStart(8, '0')).join('')}${name}\0`;
-		const buffer = Buffer.from(text, 'latin1');
-		parts.push(buffer, pad4(buffer.length));
-	};
-	const names = [...entries.keys()].sort();
-	// Directories first in path order, so that every parent exists before its children are unpacked.
-	for (const name of ['.', ...names]) {
-		const entry: Entry = name === '.' ? {kind: 'dir', mode: 0o755} : entries.get(name)!;
-		const nameBytes = Buffer.byteLength(name);
-		if (nameBytes !== name.length) throw new Error(`only ASCII names are supported in the initramfs: ${name}`);
-		switch (entry.kind) {
-			case 'dir':
-				header(name, 0o040000 | entry.mode, 0, 2);
-				break;
-			case 'file':
-				header(name, 0o100000 | entry.mode, entry.data.length, 1);
-				parts.push(entry.data, pad4(entry.data.length));
-				break;
-			case 'symlink': {
-				const data = Buffer.from(entry.target);
-				header(name, 0o120777, data.length, 1);
-				parts.push(data, pad4(data.length));
-				break;
-			}
-			case 'char':
-				header(name, 0o020000 | entry.mode, 0, 1, [entry.major, entry.minor]);
-				break;
-			default: {
-				const never: never = entry;
-				throw new Error(`unknown entry ${String(never)}`);
-			}
-		}
-	}
-	inode = 0;
-	header('TRAILER!!!', 0, 0, 1);
-	const archive = Buffer.concat(parts);
-	// Pad to a 512-byte block like cpio does.
-	return Buffer.concat([archive, Buffer.alloc((512 - (archive.length % 512)) % 512)]);
+/** The tree as a cpio "newc" archive: sorted (parents before children), with every time, owner and inode fixed. */
+function archive(entries: Map<string, Entry>): Buffer {
+	const paths = ['.', ...[...entries.keys()].sort()];
+	const chunks = paths.flatMap((path, index) => {
+		const entry: Entry = path === '.' ? {type: 'dir', mode: 0o755} : entries.get(path)!;
+		return encodeEntry({...entry, path, uid: 0, gid: 0, mtime: 0, size: entry.data?.length ?? Buffer.byteLength(entry.target ?? '')}, index + 1);
+	});
+	const bytes = Buffer.concat([...chunks, ...encodeTrailer()]);
+	return Buffer.concat([bytes, blockPadding(bytes.length)]);
 }
 
 /** Module names are matched with "-" and "_" treated alike, as modprobe does. */
@@ -238,13 +204,13 @@ export function initramfsBytes(options: InitramfsOptions): Buffer {
 		tree.dir(dir);
 	}
 	tree.dir('tmp', 0o1777);
-	tree.put('dev/console', {kind: 'char', mode: 0o600, major: 5, minor: 1});
-	tree.put('dev/null', {kind: 'char', mode: 0o666, major: 1, minor: 3});
-	tree.put('bin/busybox', {kind: 'file', mode: 0o755, data: readFileSync(options.busybox)});
-	tree.put('bin/sh', {kind: 'symlink', target: 'busybox'});
-	tree.put('etc/passwd', {kind: 'file', mode: 0o644, data: Buffer.from('root:x:0:0:root:/root:/bin/sh\n')});
-	tree.put('etc/group', {kind: 'file', mode: 0o644, data: Buffer.from('root:x:0:\n')});
-	tree.put('etc/initramfs/arch', {kind: 'file', mode: 0o644, data: Buffer.from(`${options.arch}\n`)});
+	tree.put('dev/console', {type: 'char', mode: 0o600, rdev: {major: 5, minor: 1}});
+	tree.put('dev/null', {type: 'char', mode: 0o666, rdev: {major: 1, minor: 3}});
+	tree.put('bin/busybox', {type: 'file', mode: 0o755, data: readFileSync(options.busybox)});
+	tree.put('bin/sh', symlink('busybox'));
+	tree.put('etc/passwd', {type: 'file', mode: 0o644, data: Buffer.from('root:x:0:0:root:/root:/bin/sh\n')});
+	tree.put('etc/group', {type: 'file', mode: 0o644, data: Buffer.from('root:x:0:\n')});
+	tree.put('etc/initramfs/arch', {type: 'file', mode: 0o644, data: Buffer.from(`${options.arch}\n`)});
 	if (options.modules && options.modules.names.length > 0) {
 		const index = readModuleIndex(options.modules.dir, options.modules.version);
 		const order = moduleLoadOrder(index, options.modules.names);
@@ -252,16 +218,16 @@ export function initramfsBytes(options: InitramfsOptions): Buffer {
 		for (const relative of order) {
 			const plain = relative.replace(/\.(xz|gz|zst)$/, '');
 			tree.put(`lib/modules/${options.modules.version}/${plain}`, {
-				kind: 'file',
+				type: 'file',
 				mode: 0o644,
 				data: decompressModule(join(index.dir, relative)),
 			});
 			inGuest.push(plain);
 		}
-		tree.put('etc/initramfs/modules', {kind: 'file', mode: 0o644, data: Buffer.from(`${inGuest.join('\n')}\n`)});
+		tree.put('etc/initramfs/modules', {type: 'file', mode: 0o644, data: Buffer.from(`${inGuest.join('\n')}\n`)});
 	}
 	tree.put('init', {
-		kind: 'file',
+		type: 'file',
 		mode: 0o755,
 		data: Buffer.from(initScript({...(options.modules ? {version: options.modules.version} : {}), ...(options.console ? {console: options.console} : {})})),
 	});
@@ -275,9 +241,9 @@ export function initramfsBytes(options: InitramfsOptions): Buffer {
 		}
 		const data = file.source !== undefined ? readFileSync(file.source) : Buffer.from(file.content!);
 		const mode = file.mode ?? (file.source !== undefined ? statSync(file.source).mode & 0o7777 : 0o644);
-		tree.put(file.path, {kind: 'file', mode, data});
+		tree.put(file.path, {type: 'file', mode, data});
 	}
-	const cpio = writeCpio(tree.entries);
+	const cpio = archive(tree.entries);
 	return options.gzip === false ? cpio : gzipSync(cpio, {level: 6});
 }
 

@@ -1,6 +1,6 @@
 // Everything the app command and recipes need: inspect the images, validate, render, write.
 import {resolve} from 'node:path';
-import {generateApp, writeApp, type GeneratedApp, type SataOptions} from './generate.js';
+import {generateApp, type GeneratedApp, type SataOptions} from './generate.js';
 import {initrdSizes, kernelLoadedBytes} from './images.js';
 import type {Platform} from '../../platforms.js';
 import {upstreamGuestImages} from './upstream.js';
