@@ -5,7 +5,7 @@
 import {readdirSync, readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 
-const uiFree = ['source/engine', 'source/doctor', 'source/flash', 'source/qemu', 'source/images', 'source/guest', 'source/console', 'source/system', 'source/sync'];
+const uiFree = ['source/engine', 'source/diagnose', 'source/doctor', 'source/flash', 'source/qemu', 'source/images', 'source/guest', 'source/console', 'source/system', 'source/sync'];
 const uiImport = /from ['"](ink|react|ora|ink-testing-library)['"/]/;
 const processImport = /from ['"](node:)?child_process['"]|from ['"]execa['"]/;
 const processModule = 'source/system/exec.ts';

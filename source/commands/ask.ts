@@ -5,6 +5,7 @@ import type {Flag} from '../console/protocol.js';
 import {ExitCode, UserError} from '../errors.js';
 import type {CommandContext} from './context.js';
 import {numberOption} from './options.js';
+import {readStream} from '../system/input-file.js';
 
 function processAlive(pid: number): boolean {
 	try {
@@ -40,9 +41,7 @@ export function findConsole(context: CommandContext): {socket: string; record: L
 
 
 async function readStdin(context: CommandContext): Promise<string> {
-	const chunks: Buffer[] = [];
-	for await (const chunk of context.io.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-	return Buffer.concat(chunks).toString('utf8').replace(/\n$/, '');
+	return (await readStream(context.io.stdin)).replace(/\n$/, '');
 }
 
 export async function run(context: CommandContext): Promise<number> {

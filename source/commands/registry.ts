@@ -126,6 +126,36 @@ const guestCommands: CliCommand[] = [
 	},
 ];
 
+const diagnoseCommand: CliCommand = {
+	name: 'diagnose',
+	summary: 'Find the known causes of a failure in any log: a build log, a serial console, a step log',
+	usage: 'sel4-llm diagnose [LOG|-] [--json] [--recipes DIR]',
+	description: [
+		'Reads a log: one made outside sel4-llm (init-build.sh, ninja, pip, repo, apt), a pasted serial console, a',
+		'recorded boot (<workspace>/logs/launch-*.log) or a step log of ours (<workspace>/.sel4-llm/logs/<recipe>.<step>.log).',
+		'It tells the stage the log comes from (host setup, sync, configure, build, boot, guest) from the lines themselves,',
+		'matches every line against every troubleshooting entry (recipes/troubleshoot.yaml and the steps\' own entries of the',
+		'loaded recipes, --recipes DIR included) and prints the known causes, most likely first: the evidence line and its',
+		'number, the cause, the fix with the capabilities its commands need, how to re-check, and where it was reported.',
+		'It runs nothing. Lines that healthy runs print too, and faults that follow a guest power-off, are only notes.',
+		'',
+		'LOG "-", or no LOG when stdin is not a terminal, reads stdin.',
+		'',
+		'Exit codes: 0 a known cause matched, 1 none did (it then prints the first error-looking line and where to ask:',
+		'the seL4 discourse and the issue tracker of the upstream repository for that stage), 2 usage, 3 unreadable log.',
+	].join('\n'),
+	options: {},
+	positionals: {min: 0, max: 1, name: 'LOG'},
+	usesRecipes: true,
+	examples: [
+		'sel4-llm diagnose build/ninja.log',
+		'ninja 2>&1 | sel4-llm diagnose -',
+		'sel4-llm diagnose ~/sel4-llm/.sel4-llm/logs/build.ninja-arm.log --json',
+		'sel4-llm diagnose ~/sel4-llm/logs/launch-qemu-arm-virt-20260101-120000.log',
+	],
+	load: () => import('./diagnose.js'),
+};
+
 const sourceCommands: CliCommand[] = [
 	{
 		name: 'sync',
@@ -408,7 +438,7 @@ const flashCommands: CliCommand[] = [
 	},
 ];
 
-export const commands: CliCommand[] = [setupCommand, doctorCommand, ...recipeCommands, launchCommand, ...sourceCommands, ...guestCommands, ...payloadCommands, ...flashCommands];
+export const commands: CliCommand[] = [setupCommand, doctorCommand, ...recipeCommands, launchCommand, diagnoseCommand, ...sourceCommands, ...guestCommands, ...payloadCommands, ...flashCommands];
 
 export function findCommand(name: string): CliCommand | undefined {
 	return commands.find((command) => command.name === name);

@@ -18,6 +18,11 @@ const errorPattern =
 /** Lines that look like errors but are not (e.g. "0 errors", "-Werror", "error.c"). */
 const notAnError = /\b0 (errors|failed)\b|-W(no-)?error|\berror\.[ch]\b|\bwarning\b.*-Werror/i;
 
+/** Whether a line of output looks like an error (the first such line opens a failed step's error window). */
+export function looksLikeError(line: string): boolean {
+	return errorPattern.test(line) && !notAnError.test(line);
+}
+
 export class OutputCollector {
 	readonly logPath: string;
 	private readonly fd: number;
@@ -105,7 +110,7 @@ export class OutputCollector {
 		if (!this.first && errorPattern.test(text)) {
 			for (let index = 0; index < lines.length; index++) {
 				const line = lines[index]!;
-				if (errorPattern.test(line) && !notAnError.test(line)) {
+				if (looksLikeError(line)) {
 					const before = [...this.tail(3), ...lines.slice(0, index)].slice(-3);
 					this.first = {line: this.lineCount + index + 1, text: line, before, after: lines.slice(index + 1, index + 4)};
 					this.pendingAfter = 3 - this.first.after.length;

@@ -74,6 +74,11 @@ const regexString = z.string().superRefine((value, context) => {
 	}
 });
 
+/** The stages of the journey, in order: where a log comes from and where a known failure shows. */
+export const journeyStages = ['host', 'sync', 'configure', 'build', 'boot', 'guest'] as const;
+export const StageSchema = z.enum(journeyStages);
+export type JourneyStage = z.infer<typeof StageSchema>;
+
 export const TroubleshootSchema = z
 	.object({
 		id: identifier,
@@ -111,6 +116,13 @@ export const TroubleshootSchema = z
 			.enum(['info', 'warning', 'error'])
 			.default('error')
 			.describe('info: seen in healthy runs too, a note and never the cause of a failure.'),
+		stage: StageSchema.optional().describe(
+			'Where in the journey the failure shows (default: the stage of the step the entry belongs to); `sel4-llm diagnose` ranks by it.',
+		),
+		source: z
+			.url({protocol: /^https$/})
+			.optional()
+			.describe('Public report of this failure (an issue, a mailing-list thread, the upstream source that prints it).'),
 	})
 	.strict();
 export type TroubleshootEntry = z.infer<typeof TroubleshootSchema>;

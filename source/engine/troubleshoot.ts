@@ -15,6 +15,8 @@ export type Diagnosis = {
 	evidence?: string;
 	fix?: {description: string; commands: string[]; capabilities: Capability[]};
 	recheck?: {commands: string[]; step: boolean};
+	/** Where this failure was reported in public, when the entry names it. */
+	source?: string;
 	/** The entry itself, to run its fix and re-check. */
 	entry: TroubleshootEntry;
 };
@@ -103,6 +105,7 @@ export function diagnosisOf(entry: TroubleshootEntry, evidence: string | undefin
 		...(evidence !== undefined ? {evidence} : {}),
 		...(entry.fix ? {fix: {description: entry.fix.description, commands: display(entry.fix.run), capabilities: entry.fix.capabilities ?? []}} : {}),
 		recheck: {commands: display(entry.recheck?.run), step: entry.recheck?.step ?? entry.recheck?.run === undefined},
+		...(entry.source ? {source: entry.source} : {}),
 		entry,
 	};
 }

@@ -30,3 +30,10 @@ export function inputFile(path: string, what: string, options: InputFileOptions 
 	}
 	return absolute;
 }
+
+/** Everything a stream gives until it ends (stdin given as "-"), as text. */
+export async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+	return Buffer.concat(chunks).toString('utf8');
+}

@@ -24,6 +24,8 @@ const cases: Array<{args: string[]; exit: number; command: string; check?: (resu
 	{args: ['launch', '--replay', join(workspace, 'nope.log')], exit: 3, command: 'launch', check: (result) => assert.match(result.error.message, /cannot read the log/)},
 	{args: ['flash', empty], exit: 3, command: 'flash', check: (result) => assert.match(result.error.message, /is empty/)},
 	{args: ['flash', '--list', '--lsblk-json', join(fixtures, 'lsblk', 'laptop-nvme-usb-stick.json')], exit: 0, command: 'flash', check: (result) => assert.ok(result.disks.length > 0)},
+	{args: ['diagnose', join(fixtures, 'serial', 'arm-virt-guest-oom.log')], exit: 0, command: 'diagnose', check: (result) => assert.ok(result.diagnoses.length > 0)},
+	{args: ['diagnose', join(workspace, 'nope.log')], exit: 3, command: 'diagnose', check: (result) => assert.equal(result.error.kind, 'input')},
 	{args: ['no-such-command'], exit: 2, command: 'no-such-command', check: (result) => assert.equal(result.error.kind, 'usage')},
 	{args: ['doctor', '--timeout', 'soon'], exit: 2, command: 'doctor', check: (result) => assert.match(result.error.message, /--timeout/)},
 ];

@@ -68,7 +68,7 @@ describe('replay of documented boots', () => {
 			timed: false,
 		},
 		'x86-vtx-feature-locked.log': {stages: ['kernel'], halt: 'sel4-halt', causes: ['sel4-vtx-feature-locked', 'sel4-boot-sys-failed'], summary: /seL4 kernel halted/},
-		'x86-uefi-no-acpi.log': {stages: ['kernel'], halt: 'sel4-halt', causes: ['sel4-boot-sys-failed', 'sel4-no-acpi'], summary: /seL4 kernel halted/},
+		'x86-uefi-no-acpi.log': {stages: ['kernel'], halt: 'sel4-halt', causes: ['sel4-no-acpi', 'sel4-boot-sys-failed'], summary: /seL4 kernel halted/},
 		'arm-virt-initrd-too-large.log': {
 			stages: ['elfloader', 'kernel', 'rootserver', 'vmm', 'linux'],
 			halt: 'guest-panic',
