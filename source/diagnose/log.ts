@@ -125,6 +125,8 @@ const stageMarkers: ReadonlyArray<{stage: JourneyStage; pattern: RegExp}> = [
 	{stage: 'host', pattern: /^(Collecting \S+|Requirement already satisfied: |Installing collected packages: |Successfully installed |\s*Building wheel for \S+ \(|error: externally-managed-environment)/},
 	{stage: 'sync', pattern: /^(Downloading Repo source from |repo: |repo sync has finished|Fetching: \d|Syncing: \d|Checking out: \d|Cloning into '|Manifest \S+ from |project \S+ at [0-9a-f]{7})/},
 	{stage: 'configure', pattern: /^(loading initial cache file |-- (The (C|CXX|ASM) compiler identification|Configuring (done|incomplete)|Generating done|Build files have been written to|Detecting cached version of: |Found GCC with prefix )|CMake (Error|Warning)( \(dev\))? at )/},
+	// The built-in sync's progress ("[10/19] projects/seL4  cloned 736bfd6…") looks like ninja's counter: it comes first.
+	{stage: 'sync', pattern: /^\[\s*\d+\/\d+\] \S+ +(fetch|clone|cloned|updated|unchanged|retry \d+ after|FAILED:) /},
 	{stage: 'build', pattern: /^(\[\d+\/\d+\] |FAILED: |ninja: (build stopped|Entering directory|no work to do))/},
 	{stage: 'boot', pattern: /^(qemu-system-\w+: |ELF-loading image |Enabling (hypervisor )?MMU and paging|Boot config: |Detected \d+ boot module|Parsing GRUB physical memory map|available phys memory regions: )/},
 	{stage: 'guest', pattern: /^\[\s*\d+\.\d{6}\] /},

@@ -359,6 +359,18 @@ describe('entries grown from reported failures', () => {
 		assert.deepEqual([hinted.stage, hinted.stageFrom], ['build', 'file name']);
 	});
 
+	it('the built-in sync\'s progress lines read as stage sync, not as ninja\'s counter (a real sync log of 19 projects was read as a build)', () => {
+		const paths = ['projects/camkes-tool', 'projects/vm-examples', 'kernel', 'tools/seL4', 'projects/capdl', 'projects/util_libs', 'projects/seL4_libs', 'projects/musllibc', 'projects/sel4runtime', 'projects/camkes-vm', 'projects/global-components', 'projects/sel4_projects_libs'];
+		const lines = ['Manifest default.xml from https://github.com/seL4/camkes-vm-examples-manifest.git via file:///m/camkes-vm-examples-manifest.git (459e5fcbe9d1): 12 projects, 2 at a time'];
+		paths.forEach((path, index) => {
+			const counter = `[${String(index + 1).padStart(2)}/${paths.length}] ${path.padEnd(28)}`;
+			lines.push(`${counter} fetch 7ce8ef4ef82e (shallow)`, `${counter} cloned 7ce8ef4ef82e in 0.5 s (shallow)`);
+		});
+		lines.push('Synced 12 projects in 6.1 s: 12 cloned, 0 updated, 0 unchanged.');
+		assert.equal(diagnose(lines.join('\n')).stage, 'sync');
+		assert.equal(diagnose(['[10/398] Building C object kernel/CMakeFiles/kernel.elf.dir/kernel_all.c.obj', '[11/398] Linking C executable kernel.elf'].join('\n')).stage, 'build');
+	});
+
 	it('nothing known: the result names the first error-looking line and where to ask for that stage', () => {
 		const report = diagnose([...noise.build, '[200/385] Building C object foo.c.obj', 'FAILED: foo.c.obj', 'foo.c:12:3: error: unknown type name ‘frobnicator_t’', 'ninja: build stopped: subcommand failed.'].join('\n'));
 		assert.deepEqual(report.diagnoses, []);
