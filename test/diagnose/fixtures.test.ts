@@ -42,6 +42,26 @@ type Case = {entry: string; stage: string; lines: string[]; report: string; same
 
 const cases: Case[] = [
 	{
+		// Seen for real: init-build.sh for qemu-arm-virt without -DAARCH64=TRUE, with the AArch64 compiler installed.
+		entry: 'arm-aarch64-not-set',
+		stage: 'configure',
+		report: 'https://github.com/seL4/camkes-vm-examples/blob/master/apps/Arm/vm_minimal/CMakeLists.txt',
+		lines: [
+			'loading initial cache file /ws/projects/vm-examples/settings.cmake',
+			'-- Set platform details from PLATFORM=qemu-arm-virt',
+			'--   KernelPlatform: qemu-arm-virt',
+			'-- Found seL4: /ws/kernel  ',
+			'-- ARM_CPU not set, defaulting to cortex-a15',
+			'-- Extracting device tree from QEMU',
+			'-- qemu-system-arm: info: dtb dumped to /ws/build/qemu-arm-virt.dtb. Exiting.',
+			'CMake Error at /ws/gcc.cmake:51 (message):',
+			'  Unable to find valid cross-compiling GCC',
+			'Call Stack (most recent call first):',
+			'  /ws/gcc.cmake:58 (FindPrefixedGCC)',
+			'-- Configuring incomplete, errors occurred!',
+		],
+	},
+	{
 		entry: 'pip-externally-managed',
 		stage: 'host',
 		report: 'https://github.com/seL4/docs/pull/271',
@@ -327,7 +347,7 @@ describe('entries grown from reported failures', () => {
 		assert.deepEqual(top.fix?.commands, [`${isRoot() ? '' : 'sudo -n '}apt-get install -y --no-install-recommends gcc-multilib g++-multilib`]);
 		assert.deepEqual(top.fix?.capabilities, ['sudo', 'network']);
 		assert.match(top.recheck!.commands[0]!, /gcc -m32/);
-		const pip = diagnose(cases[0]!.lines.join('\n')).diagnoses[0]!;
+		const pip = diagnose(cases.find((each) => each.entry === 'pip-externally-managed')!.lines.join('\n')).diagnoses[0]!;
 		assert.deepEqual(pip.fix?.commands, [
 			'/usr/bin/python3 -m venv --system-site-packages /home/u/sel4-llm/python-venv',
 			'/home/u/sel4-llm/python-venv/bin/python3 -m pip install sel4-deps camkes-deps',
