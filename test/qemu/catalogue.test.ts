@@ -56,6 +56,7 @@ const samples: Record<string, string> = {
 	'init-build-wrong-directory': '"init-build.sh" should not be invoked from top-level directory',
 	'configure-without-init-build': "  Variable 'KernelArch' is not set.",
 	'cross-compiler-missing': '  Unable to find valid cross-compiling GCC',
+	'arm-aarch64-not-set': '-- ARM_CPU not set, defaulting to cortex-a15',
 	'cmake-too-old': '  CMake 3.12.0 or higher is required.  You are running version 3.10.2',
 	'camkes-ast-pickle-missing': '    /home/hyper/seL4/camkes/build/ast.pickle.d',
 	'host-gcc-for-arm': '/usr/bin/gcc --sysroot=/home/cheng/seL4_standalone -I/home/cheng/seL4/include -march=armv7-a -marm -c kernel_all.c',
