@@ -1,8 +1,9 @@
 // Every command: its help text and options, and a loader for its module. Loading is lazy so that
 // `--help` and `--version` never import Ink, React, zod or YAML. A new command is an entry here; what an entry
 // declares, the global options and the specs several commands share are in spec.ts.
-import {platformIds, platformRecord, targets} from '../platforms.js';
-import {guestRamRanges, minFree, platformChoice, type CliCommand} from './spec.js';
+import {platformIds, targets} from '../platforms.js';
+import {minFree, platformChoice, type CliCommand} from './spec.js';
+import {flashCommands, guestCommands, payloadCommands} from './tool-entries.js';
 
 const recipeCommands: CliCommand[] = [
 	{
@@ -52,77 +53,6 @@ const recipeCommands: CliCommand[] = [
 		usesRecipes: true,
 		positionals: {min: 0, max: 0, name: ''},
 		load: () => import('./status.js'),
-	},
-];
-
-
-const guestCommands: CliCommand[] = [
-	{
-		name: 'model-disk',
-		summary: 'Build an ext4 image holding GGUF models for the guest (no root, no mount)',
-		usage: 'sel4-llm model-disk <model.gguf|dir>... -o <image> [--label NAME] [--margin-mb N] [--force]',
-		description:
-			'Checks every model (readable, GGUF magic and version), then writes a sparse ext4 image with `mke2fs -d`, sized to the models plus a margin and labelled SEL4LLM-MODELS, which the guest\'s init script looks for. A directory contributes every .gguf file under it. The image is for a virtio/AHCI disk (plain QEMU, or the x86 VMM with a passed-through SATA controller); in the seL4 VM on qemu-arm-virt the model is baked into the initramfs instead (sel4-llm rootfs --model).',
-		options: {
-			output: {type: 'string', short: 'o', valueName: 'FILE', description: 'Image file to write (never a device)'},
-			label: {type: 'string', valueName: 'NAME', description: 'File system label (default SEL4LLM-MODELS, at most 16 characters)'},
-			'margin-mb': {type: 'string', valueName: 'N', description: 'Free space to leave in MiB (default: 2% of the models plus 8 MiB)'},
-			force: {type: 'boolean', description: 'Replace an existing image file'},
-			mbr: {type: 'boolean', description: 'Put the file system in partition 1 of an MBR table (for a SATA disk the x86 VMM\'s Sataserver passes to the guest)'},
-		},
-		positionals: {min: 1, max: Infinity, name: 'model.gguf|dir'},
-		examples: ['sel4-llm model-disk tinyllama.Q4_K_M.gguf -o models.img', 'sel4-llm model-disk ~/models --json -o models.img'],
-		load: () => import('./model-disk.js'),
-	},
-	{
-		name: 'rootfs',
-		summary: 'Add our guest files (and optionally a model) to an initramfs without unpacking it',
-		usage: 'sel4-llm rootfs --base <rootfs.cpio[.gz]> [--overlay DIR]... [--add HOST=GUEST]... [--model FILE.gguf [--model-in initrd|disk]] -o <out> [--compress auto|gzip|none]',
-		description:
-			'Copies the base initramfs and appends one cpio (newc) archive with the overlay trees (modes kept, owned by root) and the model under /models. Linux unpacks the archives in order, so added files win. Refuses overlays that would replace files the guest needs (/init, /sbin/init, /bin/busybox, /etc/inittab, libraries ...), change a path\'s type or write through a symlink, and models that are not GGUF.',
-		options: {
-			base: {type: 'string', valueName: 'FILE', description: 'The initramfs to start from (raw or gzip cpio)'},
-			overlay: {type: 'string', multiple: true, valueName: 'DIR', description: 'A directory laid over the guest root (repeatable)'},
-			add: {type: 'string', multiple: true, valueName: 'HOST=GUEST', description: 'One host file placed at a guest path, mode kept (repeatable), e.g. the inference program'},
-			model: {type: 'string', valueName: 'FILE', description: 'A GGUF model to bake in as /models/<name> (an empty value means none)'},
-			'model-in': {type: 'string', values: ['initrd', 'disk'], description: 'Where the model goes: initrd (default) bakes it in; disk only checks it and leaves it to the model disk'},
-			output: {type: 'string', short: 'o', valueName: 'FILE', description: 'The initramfs to write'},
-			compress: {type: 'string', values: ['auto', 'gzip', 'none'], description: 'Compression of the appended part (auto: like the base, none when a model is added)'},
-		},
-		positionals: {min: 0, max: 0, name: ''},
-		examples: [
-			'sel4-llm rootfs --base rootfs.cpio.gz --overlay overlays/rootfs --add payload/aarch64/sel4llm-infer=usr/bin/sel4llm-infer --model model.gguf -o llm-rootfs.cpio.gz',
-		],
-		load: () => import('./rootfs.js'),
-	},
-	{
-		name: 'app',
-		summary: 'Generate (or only check) our CAmkES app llm_vm for a platform',
-		usage: `sel4-llm app --tree <sel4 dir> [--platform ${platformChoice}] [--guest-ram-mb N] [--kernel FILE] [--initrd FILE] [--cmdline-extra ARGS] [--headroom-mb N] [--sata [--sata-*]] [--check]`,
-		description:
-			`Validates the guest RAM against the platform, the kernel and initramfs against the memory layout (on qemu-arm-virt the initrd is placed so the DTB the VMM generates cannot overwrite it), derives untyped pools and CNode size from the RAM, checks the kernel command line, then writes projects/vm-examples/apps/${platformIds.map((id) => `${platformRecord(id).appsFolder}/${platformRecord(id).ourApp}`).join(' or ')}/ (CMakeLists.txt, settings, the .camkes assembly and, on Arm, the devices file). Build it with init-build.sh -DCAMKES_VM_APP= and that directory's name (camkes-vm-examples looks in apps/Arm first, so the x86 app has its own name).`,
-		options: {
-			tree: {type: 'string', valueName: 'DIR', description: 'The synced seL4 tree (holds projects/vm-examples)'},
-			platform: {type: 'string', values: [...platformIds], description: 'Target platform (default qemu-arm-virt)'},
-			'guest-ram-mb': {type: 'string', valueName: 'N', number: {min: 1, max: 1 << 20, integer: true}, default: 512, description: `Guest RAM in MiB (${guestRamRanges})`},
-			kernel: {type: 'string', valueName: 'FILE', description: 'Guest kernel (default: upstream\'s image for the platform in the tree)'},
-			initrd: {type: 'string', valueName: 'FILE', description: 'Guest initramfs (default: upstream\'s rootfs in the tree)'},
-			'cmdline-extra': {type: 'string', valueName: 'ARGS', description: 'Extra guest kernel arguments (printable ASCII, no quotes or backslashes)'},
-			'headroom-mb': {type: 'string', valueName: 'N', number: {min: 0, max: 1 << 20, integer: true}, default: 128, description: 'Guest RAM to keep free beyond kernel, initrd and rootfs'},
-			check: {type: 'boolean', description: 'Validate and show the layout, write nothing'},
-			sata: {type: 'boolean', description: 'x86_64: also serve a model disk (sel4-llm model-disk --mbr) through a passed-through AHCI controller (Sataserver, as upstream\'s virtio_blk_sample; not verified)'},
-			'sata-pci-bdf': {type: 'string', valueName: '0xB:0xD.F', description: 'PCI address of the AHCI controller (default 0x0:0x1f.2, QEMU q35)'},
-			'sata-ioports': {type: 'string', valueName: 'RANGES', description: 'Its I/O port ranges, 0xfirst:0xlast,... (default: virtio_blk_sample\'s)'},
-			'sata-iospaces': {type: 'string', valueName: 'SPEC', description: 'IOMMU space 0xID:0xBUS:0xDEV:FN (default 0x12:0x0:0x1f:2)'},
-			'sata-partition': {type: 'string', valueName: 'N', number: {min: 1, max: 128, integer: true}, default: 1, description: 'Partition of drive 0 given to the guest'},
-		},
-		positionals: {min: 0, max: 0, name: ''},
-		examples: [
-			'sel4-llm app --tree ~/sel4-llm --initrd llm-rootfs.cpio.gz --check',
-			'sel4-llm app --tree ~/sel4-llm --platform x86_64 --guest-ram-mb 1024 --initrd llm-rootfs.cpio',
-			'sel4-llm app --tree ~/sel4-llm --platform x86_64 --sata --sata-pci-bdf 0x0:0x17.0 --initrd llm-rootfs.cpio',
-		],
-		load: () => import('./app.js'),
 	},
 ];
 
@@ -300,143 +230,6 @@ const launchCommand: CliCommand = {
 	],
 	load: () => import('./launch.js'),
 };
-
-const payloadCommands: CliCommand[] = [
-	{
-		name: 'ask',
-		summary: 'Ask the model in the running guest a question; streams the answer and prints its stats',
-		usage: 'sel4-llm ask "prompt" [--max-tokens N] [--socket PATH] [--wait S] [--timeout S] [--raw] [--ignore-eos] [--json]',
-		description: [
-			'Talks to the guest that `sel4-llm launch` started, over QEMU\'s serial console socket (from',
-			'<workspace>/.sel4-llm/launch.json, or --socket). It waits for the guest\'s SEL4LLM-READY line (or, when the',
-			'console is quiet because the guest was ready before, for an answer to a ping), sends the prompt, streams the',
-			'answer to stdout and prints tokens, tokens/s and the time to the first token on stderr.',
-			'The prompt "-" reads it from stdin (for long or multi-line prompts).',
-			'',
-			'Exit codes: 0 answered, 1 the guest failed or stopped answering, 2 usage, 4 no guest running or not ready.',
-		].join('\n'),
-		options: {
-			'max-tokens': {type: 'string', valueName: 'N', number: {min: 1, max: 100_000, integer: true}, default: 128, description: 'Most tokens to generate'},
-			socket: {type: 'string', valueName: 'PATH', description: 'The guest console\'s unix socket instead of the one launch recorded'},
-			wait: {type: 'string', valueName: 'SECONDS', number: {min: 1, max: 3600}, default: 10, description: 'How long to wait for the guest to be ready'},
-			timeout: {type: 'string', valueName: 'SECONDS', number: {min: 1, max: 3600}, default: 120, description: 'Give up when the guest prints nothing for this long'},
-			raw: {type: 'boolean', description: 'Send the prompt as it is, without the model\'s chat template'},
-			'ignore-eos': {type: 'boolean', description: 'Keep generating past the end-of-text token (for benchmarks)'},
-		},
-		positionals: {min: 1, max: Infinity, name: 'prompt'},
-		examples: [
-			'sel4-llm ask "What is a microkernel?"',
-			'sel4-llm ask --max-tokens 32 --json "Say hello"',
-			'cat question.txt | sel4-llm ask -',
-			'sel4-llm ask --socket /tmp/sel4-llm/serial.sock "Hi"',
-		],
-		load: () => import('./ask.js'),
-	},
-	{
-		name: 'payload',
-		summary: 'Fetch and build the guest\'s llama.cpp program, write the demo model, check a GGUF model',
-		usage: 'sel4-llm payload fetch|build|demo-model|check-model [options]',
-		description: [
-			'fetch        bring the pinned llama.cpp source into the cache: the release bundled in node-llama-cpp 3.22.1',
-			'             (npm pack, checked against its registry integrity and the bundle\'s sha256), or --tag from git;',
-			'             records it in <workspace>/.sel4-llm/payload.lock.json',
-			'build        a static sel4llm-infer (our program over libllama) for --arch aarch64|x86_64 (or --platform',
-			'             qemu-arm-virt|x86_64), written to <out>/<arch>/sel4llm-infer; cached by source hash and flags.',
-			'             x86_64 builds leave out SSE4.2/AVX/AVX2/BMI2/FMA/F16C (the seL4 x86 VMM hides them);',
-			'             aarch64 builds are generic armv8-a with the aarch64-linux-gnu cross compiler.',
-			'demo-model   write a reproducible random-weight llama GGUF (gguf-py from the same source, Debian python3-numpy)',
-			'check-model  validate a GGUF file: header, architecture, tensors, and the guest RAM it needs',
-		].join('\n'),
-		options: {
-			arch: {type: 'string', values: ['aarch64', 'x86_64'], valueName: 'ARCH', description: 'build: the guest architecture (default aarch64)'},
-			platform: {type: 'string', values: [...platformIds], valueName: 'P', description: 'build: the seL4 platform, instead of --arch'},
-			out: {type: 'string', valueName: 'PATH', description: 'build: output folder (default <workspace>/payload); demo-model: the .gguf file'},
-			cache: {type: 'string', valueName: 'DIR', description: 'Source and build cache (default <workspace>/cache/payload)'},
-			tag: {type: 'string', valueName: 'TAG', description: 'Use this upstream llama.cpp git tag instead of the bundled release'},
-			'git-url': {type: 'string', valueName: 'URL', description: 'With --tag: the repository (default github.com/ggml-org/llama.cpp)'},
-			jobs: {type: 'string', valueName: 'N', number: {min: 1, max: 256, integer: true}, default: 2, description: 'build: parallel compile jobs'},
-			size: {type: 'string', values: ['tiny', 'bench'], valueName: 'SIZE', description: 'demo-model: tiny (~0.1M params, 140 KB) or bench (~27M params)'},
-			seed: {type: 'string', valueName: 'N', number: {min: 0, max: 2 ** 31 - 1, integer: true}, description: 'demo-model: random seed (default 42, or the size\'s own)'},
-			'guest-ram-mb': {type: 'string', valueName: 'MIB', number: {min: 64, max: 1 << 20, integer: true}, default: 512, description: 'check-model: the guest\'s RAM'},
-			layout: {type: 'string', values: ['initrd', 'disk'], valueName: 'L', description: 'check-model: model in the initrd (needs twice its size while unpacking) or on a disk'},
-			'initrd-max-mb': {type: 'string', valueName: 'MIB', number: {min: 1, max: 1 << 20, integer: true}, description: 'check-model: the VM app\'s initrd limit (vm_minimal: 25)'},
-		},
-		positionals: {min: 1, max: 2, name: 'action'},
-		examples: [
-			'sel4-llm payload build --arch aarch64',
-			'sel4-llm payload build --platform x86_64 --out dist-payload',
-			'sel4-llm payload demo-model --out demo.gguf --seed 7',
-			'sel4-llm payload check-model qwen2.5-0.5b-instruct-q4_k_m.gguf --guest-ram-mb 1024',
-		],
-		load: () => import('./payload.js'),
-	},
-];
-
-const flashCommands: CliCommand[] = [
-	{
-		name: 'usb-image',
-		summary: 'Build a bootable USB stick image for a PC (x86_64) from the build, and boot-test it in QEMU',
-		usage: 'sel4-llm usb-image [--kernel FILE --rootserver FILE | --build-dir DIR] [--output FILE] [--lock FILE]',
-		description:
-			'Packs the seL4 kernel (images/kernel-x86_64-pc99) and the root-server image (images/capdl-loader-image-x86_64-pc99, loaded as a multiboot module) into a GRUB image for BIOS and UEFI made with grub-mkrescue (no root needed). GRUB talks over the serial port (115200 8N1). Entries: multiboot2 (default, needed for UEFI), multiboot2 with disable_iommu, multiboot2 with the console on the other COM port, and multiboot fallbacks. The stick carries /sel4-llm/provenance.json (sha256 of both files, synced revisions from --lock, the configuration) and /sel4-llm/PC-CHECKLIST.txt; the same record is written next to the image as IMAGE.json. The image is then booted in QEMU as a USB stick (xHCI + usb-storage) under BIOS and, when OVMF is installed, UEFI: GRUB must show its menu and the kernel must print on the serial console. Without --kernel/--rootserver the files come from <workspace>/build-x86_64-<app>/images/ (or --build-dir DIR).',
-		options: {
-			kernel: {type: 'string', valueName: 'FILE', description: 'The seL4 kernel (images/kernel-x86_64-pc99)'},
-			rootserver: {type: 'string', valueName: 'FILE', description: 'The root-server image (images/capdl-loader-image-x86_64-pc99)'},
-			'build-dir': {type: 'string', valueName: 'DIR', description: 'Build directory holding images/ (default: <workspace>/build-x86_64-<app>)'},
-			app: {type: 'string', valueName: 'NAME', description: 'CAmkES app the build is for (default: llm_vm); names the build directory and the image'},
-			output: {type: 'string', valueName: 'FILE', description: 'Image file to write (default: <workspace>/usb/sel4-llm-x86_64-<app>.img)'},
-			lock: {type: 'string', valueName: 'FILE', description: 'Lock file of the synced sources; its revisions go into the provenance record'},
-			'console-port': {type: 'string', valueName: 'PORT', description: 'Serial I/O port seL4 prints to, in hex (default: 0x3f8, COM1)'},
-			timeout: {type: 'string', valueName: 'SECONDS', number: {min: 0, max: 999, integer: true}, default: 5, description: 'Seconds GRUB waits before booting the first entry'},
-			'boot-test': {
-				type: 'string',
-				valueName: 'FIRMWARE',
-				values: ['bios', 'uefi', 'both', 'none'],
-				description: 'Boot test in QEMU before the image is offered for flashing (default: both when OVMF is installed, else bios)',
-			},
-			'boot-timeout': {type: 'string', valueName: 'SECONDS', number: {min: 1, max: 9999, integer: true}, default: 120, description: 'How long each boot test may take to reach the kernel (a large root server loads slowly under emulation)'},
-		},
-		positionals: {min: 0, max: 0, name: ''},
-		examples: [
-			'sel4-llm usb-image --app minimal_64',
-			'sel4-llm usb-image --build-dir ~/sel4-llm/build-x86_64-llm_vm --lock ~/sel4-llm/sel4-llm.lock.json',
-			'sel4-llm usb-image --kernel images/kernel-x86_64-pc99 --rootserver images/capdl-loader-image-x86_64-pc99 --output stick.img',
-		],
-		load: () => import('./usb-image.js'),
-	},
-	{
-		name: 'flash',
-		summary: 'Write a USB image to a stick safely, fast and verified (or list the disks and why each is offered or not)',
-		usage: 'sel4-llm flash IMAGE [--device PATH] [--yes] | sel4-llm flash --list [--json] [--lsblk-json FILE]',
-		description:
-			'Lists disks with lsblk and offers only removable ones (USB, SD); never the disk holding /, /boot, swap, the workspace or the image, read-only disks, disks without medium or smaller than the image. Disks over 128 GB are flagged. Mounted partitions are named and unmounted only with consent (a question, or --unmount). On a terminal you pick the disk and confirm by typing its path; without a terminal --device and --yes are required. Right before the first write the disk is opened exclusively and its identity (path, size, model, serial, device number, and for a loop device its backing file) read again: it must match what was confirmed. Writes are large and aligned, synced at the end, with progress (bytes, speed, ETA) per phase: write, sync, verify. Verification reads the disk back after dropping its cached pages (BLKFLSBUF for block devices, fadvise DONTNEED for files) and compares sha256 per 4 MiB block, naming the offset of the first difference. A regular file works as a target too (--device FILE): a new one, or an existing one with --overwrite that no loop device and no other process uses; the image goes to a new file next to it, renamed over it once written and verified. Writing to a disk needs root: without it, the exact sudo command is printed.',
-		options: {
-			device: {type: 'string', valueName: 'PATH', description: 'The disk to write (e.g. /dev/sdb), or a regular file'},
-			yes: {type: 'boolean', short: 'y', description: 'Do not ask (needs --device); the checks still run'},
-			overwrite: {type: 'boolean', description: 'Allow replacing an existing regular file given as --device (it is kept until the new copy is written and verified)'},
-			list: {type: 'boolean', description: 'List every disk with its verdict (offered or not, and why); writes nothing'},
-			'lsblk-json': {type: 'string', valueName: 'FILE', description: 'Read a recorded `lsblk -J -O -b` document instead of running lsblk; nothing is ever written'},
-			'allow-non-removable': {type: 'boolean', description: 'DANGEROUS: also offer internal (non-removable) disks and loop devices'},
-			unmount: {type: 'boolean', description: 'Unmount the target\'s mounted partitions without asking'},
-			'no-verify': {type: 'boolean', description: 'Skip the read-back verification'},
-			'verify-only': {type: 'boolean', description: 'Do not write: read the device back and compare it with IMAGE'},
-			sparse: {
-				type: 'boolean',
-				description: 'Skip writing all-zero blocks of the image (faster for sparse images). Automatic for a new file target; for a disk only with this flag, since its old contents stay in the skipped blocks',
-			},
-			'ignore-boot-test': {type: 'boolean', description: 'Flash even though the image failed its QEMU boot test'},
-			'test-boot': {type: 'boolean', description: 'After verifying, boot the written stick read-only in QEMU (BIOS) and watch for GRUB and the kernel'},
-		},
-		positionals: {min: 0, max: 1, name: 'IMAGE'},
-		examples: [
-			'sel4-llm flash --list',
-			'sel4-llm flash ~/sel4-llm/usb/sel4-llm-x86_64-llm_vm.img',
-			'sudo sel4-llm flash stick.img --device /dev/sdb --yes',
-			'sel4-llm flash --list --json --lsblk-json lsblk.json',
-		],
-		load: () => import('./flash.js'),
-	},
-];
 
 export const commands: CliCommand[] = [setupCommand, doctorCommand, ...recipeCommands, launchCommand, diagnoseCommand, ...sourceCommands, ...guestCommands, ...payloadCommands, ...flashCommands];
 
