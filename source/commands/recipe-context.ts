@@ -64,9 +64,11 @@ export function rememberedValues(workspace: string): Remembered {
 /** Remembers values for a workspace (a value given again keeps the time it was first given). */
 export function rememberValues(workspace: string, values: Record<string, string>, from: RememberedValue['from']): void {
 	const current = rememberedValues(workspace);
-	const next = {...current};
+	const now = new Date().toISOString();
+	// Choices carried over from the journal have no time of their own: they are remembered from now on.
+	const next = Object.fromEntries(Object.entries(current).map(([name, each]) => [name, each.at === '' ? {...each, at: now} : each]));
 	for (const [name, value] of Object.entries(values)) {
-		next[name] = current[name]?.value === value && current[name]!.from === from ? current[name]! : {value, from, at: new Date().toISOString()};
+		next[name] = next[name]?.value === value && next[name]!.from === from ? next[name]! : {value, from, at: now};
 	}
 	if (rememberedFor(workspace) !== undefined && JSON.stringify(next) === JSON.stringify(current)) return;
 	setRemembered(workspace, next);

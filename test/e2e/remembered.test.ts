@@ -2,7 +2,7 @@
 // user's config folder and used by plain re-runs, until a later --set replaces them or --forget clears them. Every
 // test here has a config folder of its own (XDG_CONFIG_HOME), never the user's.
 import assert from 'node:assert/strict';
-import {cpSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {cpSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {cli, cliPath, fixtures, jsonOutput, tempDir} from '../support/cli.js';
@@ -48,6 +48,17 @@ test('--set is remembered for its workspace: plain re-runs of run, plan and stat
 	// Another workspace has none of them.
 	const other = cli(['plan', '--json', '--recipes-only', '--recipes', basic, '--workspace', tempDir()], {env});
 	assert.deepEqual((jsonOutput(other.stdout).result as PlanJson).values, []);
+});
+
+test('choices an older version kept in the journal are remembered with the time they were carried over', () => {
+	const {workspace, run, stored} = setup();
+	mkdirSync(join(workspace, '.sel4-llm'), {recursive: true});
+	writeFileSync(join(workspace, '.sel4-llm', 'journal.json'), JSON.stringify({version: 1, steps: {}, choices: {greeting: 'from the journal'}}));
+	assert.equal(run(['plan', '--set', 'lines=3']).code, 0);
+	const kept = stored().workspaces[workspace]!;
+	assert.deepEqual([kept.greeting!.value, kept.greeting!.from], ['from the journal', 'setup']);
+	assert.match(kept.greeting!.at, /^\d{4}-\d\d-\d\dT/, 'a time, not an empty string');
+	assert.match(kept.lines!.at, /^\d{4}-\d\d-\d\dT/);
 });
 
 test('--forget NAME and --forget-all clear remembered values; an invalid --set is never remembered', () => {
