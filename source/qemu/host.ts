@@ -43,6 +43,8 @@ export const x86Alternatives = [
 	'Use the emulated ARM platform, which runs anywhere: `sel4-llm launch --platform qemu-arm-virt` (build it with --set platform=qemu-arm-virt).',
 ];
 
+const amdAlternative = 'Run on another machine: a Linux PC with an Intel CPU with VT-x and KVM. This AMD CPU cannot run the x86_64 CAmkES VM, since seL4 supports only Intel VT-x.';
+
 /** Pure: what stops the x86_64 VM from running here, if anything. */
 export function judgeKvm(facts: KvmFacts): KvmVerdict {
 	const reasons: string[] = [];
@@ -59,5 +61,8 @@ export function judgeKvm(facts: KvmFacts): KvmVerdict {
 	if (facts.cpuVmx && facts.kvmDevice && facts.nested === false && !facts.hypervisor) {
 		reasons.push('kvm_intel has nested=N: QEMU can only offer +vmx to seL4 with nested virtualization enabled');
 	}
-	return {ok: reasons.length === 0, reasons, alternatives: reasons.length === 0 ? [] : x86Alternatives};
+	if (reasons.length === 0) return {ok: true, reasons, alternatives: []};
+	// On an AMD CPU no setting of this machine helps (seL4 has no AMD-V support): nothing about nested VT-x here.
+	const amd = facts.cpuSvm && !facts.cpuVmx;
+	return {ok: false, reasons, alternatives: amd ? [amdAlternative, ...x86Alternatives.slice(1)] : x86Alternatives};
 }
