@@ -5,7 +5,8 @@ import type {FactSection} from '../system/facts.js';
 import type {GatherProgress} from '../system/gather.js';
 import {formatCommand} from '../system/quote.js';
 import {checkTitles} from './evaluate.js';
-import {lineText, reportLines, wrap, type LayoutOptions, type Line, type Tone} from './layout.js';
+import {reportLines, type LayoutOptions} from './layout.js';
+import {lineText, wrap, type Line, type Tone} from '../system/wrap.js';
 import type {DoctorReport} from './types.js';
 
 /** SGR codes that start and end each tone (the ones chalk, and so Ink, writes). */

@@ -7,11 +7,9 @@
 // fix command has a line of its own, whatever its length, so it copies and pastes whole.
 import {formatCommand} from '../system/quote.js';
 import {checkTitles} from './evaluate.js';
+import {wrap, type Line, type Segment, type Tone} from '../system/wrap.js';
 import type {CapabilityVerdict, CheckResult, DoctorReport} from './types.js';
 
-export type Tone = 'pass' | 'warn' | 'fail' | 'skip' | 'heading' | 'dim' | 'command';
-export type Segment = {text: string; tone?: Tone};
-export type Line = Segment[];
 
 export type LayoutOptions = {
 	/** Terminal columns to wrap prose at. */
@@ -65,59 +63,6 @@ function groupMark(checks: readonly CheckResult[]): Segment {
 export function fixText(check: CheckResult, root: boolean): string[] {
 	if (!check.fix) return [];
 	return check.fix.commands.map((argv) => `${check.fix!.sudo && !root ? 'sudo ' : ''}${formatCommand(argv)}`);
-}
-
-/**
- * Fills lines up to `width` word by word, keeping each word's tone: the first line starts at `indent`, the next
- * ones at `hanging`. A word longer than a line stays whole on a line of its own.
- */
-export function wrap(segments: readonly Segment[], width: number, indent: number, hanging = indent): Line[] {
-	const lines: Line[] = [];
-	let line: Line = indent > 0 ? [{text: ' '.repeat(indent)}] : [];
-	let used = indent;
-	let words = 0;
-	let space: Segment | undefined;
-	for (const segment of segments) {
-		for (const token of segment.text.split(/( +)/)) {
-			if (token === '') continue;
-			const tone = segment.tone ? {tone: segment.tone} : {};
-			if (token.startsWith(' ')) {
-				space = {text: token, ...tone};
-				continue;
-			}
-			const gap = words > 0 && space ? space.text.length : 0;
-			if (words > 0 && used + gap + token.length > width) {
-				lines.push(line);
-				line = hanging > 0 ? [{text: ' '.repeat(hanging)}] : [];
-				used = hanging;
-				words = 0;
-			} else if (gap > 0) {
-				line.push(space!);
-				used += gap;
-			}
-			line.push({text: token, ...tone});
-			used += token.length;
-			words++;
-			space = undefined;
-		}
-	}
-	lines.push(line);
-	return lines.map(merge);
-}
-
-/** Joins neighbouring segments of the same tone. */
-function merge(line: Line): Line {
-	const out: Line = [];
-	for (const segment of line) {
-		const last = out.at(-1);
-		if (last && last.tone === segment.tone) last.text += segment.text;
-		else out.push({...segment});
-	}
-	return out;
-}
-
-export function lineText(line: Line): string {
-	return line.map((segment) => segment.text).join('');
 }
 
 function checkLines(check: CheckResult, options: LayoutOptions): Line[] {

@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {lineText, type Line, type Tone} from '../../doctor/layout.js';
+import {lineText, type Line, type Tone} from '../../system/wrap.js';
 
 const styles: Record<Tone, {color?: string; bold?: boolean; dimColor?: boolean}> = {
 	pass: {color: 'green'},
