@@ -7,7 +7,7 @@ import {dirname, join} from 'node:path';
 import {after, describe, test} from 'node:test';
 import {evaluate} from '../../source/doctor/evaluate.js';
 import {packageGroups} from '../../source/doctor/packages.js';
-import {cli, factsDir, fakeBin, fixture, repoRoot} from './helpers.js';
+import {cli, factsDir, fakeBin, fixEnv, fixture, repoRoot} from './helpers.js';
 import {jsonOutput} from '../support/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sel4-llm-doctor-'));
@@ -198,15 +198,7 @@ test('doctor --json never loads Ink or React', () => {
 describe('doctor --fix with fake apt-get, python3, curl', () => {
 	function setup(name: string) {
 		const root = join(scratch, name);
-		const state = join(root, 'state');
-		const home = join(root, 'home');
-		mkdirSync(state, {recursive: true});
-		mkdirSync(home, {recursive: true});
-		const env = {
-			FAKE_STATE: state,
-			HOME: home,
-			PATH: `${join(fakeBin, 'fix')}:${join(state, 'bin')}:${join(home, '.local', 'bin')}:/usr/local/bin:/usr/bin:/bin`,
-		};
+		const {state, home, env} = fixEnv(root);
 		return {state, home, env, workspace: join(root, 'workspace'), log: () => (existsSync(join(state, 'log')) ? readFileSync(join(state, 'log'), 'utf8') : '')};
 	}
 

@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, describe, test} from 'node:test';
 import {shellQuote as quote} from '../../source/system/quote.js';
-import {cli, factsDir, fakeBin} from './helpers.js';
+import {cli, factsDir, fakeBin, fixEnv} from './helpers.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const socket = `sel4-llm-doctor-${process.pid}`;
@@ -91,13 +91,10 @@ describe('doctor in a terminal', {skip: hasTmux ? false : 'tmux is not installed
 	});
 
 	test('--fix asks once; y runs the commands and reports the changes', async () => {
-		const state = join(scratch, 'state');
-		const home = join(scratch, 'home');
-		mkdirSync(state, {recursive: true});
-		mkdirSync(home, {recursive: true});
+		const {state, env} = fixEnv(join(scratch, 'fix'));
 		start(
 			'fix',
-			{FAKE_STATE: state, HOME: home, PATH: `${join(fakeBin, 'fix')}:${join(state, 'bin')}:${join(home, '.local', 'bin')}:/usr/local/bin:/usr/bin:/bin`},
+			env,
 			['--fix', '--platform', 'qemu-arm-virt', '--workspace', join(scratch, 'workspace')],
 		);
 		const question = await waitFor('fix', /Run these \d+ commands\? \[y\/N\]/);
