@@ -70,7 +70,8 @@ export function wrapText(text: string, width: number, indent = 0, hanging = inde
 			while ([...rest].length > limit) {
 				const chars = [...rest];
 				out.push(chars.slice(0, limit).join(''));
-				rest = ' '.repeat(hanging) + chars.slice(limit).join('');
+				// The continuation's indent leaves at least one column for text, so every pass shortens the line.
+				rest = ' '.repeat(Math.min(hanging, limit - 1)) + chars.slice(limit).join('');
 				if (rest.trim() === '') rest = '';
 			}
 			out.push(rest);

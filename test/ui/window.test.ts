@@ -14,6 +14,8 @@ test('wrapText fills the width word by word with a hanging indent and never cuts
 test('wrapText breaks a word wider than the line instead of hiding its end', () => {
 	assert.deepEqual(wrapText('x'.repeat(25), 10), ['xxxxxxxxxx', 'xxxxxxxxxx', 'xxxxx']);
 	assert.deepEqual(wrapText('one\ntwo', 10), ['one', 'two']);
+	// An indent as wide as the line still ends: each continuation keeps a column for text.
+	assert.equal(wrapText('y'.repeat(12), 4, 0, 8).join('').replace(/ /g, ''), 'y'.repeat(12));
 });
 
 test('fitList shows everything that fits, and otherwise keeps the focus in view with counts of the rest', () => {
