@@ -11,6 +11,7 @@ import {globalOptions, recipeOptionNames, type CliCommand, type OptionSpec} from
 import {describeError, ExitCode, formatError, UsageError, UserError} from './errors.js';
 import {createEventStream, type FinishingStream} from './reporters/stream.js';
 import {closest} from './system/suggest.js';
+import {colourWanted} from './system/colour.js';
 import {exitCodeForStop, finalExitCode, installStopHandlers, stopReason} from './system/interrupt.js';
 
 function version(): string {
@@ -195,6 +196,8 @@ async function dispatch(argv: string[], io: StandardIo, holder: {stream?: Finish
 		const {forgetValues} = await import('./commands/recipe-context.js');
 		forgetValues(context);
 	}
+	// Ink paints with chalk, which reads FORCE_COLOR but not NO_COLOR or TERM=dumb: settle it before any view loads.
+	if (context.env.FORCE_COLOR === undefined && !colourWanted(context.env, true)) context.env.FORCE_COLOR = '0';
 	const module = await command.load();
 	return module.run(context);
 }

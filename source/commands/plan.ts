@@ -2,6 +2,9 @@
 import {planSteps, resolveTargets, type PlannedStep} from '../engine/plan.js';
 import {loadForCommand, readJournal, valueSources} from './recipe-context.js';
 import type {CommandContext} from './context.js';
+import {colourWanted} from '../system/colour.js';
+import {paintLines, seg} from '../system/paint.js';
+import type {Line, Segment} from '../system/wrap.js';
 
 export function planJson(plan: PlannedStep[]) {
 	return plan.map((step) => ({
@@ -16,28 +19,32 @@ export function planJson(plan: PlannedStep[]) {
 	}));
 }
 
-export function planLines(plan: PlannedStep[]): string[] {
-	const lines: string[] = [];
+/** Capabilities that change the machine or a drive: shown in the warning colour. */
+const weighty = new Set(['sudo', 'device-write']);
+
+export function planLines(plan: PlannedStep[]): Line[] {
+	const lines: Line[] = [];
 	for (const step of plan) {
-		const caps = step.capabilities.length > 0 ? `  [needs: ${step.capabilities.join(', ')}]` : '';
-		lines.push(`${step.decision.action === 'run' ? 'run ' : 'skip'}  ${step.id}: ${step.title}${caps}`);
-		lines.push(`      ${step.decision.reason}`);
-		if (step.decision.action === 'run') {
-			lines.push(`      in ${step.cwd}`);
-			for (const command of step.commands) lines.push(`      $ ${command.display}`);
+		const runs = step.decision.action === 'run';
+		const caps: Segment[] = step.capabilities.length > 0 ? [seg('  [needs: '), ...step.capabilities.flatMap((cap, index) => [...(index > 0 ? [seg(', ')] : []), seg(cap, weighty.has(cap) ? 'warn' : 'dim')]), seg(']')] : [];
+		lines.push([seg(runs ? 'run ' : 'skip', runs ? 'command' : 'skip'), seg('  '), seg(step.id, runs ? 'heading' : undefined), seg(`: ${step.title}`), ...caps]);
+		lines.push([seg(`      ${step.decision.reason}`, 'dim')]);
+		if (runs) {
+			lines.push([seg(`      in ${step.cwd}`, 'dim')]);
+			for (const command of step.commands) lines.push([seg('      '), seg(`$ ${command.display}`, 'command')]);
 		}
 	}
 	const running = plan.filter((step) => step.decision.action === 'run');
 	const caps = [...new Set(running.flatMap((step) => step.capabilities))];
-	lines.push('');
-	lines.push(`${running.length} of ${plan.length} steps would run${caps.length > 0 ? `; they need: ${caps.join(', ')}` : ''}.`);
+	lines.push([]);
+	lines.push([seg(`${running.length} of ${plan.length} steps would run`, 'heading'), seg(caps.length > 0 ? `; they need: ${caps.join(', ')}.` : '.')]);
 	return lines;
 }
 
 /** The values that are not defaults, with where each came from (an empty list when all are defaults). */
-export function valueLines(sources: ReturnType<typeof valueSources>): string[] {
+export function valueLines(sources: ReturnType<typeof valueSources>): Line[] {
 	if (sources.length === 0) return [];
-	return ['Values for this workspace:', ...sources.map((each) => `  ${each.name}=${each.value} (${each.note})`), ''];
+	return [[seg('Values for this workspace:', 'heading')], ...sources.map((each) => [seg(`  ${each.name}=${each.value}`), seg(` (${each.note})`, 'dim')]), []];
 }
 
 export async function run(context: CommandContext): Promise<number> {
@@ -55,6 +62,6 @@ export async function run(context: CommandContext): Promise<number> {
 	}
 	const sources = valueSources(loaded);
 	if (context.json) context.events.result({workspace: context.workspace, values: sources, steps: planJson(plan)});
-	else context.io.stdout.write(`${[...valueLines(sources), ...planLines(plan)].join('\n')}\n`);
+	else context.io.stdout.write(`${paintLines([...valueLines(sources), ...planLines(plan)], colourWanted(context.env, Boolean(context.io.stdout.isTTY)))}\n`);
 	return 0;
 }

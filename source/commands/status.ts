@@ -1,10 +1,15 @@
 // `sel4-llm status`: the journal against the recipes: done, stale (inputs changed), failed or pending.
 import {fingerprintOf, prepareStep} from '../engine/plan.js';
-import {formatDuration} from '../system/duration.js';
+import {formatDuration, formatTimestamp} from '../system/duration.js';
+import {colourWanted} from '../system/colour.js';
+import {columnWidth, paintLines, seg} from '../system/paint.js';
+import type {Line, Tone} from '../system/wrap.js';
 import {loadForCommand, readJournal} from './recipe-context.js';
 import type {CommandContext} from './context.js';
 
 export type StepStatusRow = {id: string; title: string; status: 'done' | 'stale' | 'pending' | 'failed' | 'interrupted' | 'running'; finishedAt?: string; durationMs?: number; logPath?: string};
+
+const statusTones: Record<StepStatusRow['status'], Tone | undefined> = {done: 'pass', stale: 'warn', pending: 'skip', failed: 'fail', interrupted: 'warn', running: 'command'};
 
 export async function run(context: CommandContext): Promise<number> {
 	const journal = readJournal(context.workspace);
@@ -33,11 +38,12 @@ export async function run(context: CommandContext): Promise<number> {
 		return 0;
 	}
 	const done = rows.filter((row) => row.status === 'done').length;
-	const lines = [`${context.workspace}: ${done} of ${rows.length} steps done`];
+	const idWidth = columnWidth(rows.map((row) => row.id), 20);
+	const lines: Line[] = [[seg(context.workspace, 'heading'), seg(`: ${done} of ${rows.length} steps done`)]];
 	for (const row of rows) {
-		const when = row.finishedAt ? `  ${row.finishedAt.replace('T', ' ').slice(0, 19)}${row.durationMs !== undefined ? ` (${formatDuration(row.durationMs)})` : ''}` : '';
-		lines.push(`  ${row.status.padEnd(11)} ${row.id.padEnd(28)} ${row.title}${when}`);
+		const when = row.finishedAt ? `  ${formatTimestamp(row.finishedAt)}${row.durationMs !== undefined ? ` (${formatDuration(row.durationMs)})` : ''}` : '';
+		lines.push([seg('  '), seg(row.status.padEnd(11), statusTones[row.status]), seg(' '), seg(row.id.padEnd(idWidth)), seg(` ${row.title}`), seg(when, 'dim')]);
 	}
-	context.io.stdout.write(`${lines.join('\n')}\n`);
+	context.io.stdout.write(`${paintLines(lines, colourWanted(context.env, Boolean(context.io.stdout.isTTY)))}\n`);
 	return 0;
 }

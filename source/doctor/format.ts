@@ -6,22 +6,9 @@ import type {GatherProgress} from '../system/gather.js';
 import {formatCommand} from '../system/quote.js';
 import {checkTitles} from './evaluate.js';
 import {reportLines, type LayoutOptions} from './layout.js';
-import {lineText, wrap, type Line, type Tone} from '../system/wrap.js';
+import {lineText, wrap, type Line} from '../system/wrap.js';
+import {paintLines} from '../system/paint.js';
 import type {DoctorReport} from './types.js';
-
-/** SGR codes that start and end each tone (the ones chalk, and so Ink, writes). */
-const sgr: Record<Tone, [number, number]> = {pass: [32, 39], warn: [33, 39], fail: [31, 39], skip: [90, 39], heading: [1, 22], dim: [2, 22], command: [36, 39]};
-
-export function paintLines(lines: readonly Line[], colour: boolean): string {
-	return lines
-		.map((line) =>
-			line
-				.map(({text, tone}) => (colour && tone && text.trim() !== '' ? `\u001B[${sgr[tone][0]}m${text}\u001B[${sgr[tone][1]}m` : text))
-				.join('')
-				.trimEnd(),
-		)
-		.join('\n');
-}
 
 export type FormatOptions = Partial<LayoutOptions> & {colour?: boolean};
 

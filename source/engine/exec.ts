@@ -78,8 +78,18 @@ export async function runProcess(command: ResolvedCommand, options: ProcessOptio
 	};
 }
 
-/** Runs a command quietly and tells whether it exited 0 (for status checks and preconditions). */
-export async function succeeds(command: ResolvedCommand, options: Omit<ProcessOptions, 'onChunk'>): Promise<{ok: boolean; exitCode: number | undefined}> {
-	const result = await runProcess(command, options);
-	return {ok: result.exitCode === 0, exitCode: result.exitCode};
+/**
+ * Runs a command quietly and tells whether it exited 0 (for status checks and preconditions), with the last line it
+ * printed (a check such as "missing: cmake ninja-build" says what it found there).
+ */
+export async function succeeds(command: ResolvedCommand, options: Omit<ProcessOptions, 'onChunk'>): Promise<{ok: boolean; exitCode: number | undefined; lastLine?: string}> {
+	let last = '';
+	const result = await runProcess(command, {
+		...options,
+		onChunk: (_stream, chunk) => {
+			const lines = chunk.toString('utf8').split('\n').map((line) => line.trim()).filter(Boolean);
+			if (lines.length > 0) last = lines.at(-1)!;
+		},
+	});
+	return {ok: result.exitCode === 0, exitCode: result.exitCode, ...(last ? {lastLine: last.slice(0, 200)} : {})};
 }

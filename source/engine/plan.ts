@@ -134,10 +134,16 @@ function statusCwd(cwd: string): string {
 	return emptyDir;
 }
 
+/** A status check as one short line: its first line, cut at 60 characters (a shell script can be many lines long). */
+function statusName(command: ResolvedCommand): string {
+	const first = command.display.split('\n')[0]!;
+	return first.length > 60 || first !== command.display ? `${first.slice(0, 57).trimEnd()}…` : first;
+}
+
 async function statusHolds(prepared: PreparedStep, env: Record<string, string>): Promise<{ok: boolean; failed?: string}> {
 	for (const command of prepared.status) {
 		const result = await succeeds(command, {cwd: statusCwd(prepared.cwd), env, timeoutMs: 60_000});
-		if (!result.ok) return {ok: false, failed: `${command.display} exited ${result.exitCode ?? 'abnormally'}`};
+		if (!result.ok) return {ok: false, failed: `${statusName(command)} exited ${result.exitCode ?? 'abnormally'}${result.lastLine ? ` (${result.lastLine})` : ''}`};
 	}
 	return {ok: true};
 }

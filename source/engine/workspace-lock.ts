@@ -9,6 +9,7 @@ import {join} from 'node:path';
 import {z} from 'zod';
 import {RefusedError, WorkError} from '../errors.js';
 import {onExit} from '../system/children.js';
+import {formatTimestamp} from '../system/duration.js';
 import {stateDir} from './journal.js';
 
 export const lockTokenVariable = 'SEL4LLM_LOCK_TOKEN';
@@ -109,7 +110,7 @@ export function lockWorkspace(workspace: string, command: string, env: NodeJS.Pr
 		}
 		const current = readHolder(file);
 		if (current && alive(current)) {
-			throw new RefusedError(`the workspace ${workspace} is in use by \`sel4-llm ${current.command}\` (pid ${current.pid}, since ${current.startedAt.replace('T', ' ').slice(0, 19)})`, {
+			throw new RefusedError(`the workspace ${workspace} is in use by \`sel4-llm ${current.command}\` (pid ${current.pid}, since ${formatTimestamp(current.startedAt)})`, {
 				hint: `wait for it to finish or stop it (Ctrl-C in its terminal, or kill ${current.pid}); \`sel4-llm status\` and \`sel4-llm plan\` work meanwhile`,
 			});
 		}

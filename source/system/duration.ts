@@ -18,3 +18,18 @@ export function formatDuration(ms: number | undefined, style: 'text' | 'compact'
 	if (minutes < 60) return `${minutes} min ${String(rest).padStart(2, '0')} s`;
 	return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
+
+/**
+ * A moment as people read it, in the machine's local time with its zone: "2026-12-04 15:20:01 CET". Every view
+ * that shows when something happened (status, the workspace lock's refusal) writes it this way.
+ */
+export function formatTimestamp(when: string | number | Date, timeZone?: string): string {
+	const date = new Date(when);
+	if (Number.isNaN(date.getTime())) return String(when);
+	const parts = Object.fromEntries(
+		new Intl.DateTimeFormat('en-GB', {timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short'})
+			.formatToParts(date)
+			.map((part) => [part.type, part.value]),
+	);
+	return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${parts.timeZoneName}`;
+}

@@ -29,8 +29,9 @@ export class TmuxSession {
 		return this.waitForText(pattern, timeoutMs);
 	}
 
-	screen(): string {
-		return execFileSync('tmux', ['-L', this.name, 'capture-pane', '-p', '-t', this.name, '-S', '-200'], {encoding: 'utf8'});
+	/** The screen's text; with `escapes`, with the colour and style codes the program wrote. */
+	screen(options: {escapes?: boolean} = {}): string {
+		return execFileSync('tmux', ['-L', this.name, 'capture-pane', '-p', ...(options.escapes ? ['-e'] : []), '-t', this.name, '-S', '-200'], {encoding: 'utf8'});
 	}
 
 	async waitForText(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
