@@ -5,6 +5,7 @@ import {ExitCode, UserError} from '../errors.js';
 import {ConsoleError, GuestConsole} from './client.js';
 import type {Flag} from './protocol.js';
 import type {EventStream} from '../reporters/stream.js';
+import {stopSignal, stoppedError} from '../system/interrupt.js';
 
 export type AskRequest = {
 	socket: string;
@@ -49,6 +50,11 @@ export async function askGuest(request: AskRequest, output: AskOutput): Promise<
 		}
 		throw error;
 	}
+	// Ctrl-C, SIGTERM or a closed output (`| head`) ends the wait at once rather than when the answer ends.
+	const signal = stopSignal();
+	const onStop = () => guest.close('stopped here');
+	if (signal.aborted) onStop();
+	else signal.addEventListener('abort', onStop, {once: true});
 	try {
 		const ready = await guest.waitReady({timeoutMs: request.waitSeconds * 1000});
 		if (json) events.emit({type: 'ready', via: ready.via, model: ready.model ?? null, threads: ready.threads ?? null});
@@ -79,6 +85,9 @@ export async function askGuest(request: AskRequest, output: AskOutput): Promise<
 		}
 		return answer;
 	} catch (error) {
+		if (signal.aborted) {
+			throw stoppedError('stopped while waiting for the guest\'s answer', 'the guest may still finish this answer (up to --max-tokens) before it takes the next prompt');
+		}
 		if (!(error instanceof ConsoleError)) throw error;
 		if (!json && error.partial.text) out.write('\n');
 		const last = error.lastLines.filter((line) => line.trim() !== '').slice(-3);
@@ -88,6 +97,7 @@ export async function askGuest(request: AskRequest, output: AskOutput): Promise<
 			nextSteps: last.map((line) => `last console line: ${line.trim().slice(0, 200)}`),
 		});
 	} finally {
+		signal.removeEventListener('abort', onStop);
 		guest.close();
 	}
 }

@@ -284,8 +284,11 @@ export class GuestConsole {
 		}
 	}
 
-	close(): void {
+	/** Closes the console; a wait in progress ends at once, as when the guest closes it. */
+	close(reason = 'the console was closed here'): void {
+		if (!this.closed) this.closeReason = reason;
 		this.closed = true;
 		this.socket.destroy();
+		this.wake(undefined);
 	}
 }

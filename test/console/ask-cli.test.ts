@@ -116,6 +116,36 @@ describe('sel4-llm ask', {timeout: 60_000}, () => {
 		assert.match(received.at(-1)!, /^ask q[0-9a-f]{8} 128 raw line one\\nline "two"$/);
 	});
 
+	it('Ctrl-C while the guest is still answering stops at once, says so and exits 130', async () => {
+		const socket = join(dir, 'endless.sock');
+		const timers: NodeJS.Timeout[] = [];
+		const server = createServer((connection) => {
+			connection.write('SEL4LLM-READY model=demo.gguf threads=1\r\n');
+			connection.on('data', (chunk) => {
+				const [verb, id] = chunk.toString('utf8').split(' ');
+				if (verb !== 'ask') return;
+				connection.write(`SEL4LLM-BEGIN ${id} prompt_tokens=3\r\n`);
+				timers.push(setInterval(() => connection.write(`SEL4LLM-TOK ${id} more\r\n`), 50));
+			});
+			connection.on('error', () => {});
+		});
+		servers.push(server);
+		await new Promise<void>((resolve) => server.listen(socket, resolve));
+		const child = spawn(process.execPath, [cli, 'ask', '--socket', socket, '--timeout', '600', 'hello'], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, CI: '1'}});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk: Buffer) => {
+			stdout += chunk.toString();
+			if (stdout.includes('more')) child.kill('SIGINT');
+		});
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+		for (const timer of timers) clearInterval(timer);
+		assert.equal(code, 130, stderr);
+		assert.match(stderr, /stopped while waiting for the guest's answer/);
+		assert.match(stderr, /before it takes the next prompt/);
+	});
+
 	it('refuses an empty prompt and bad numbers with usage errors', async () => {
 		assert.equal((await ask(['--socket', '/nonexistent', ' '])).code, 2);
 		const bad = await ask(['--socket', '/nonexistent', '--max-tokens', 'lots', 'hi']);
