@@ -6,7 +6,7 @@ import {stopSignal} from '../system/interrupt.js';
 import {fileId, identityOf, listDisks, majMinOf, openConfirmedDisk, permissionError, resolvePath, swapDevices, targetKind, unmount} from '../flash/device.js';
 import {jsonUi, plainUi, verdictLines, type FlashUi} from '../flash/interaction.js';
 import {describeDisk, formatSize, unknownMounts, type Disk} from '../flash/lsblk.js';
-import {explain, judge, type Verdict} from '../flash/policy.js';
+import {explain, judge, onlyNonRemovable, type Verdict} from '../flash/policy.js';
 import {dropCache, verifyTarget, type CacheDrop} from '../flash/verifier.js';
 import {dataExtents} from '../flash/extents.js';
 import {syncTarget, writeImage, type WriteResult} from '../flash/writer.js';
@@ -99,7 +99,10 @@ export async function run(context: CommandContext): Promise<number> {
 		if (!json) {
 			for (const line of verdictLines(verdicts)) context.io.stdout.write(`${line}\n`);
 			if (!verdicts.some((verdict) => verdict.offered)) {
-				context.io.stderr.write('no disk is offered: plug in a USB stick or SD card (internal disks need --allow-non-removable)\n');
+				const internal = verdicts.filter(onlyNonRemovable).map((verdict) => verdict.disk.path);
+				context.io.stderr.write(
+					`no disk is offered: plug in a USB stick or SD card${internal.length > 0 ? ` (${internal.join(', ')} ${internal.length === 1 ? 'is an internal disk' : 'are internal disks'}: --allow-non-removable offers ${internal.length === 1 ? 'it' : 'them'})` : ''}\n`,
+				);
 			}
 		}
 		return ExitCode.ok;
@@ -187,17 +190,18 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 		}
 	} else {
 		if (!plan.canAsk) {
-			const offered = verdicts.filter((verdict) => verdict.offered).map((verdict) => verdict.disk.path);
+			// Never a ready-made command with a real disk in it: the person reads the list and chooses.
 			throw new UserError('without a terminal, flash needs --device and --yes', {
-				hint: offered.length > 0 ? `offered disks: ${offered.join(', ')}` : 'no disk is offered right now',
-				nextSteps: [`sel4-llm flash ${imagePath} --device ${offered[0] ?? '/dev/sdX'} --yes`, 'sel4-llm flash --list'],
+				hint: `${verdicts.some((verdict) => verdict.offered) ? '' : 'no disk is offered right now; '}flash never picks a disk for you: list the drives (and why each is offered or not), then name one`,
+				nextSteps: ['sel4-llm flash --list', `sel4-llm flash ${imagePath} --device /dev/DISK --yes   (DISK: a drive the list offers)`],
 			});
 		}
 		chosen = await untilStopped(ui.pick(verdicts, imageSize));
 		if (!chosen) {
 			if (!verdicts.some((verdict) => verdict.offered)) {
+				const internal = verdicts.filter(onlyNonRemovable).map((verdict) => verdict.disk.path);
 				throw new UserError('no disk is offered', {
-					hint: 'plug in a USB stick or SD card; internal disks and loop devices need --allow-non-removable',
+					hint: `plug in a USB stick or SD card${internal.length > 0 ? `; --allow-non-removable offers the internal ${internal.length === 1 ? 'disk' : 'disks'} ${internal.join(', ')}` : ''}`,
 					nextSteps: ['sel4-llm flash --list'],
 					exitCode: ExitCode.refused,
 				});
