@@ -2,6 +2,7 @@
 import {constants, existsSync, statSync} from 'node:fs';
 import {access, open, type FileHandle} from 'node:fs/promises';
 import {ExitCode, UserError} from '../errors.js';
+import {colourWanted} from '../system/colour.js';
 import {stopSignal} from '../system/interrupt.js';
 import {fileId, identityOf, listDisks, majMinOf, openConfirmedDisk, permissionError, resolvePath, swapDevices, targetKind, unmount} from '../flash/device.js';
 import {jsonUi, plainUi, verdictLines, type FlashUi} from '../flash/interaction.js';
@@ -131,8 +132,8 @@ export async function run(context: CommandContext): Promise<number> {
 	const ui: FlashUi = json
 		? jsonUi(context.events)
 		: context.mode === 'ink' && context.interactive
-			? await (await import('../ui/flash/ink-ui.js')).inkUi(context.io)
-			: plainUi(context.io, {canAsk, signal: stopSignal()});
+			? await (await import('../ui/flash/ink-ui.js')).inkUi(context.io, {colour: colourWanted(context.env, true)})
+			: plainUi(context.io, {canAsk, signal: stopSignal(), colour: colourWanted(context.env, Boolean(context.io.stderr.isTTY))});
 	try {
 		return await flashWithUi(context, ui, {imagePath, imageSize, record, boot: boot.text, facts, canAsk, lsblkJson});
 	} finally {
@@ -293,7 +294,19 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 				await reader.close();
 			}
 		}
-		return await finish(context, ui, {target: disk.path, kind: 'block', result, drop, verifyOnly, sparse, identity: identityOf(disk), imageSha256: plan.record?.image.sha256, qemuCpu: plan.record?.provenance.configuration.qemuCpu});
+		return await finish(context, ui, {
+			target: disk.path,
+			description: describeDisk(disk),
+			kind: 'block',
+			imagePath,
+			result,
+			drop,
+			verifyOnly,
+			sparse,
+			identity: identityOf(disk),
+			recordSha256: plan.record?.image.sha256,
+			qemuCpu: plan.record?.provenance.configuration.qemuCpu,
+		});
 	} catch (error) {
 		throw await explainFailure(error, {path: disk.path, kind: 'block', size: imageSize, confirmed, verifyOnly});
 	} finally {

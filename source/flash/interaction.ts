@@ -2,6 +2,8 @@
 // here (readline on stderr); the Ink version lives in source/ui/flash/ and is loaded only on an interactive terminal.
 import {createInterface} from 'node:readline/promises';
 import {formatDuration} from '../system/duration.js';
+import {paintLines} from '../system/paint.js';
+import {summaryLines, type FlashSummary} from './summary.js';
 import {describeDisk, formatSize} from './lsblk.js';
 import {reasons, type Verdict} from './policy.js';
 import type {Progress} from './writer.js';
@@ -14,6 +16,8 @@ export type FlashUi = {
 	confirm(verdict: Verdict, imageSize: number, notes: string[]): Promise<boolean>;
 	progress(progress: Progress): void;
 	message(line: string): void;
+	/** The final screen, once: nothing of the progress is repeated after it. */
+	summary(summary: FlashSummary): void;
 	close(): Promise<void>;
 };
 
@@ -59,11 +63,13 @@ export function jsonUi(events: Pick<EventStream, 'emit'>): FlashUi {
 		message(text) {
 			events.emit({type: 'message', text});
 		},
+		// The command's result event carries the same facts.
+		summary() {},
 		async close() {},
 	};
 }
 
-export function plainUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStream}, options: {canAsk: boolean; signal?: AbortSignal}): FlashUi {
+export function plainUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStream}, options: {canAsk: boolean; signal?: AbortSignal; colour?: boolean}): FlashUi {
 	let lastLine = 0;
 	let lastPhase = '';
 	const ask = async (question: string) => {
@@ -111,6 +117,11 @@ export function plainUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStrea
 		},
 		message(line) {
 			io.stderr.write(`${line}\n`);
+		},
+		summary(summary) {
+			// Wrapped to a terminal's width; a log or a pipe gets each row on one line.
+			const width = io.stderr.isTTY && io.stderr.columns ? io.stderr.columns : Number.POSITIVE_INFINITY;
+			io.stderr.write(`\n${paintLines(summaryLines(summary, width), options.colour ?? false)}\n`);
 		},
 		async close() {},
 	};
