@@ -4,7 +4,7 @@ import {createInterface} from 'node:readline/promises';
 import {formatDuration} from '../system/duration.js';
 import {paintLines} from '../system/paint.js';
 import {summaryLines, type FlashSummary} from './summary.js';
-import {describeDisk, formatSize} from './lsblk.js';
+import {describeDisk, formatSize, partitionLines} from './lsblk.js';
 import {reasons, type Verdict} from './policy.js';
 import type {Progress} from './writer.js';
 import type {EventStream} from '../reporters/stream.js';
@@ -34,8 +34,12 @@ export function formatProgress(progress: Progress): string {
 	return `${progress.phase.padEnd(7)} ${formatSize(progress.done).padStart(8)} / ${formatSize(progress.total)}  ${String(percent).padStart(3)}%  ${formatSize(progress.bytesPerSecond)}/s  ETA ${formatProgressTime(progress.etaSeconds)}`;
 }
 
+/** Each disk with its verdict, then what is on it (partitions, filesystems, labels, mount points), indented under it. */
 export function verdictLines(verdicts: Verdict[]): string[] {
-	return verdicts.map((verdict) => `${verdict.offered ? 'offered    ' : 'not offered'}  ${describeDisk(verdict.disk)}${reasons(verdict) ? `  (${reasons(verdict)})` : ''}`);
+	return verdicts.flatMap((verdict) => [
+		`${verdict.offered ? 'offered    ' : 'not offered'}  ${describeDisk(verdict.disk)}${reasons(verdict) ? `  (${reasons(verdict)})` : ''}`,
+		...partitionLines(verdict.disk).map((line) => `${' '.repeat(15)}${line}`),
+	]);
 }
 
 /**

@@ -153,6 +153,9 @@ test('--list --json and --lsblk-json: verdicts for a recorded laptop, and a dry 
 	assert.match(mounted.stderr, /has mounted filesystems \(\/dev\/sdb1 on \/media\/alex\/Ubuntu 22\.04\.3 LTS amd64, \/dev\/sdb2 on \/media\/alex\/ESP\)/);
 	const plain = runCli(['flash', '--list', '--lsblk-json', fixture('desktop-sata-sd-reader.json')]);
 	assert.match(plain.stdout, /not offered +\/dev\/sdc 0 B Generic- SD\/MMC \(usb\) {2}\(it has no medium/);
+	// Under each disk, what is on it: partitions with filesystem, label and mount points.
+	assert.match(plain.stdout, /^not offered +\/dev\/sdb 4\.0 TB .*\n {15}sdb1  4\.0 TB  ext4  "data"  \/srv\/data$/m);
+	assert.match(plain.stdout, /^offered +\/dev\/sdd 15\.9 GB Generic- Micro SD\/M2 \(usb\)\n {15}sdd1  15\.9 GB  vfat  "NO NAME"  not mounted$/m);
 	// Without an offered disk, the flag is named for the internal disk it would offer, never for the system disk.
 	const vm = runCli(['flash', '--list', '--lsblk-json', fixture('vm-loop-zram.json')]);
 	assert.match(vm.stdout, /\/dev\/vda .*\(it holds the running system \(\/ on \/dev\/vda\); .*; it is not removable \(an internal disk\)\)$/m);

@@ -3,28 +3,13 @@
 // The list is cut to the window around the selected disk.
 import {Box, Text} from 'ink';
 import {useRef, useState} from 'react';
-import {describeDisk, formatSize, type Disk} from '../../flash/lsblk.js';
+import {describeDisk, partitionLines} from '../../flash/lsblk.js';
 import {explain, type Verdict} from '../../flash/policy.js';
-import {columnWidth} from '../../system/paint.js';
 import {wrapText} from '../../system/wrap.js';
 import {useRawKeys} from '../raw-keys.js';
 import {fitList, useWindowSize} from '../window.js';
 
 type Row = {text: string; look: 'selected' | 'offered' | 'refused'; drive: number};
-
-/** One line per partition (and mapping) of a disk: name, size, filesystem, label, mount points. */
-export function partitionLines(disk: Disk): string[] {
-	const parts = disk.partitions;
-	if (parts.length === 0) return [disk.mountpoints.length > 0 ? `mounted on ${disk.mountpoints.join(', ')}` : 'no partitions'];
-	const name = columnWidth(parts.map((part) => part.name));
-	const size = columnWidth(parts.map((part) => formatSize(part.size)));
-	const fstype = columnWidth(parts.map((part) => part.fstype ?? '-'));
-	return parts.map((part) => {
-		const label = part.label ? `"${part.label}"` : 'no label';
-		const mounts = !part.mountsKnown ? 'mounts unknown' : part.mountpoints.length > 0 ? part.mountpoints.join(', ') : 'not mounted';
-		return `${part.name.padEnd(name)}  ${formatSize(part.size).padStart(size)}  ${(part.fstype ?? '-').padEnd(fstype)}  ${label}  ${mounts}`;
-	});
-}
 
 /** The picker's rows, wrapped to `columns`: each disk, the reason it is refused or the note about it, its partitions. */
 export function pickerRows(offered: Verdict[], refused: Verdict[], selected: number, columns: number): Row[] {
