@@ -88,9 +88,9 @@ export function summaryRows(summary: FlashSummary): {headline: Segment[]; rows: 
 function nextStep(summary: FlashSummary, where: string): Segment[] {
 	if (!summary.verify) return [seg('check it with '), seg(`sel4-llm flash ${summary.imagePath} --device ${summary.targetPath} --verify-only`, 'command')];
 	if (summary.kind === 'file') return [seg(`${where} is a copy of the image, ready to use`)];
-	const remove = seg(`${summary.verifyOnly ? 'the stick' : 'remove the stick (everything is synced)'} `);
-	if (!summary.builtBySel4llm) return [remove, seg('and boot from it')];
-	return [remove, seg(`and boot the PC from it; first read ${STICK_CHECKLIST} on the stick (firmware settings, the serial console)`)];
+	const start = summary.verifyOnly ? 'the stick holds the image: boot' : 'remove the stick (everything is synced) and boot';
+	if (!summary.builtBySel4llm) return [seg(`${start} from it`)];
+	return [seg(`${start} the PC from it; first read ${STICK_CHECKLIST} on the stick (firmware settings, the serial console)`)];
 }
 
 /** The final screen as lines, wrapped at `width` with each row's text under its own column. */

@@ -97,6 +97,11 @@ test('the final screen comes once, after the progress: image, device, bytes, sha
 		'  next      remove the stick (everything is synced) and boot the PC from it; first read /sel4-llm/PC-CHECKLIST.txt on the stick (firmware settings, the serial console)',
 	]);
 	assert.doesNotMatch(built.stderr, /Enable Intel VT-x/, 'the checklist is referred to, not printed');
+	const checked = runCli(['flash', image, '--device', device.path, '--yes', '--allow-non-removable', '--verify-only']);
+	assert.equal(checked.status, 0, checked.stderr);
+	assert.match(checked.stderr, new RegExp(`^✓ ${device.path} matches the image\\n  image     ${image} \\(built by sel4-llm usb-image\\)$`, 'm'));
+	assert.match(checked.stderr, new RegExp(`^  bytes     ${formatSize(size).replace('.', '\\.')} \\(${size} bytes\\) compared, none written \\(--verify-only\\)$`, 'm'));
+	assert.match(checked.stderr, /^  next      the stick holds the image: boot the PC from it; first read \/sel4-llm\/PC-CHECKLIST\.txt on the stick/m);
 	// An image sel4-llm did not build: no record beside it, so no checklist is claimed to be on the stick.
 	const foreign = join(dir, 'foreign.img');
 	execFileSync('cp', [image, foreign]);
