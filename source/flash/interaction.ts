@@ -104,6 +104,10 @@ export function plainUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStrea
 		async confirm(verdict, imageSize, notes) {
 			io.stderr.write(`\nAbout to ERASE ${describeDisk(verdict.disk)} and write ${formatSize(imageSize)}.\n`);
 			if (verdict.disk.serial) io.stderr.write(`  serial ${verdict.disk.serial}\n`);
+			if (verdict.disk.partitions.length > 0) {
+				io.stderr.write('  on it now (all of it is erased):\n');
+				for (const line of partitionLines(verdict.disk)) io.stderr.write(`    ${line}\n`);
+			}
 			for (const warning of verdict.warnings) io.stderr.write(`  note: ${warning.message}\n`);
 			for (const note of notes) io.stderr.write(`  ${note}\n`);
 			if (!options.canAsk) return false;

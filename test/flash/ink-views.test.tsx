@@ -289,6 +289,9 @@ test('the confirmation at 80x24 and 120x36', async () => {
 	const expected = [
 		'About to ERASE /dev/sda 64.2 GB Samsung Flash Drive FIT (usb) and write 80.0 MB.',
 		'serial 0374821050006789',
+		'on it now (all of it is erased):',
+		'  sda1   537 MB  vfat  no label  /boot/efi',
+		'  sda2  63.6 GB  ext4  no label  /',
 		'these will be unmounted first: /dev/sdb1 (/media/x)',
 		'Type /dev/sda and press Enter to confirm (Esc cancels):',
 	].join('\n');
