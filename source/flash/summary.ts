@@ -50,7 +50,6 @@ function bytesText(summary: FlashSummary): string {
 
 export function summaryRows(summary: FlashSummary): {headline: Segment[]; rows: Array<{label: string; text: Segment[]}>} {
 	const {verify} = summary;
-	const where = summary.kind === 'block' ? 'the stick' : 'the file';
 	const ok = verify !== undefined && (!summary.bootTest || summary.bootTest.ok);
 	const headline = [
 		seg(`${ok ? marks.done : '!'} `, ok ? 'pass' : 'warn'),
@@ -81,13 +80,13 @@ export function summaryRows(summary: FlashSummary): {headline: Segment[]; rows: 
 			text: [seg(summary.bootTest.ok ? `booted in QEMU in ${summary.bootTest.seconds.toFixed(1)} s: ${summary.bootTest.detail}` : `FAILED in QEMU: ${summary.bootTest.detail}`, summary.bootTest.ok ? 'pass' : 'fail')],
 		});
 	}
-	rows.push({label: 'next', text: nextStep(summary, where)});
+	rows.push({label: 'next', text: nextStep(summary)});
 	return {headline, rows};
 }
 
-function nextStep(summary: FlashSummary, where: string): Segment[] {
+function nextStep(summary: FlashSummary): Segment[] {
 	if (!summary.verify) return [seg('check it with '), seg(`sel4-llm flash ${summary.imagePath} --device ${summary.targetPath} --verify-only`, 'command')];
-	if (summary.kind === 'file') return [seg(`${where} is a copy of the image, ready to use`)];
+	if (summary.kind === 'file') return [seg('the file is a copy of the image, ready to use')];
 	const start = summary.verifyOnly ? 'the stick holds the image: boot' : 'remove the stick (everything is synced) and boot';
 	if (!summary.builtBySel4llm) return [seg(`${start} from it`)];
 	return [seg(`${start} the PC from it; first read ${STICK_CHECKLIST} on the stick (firmware settings, the serial console)`)];
