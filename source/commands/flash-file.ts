@@ -181,7 +181,19 @@ export async function flashFile(context: CommandContext, ui: FlashUi, plan: Plan
 				throw error;
 			}
 		}
-		return await finish(context, ui, {target, kind: 'file', result, drop, verifyOnly, sparse: true, identity: undefined, imageSha256: plan.record?.image.sha256, qemuCpu: plan.record?.provenance.configuration.qemuCpu});
+		return await finish(context, ui, {
+			target,
+			description: target,
+			kind: 'file',
+			imagePath: plan.imagePath,
+			result,
+			drop,
+			verifyOnly,
+			sparse: true,
+			identity: undefined,
+			recordSha256: plan.record?.image.sha256,
+			qemuCpu: plan.record?.provenance.configuration.qemuCpu,
+		});
 	} catch (error) {
 		throw await explainFailure(error, {path: target, kind: 'file', size: plan.imageSize, confirmed: undefined, verifyOnly, existed: inspected.kind === 'existing'});
 	} finally {

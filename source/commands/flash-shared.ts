@@ -4,7 +4,7 @@ import {type FileHandle} from 'node:fs/promises';
 import {ExitCode, UserError} from '../errors.js';
 import {stopSignal, stoppedError} from '../system/interrupt.js';
 import {readDisk} from '../flash/device.js';
-import {formatProgress, formatProgressTime, type FlashUi} from '../flash/interaction.js';
+import {formatProgress, type FlashUi} from '../flash/interaction.js';
 import {formatSize, type Disk} from '../flash/lsblk.js';
 import {judge} from '../flash/policy.js';
 import {type CacheDrop} from '../flash/verifier.js';
@@ -12,7 +12,6 @@ import {type Extents} from '../flash/extents.js';
 import {FlashInterrupted, FlashIoError, writeImage, type Progress, type WriteResult} from '../flash/writer.js';
 import {type ImageRecord} from '../images/usb-image.js';
 import {bootTest} from '../images/usb/boot-test.js';
-import {PC_CHECKLIST} from '../images/usb/provenance.js';
 import type {CommandContext} from './context.js';
 import {stringOption} from './options.js';
 
@@ -66,13 +65,17 @@ export async function finish(
 	ui: FlashUi,
 	done: {
 		target: string;
+		/** The target as the final screen names it: a disk's path, size and model, or a file's path. */
+		description: string;
 		kind: 'block' | 'file';
+		imagePath: string;
 		result: WriteResult;
 		drop: CacheDrop | undefined;
 		verifyOnly: boolean;
 		sparse: boolean;
 		identity: unknown;
-		imageSha256: string | undefined;
+		/** The sha256 the image's usb-image record names, when a record describes the image. */
+		recordSha256: string | undefined;
 		/** The CPU the image's kernel was configured for (its usb-image record); else the boot test uses "max". */
 		qemuCpu: string | undefined;
 	},
@@ -84,38 +87,39 @@ export async function finish(
 		ui.message(`boot test: booting ${done.target} read-only in QEMU as a USB stick (BIOS) ...`);
 		boot = await bootTest(done.target, {firmware: 'bios', signal: stopSignal(), ...(done.qemuCpu ? {cpu: done.qemuCpu} : {})});
 		if (stopSignal().aborted) throw stoppedError(`stopped during the boot test: ${done.target} was written${verified ? ' and verified' : ''}, but not boot-tested`);
-		ui.message(boot.ok ? `  ok in ${boot.seconds.toFixed(1)} s: GRUB menu, then "${boot.kernelLines[0]}"` : `  FAILED: ${boot.problem}`);
 	}
+	// Only an image whose bytes are the ones usb-image recorded is sel4-llm's, with the checklist on it.
+	const builtBySel4llm = done.recordSha256 === result.sha256;
+	const skipped = done.sparse ? result.skipped.reduce((sum, [start, end]) => sum + end - start, 0) : 0;
 	if (context.json) {
 		context.events.result({
-				target: done.target,
-				kind: done.kind,
-				image: {size: result.size, sha256: done.imageSha256 ?? null},
-				written: done.verifyOnly ? 0 : result.written,
-				skipped: done.sparse ? result.skipped.reduce((sum, [start, end]) => sum + end - start, 0) : 0,
-				verified,
-				cacheDropped: done.drop ? done.drop.ok : null,
-				cacheDropMethod: done.drop?.method ?? null,
-				bootTest: boot ?? null,
+			target: done.target,
+			kind: done.kind,
+			image: {path: done.imagePath, size: result.size, sha256: result.sha256, builtBySel4llm},
+			written: done.verifyOnly ? 0 : result.written,
+			skipped,
+			verified,
+			cacheDropped: done.drop ? done.drop.ok : null,
+			cacheDropMethod: done.drop?.method ?? null,
+			bootTest: boot ?? null,
 		});
 	} else {
-		const skipped = result.skipped.reduce((sum, [start, end]) => sum + end - start, 0);
-		if (!done.verifyOnly) {
-			ui.message(
-				`written: ${formatSize(result.written)} of ${formatSize(result.size)}${skipped > 0 ? ` (${formatSize(skipped)} of zero blocks skipped)` : ''} in ${formatProgressTime(result.seconds)}${done.imageSha256 ? `; image sha256 ${done.imageSha256} (from its usb-image record)` : ''}`,
-			);
-		}
-		ui.message(
-			verified
-				? `verified: read back ${done.drop?.ok ? `after dropping cached pages (${done.drop.method})` : 'WITHOUT dropping cached pages'}; every ${skipped > 0 && !done.verifyOnly ? 'written ' : ''}block matches the image${skipped > 0 && !done.verifyOnly ? ` (the ${formatSize(skipped)} of skipped zero blocks ${done.kind === 'file' ? 'are holes in the new file' : 'were not written, so not compared'})` : ''}`
-				: 'NOT verified (--no-verify)',
-		);
-		if (!done.verifyOnly && done.kind === 'block') {
-			ui.message('');
-			ui.message(PC_CHECKLIST.trimEnd());
-			ui.message('');
-			ui.message(`The stick can be removed now (everything is synced). The checklist is also on the stick: /sel4-llm/PC-CHECKLIST.txt`);
-		}
+		ui.summary({
+			imagePath: done.imagePath,
+			imageSize: result.size,
+			target: done.description,
+			targetPath: done.target,
+			kind: done.kind,
+			verifyOnly: done.verifyOnly,
+			written: result.written,
+			skipped: done.verifyOnly ? 0 : skipped,
+			seconds: result.seconds,
+			sha256: result.sha256,
+			builtBySel4llm,
+			recordDiffers: done.recordSha256 !== undefined && !builtBySel4llm,
+			verify: verified ? {drop: done.drop} : undefined,
+			bootTest: boot ? {ok: boot.ok, seconds: boot.seconds, detail: boot.ok ? `GRUB menu, then "${boot.kernelLines[0]}"` : (boot.problem ?? 'no kernel output')} : undefined,
+		});
 	}
 	if (boot && !boot.ok) {
 		throw new UserError(`the written ${done.target} did not boot in QEMU: ${boot.problem}`, {exitCode: ExitCode.failed});

@@ -2,11 +2,12 @@
 import {constants, existsSync, statSync} from 'node:fs';
 import {access, open, type FileHandle} from 'node:fs/promises';
 import {ExitCode, UserError} from '../errors.js';
+import {colourWanted} from '../system/colour.js';
 import {stopSignal} from '../system/interrupt.js';
 import {fileId, identityOf, listDisks, majMinOf, openConfirmedDisk, permissionError, resolvePath, swapDevices, targetKind, unmount} from '../flash/device.js';
 import {jsonUi, plainUi, verdictLines, type FlashUi} from '../flash/interaction.js';
 import {describeDisk, formatSize, unknownMounts, type Disk} from '../flash/lsblk.js';
-import {explain, judge, type Verdict} from '../flash/policy.js';
+import {explain, judge, onlyNonRemovable, type Verdict} from '../flash/policy.js';
 import {dropCache, verifyTarget, type CacheDrop} from '../flash/verifier.js';
 import {dataExtents} from '../flash/extents.js';
 import {syncTarget, writeImage, type WriteResult} from '../flash/writer.js';
@@ -99,7 +100,10 @@ export async function run(context: CommandContext): Promise<number> {
 		if (!json) {
 			for (const line of verdictLines(verdicts)) context.io.stdout.write(`${line}\n`);
 			if (!verdicts.some((verdict) => verdict.offered)) {
-				context.io.stderr.write('no disk is offered: plug in a USB stick or SD card (internal disks need --allow-non-removable)\n');
+				const internal = verdicts.filter(onlyNonRemovable).map((verdict) => verdict.disk.path);
+				context.io.stderr.write(
+					`no disk is offered: plug in a USB stick or SD card${internal.length > 0 ? ` (${internal.join(', ')} ${internal.length === 1 ? 'is an internal disk' : 'are internal disks'}: --allow-non-removable offers ${internal.length === 1 ? 'it' : 'them'})` : ''}\n`,
+				);
 			}
 		}
 		return ExitCode.ok;
@@ -128,8 +132,8 @@ export async function run(context: CommandContext): Promise<number> {
 	const ui: FlashUi = json
 		? jsonUi(context.events)
 		: context.mode === 'ink' && context.interactive
-			? await (await import('../ui/flash/ink-ui.js')).inkUi(context.io)
-			: plainUi(context.io, {canAsk, signal: stopSignal()});
+			? await (await import('../ui/flash/ink-ui.js')).inkUi(context.io, {colour: colourWanted(context.env, true)})
+			: plainUi(context.io, {canAsk, signal: stopSignal(), colour: colourWanted(context.env, Boolean(context.io.stderr.isTTY))});
 	try {
 		return await flashWithUi(context, ui, {imagePath, imageSize, record, boot: boot.text, facts, canAsk, lsblkJson});
 	} finally {
@@ -187,17 +191,18 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 		}
 	} else {
 		if (!plan.canAsk) {
-			const offered = verdicts.filter((verdict) => verdict.offered).map((verdict) => verdict.disk.path);
+			// Never a ready-made command with a real disk in it: the person reads the list and chooses.
 			throw new UserError('without a terminal, flash needs --device and --yes', {
-				hint: offered.length > 0 ? `offered disks: ${offered.join(', ')}` : 'no disk is offered right now',
-				nextSteps: [`sel4-llm flash ${imagePath} --device ${offered[0] ?? '/dev/sdX'} --yes`, 'sel4-llm flash --list'],
+				hint: `${verdicts.some((verdict) => verdict.offered) ? '' : 'no disk is offered right now; '}flash never picks a disk for you: list the drives (and why each is offered or not), then name one`,
+				nextSteps: ['sel4-llm flash --list', `sel4-llm flash ${imagePath} --device /dev/DISK --yes   (DISK: a drive the list offers)`],
 			});
 		}
 		chosen = await untilStopped(ui.pick(verdicts, imageSize));
 		if (!chosen) {
 			if (!verdicts.some((verdict) => verdict.offered)) {
+				const internal = verdicts.filter(onlyNonRemovable).map((verdict) => verdict.disk.path);
 				throw new UserError('no disk is offered', {
-					hint: 'plug in a USB stick or SD card; internal disks and loop devices need --allow-non-removable',
+					hint: `plug in a USB stick or SD card${internal.length > 0 ? `; --allow-non-removable offers the internal ${internal.length === 1 ? 'disk' : 'disks'} ${internal.join(', ')}` : ''}`,
 					nextSteps: ['sel4-llm flash --list'],
 					exitCode: ExitCode.refused,
 				});
@@ -289,7 +294,19 @@ async function flashWithUi(context: CommandContext, ui: FlashUi, plan: Plan): Pr
 				await reader.close();
 			}
 		}
-		return await finish(context, ui, {target: disk.path, kind: 'block', result, drop, verifyOnly, sparse, identity: identityOf(disk), imageSha256: plan.record?.image.sha256, qemuCpu: plan.record?.provenance.configuration.qemuCpu});
+		return await finish(context, ui, {
+			target: disk.path,
+			description: describeDisk(disk),
+			kind: 'block',
+			imagePath,
+			result,
+			drop,
+			verifyOnly,
+			sparse,
+			identity: identityOf(disk),
+			recordSha256: plan.record?.image.sha256,
+			qemuCpu: plan.record?.provenance.configuration.qemuCpu,
+		});
 	} catch (error) {
 		throw await explainFailure(error, {path: disk.path, kind: 'block', size: imageSize, confirmed, verifyOnly});
 	} finally {

@@ -2,7 +2,9 @@
 // here (readline on stderr); the Ink version lives in source/ui/flash/ and is loaded only on an interactive terminal.
 import {createInterface} from 'node:readline/promises';
 import {formatDuration} from '../system/duration.js';
-import {describeDisk, formatSize} from './lsblk.js';
+import {paintLines} from '../system/paint.js';
+import {summaryLines, type FlashSummary} from './summary.js';
+import {describeDisk, formatSize, partitionLines} from './lsblk.js';
 import {reasons, type Verdict} from './policy.js';
 import type {Progress} from './writer.js';
 import type {EventStream} from '../reporters/stream.js';
@@ -14,6 +16,8 @@ export type FlashUi = {
 	confirm(verdict: Verdict, imageSize: number, notes: string[]): Promise<boolean>;
 	progress(progress: Progress): void;
 	message(line: string): void;
+	/** The final screen, once: nothing of the progress is repeated after it. */
+	summary(summary: FlashSummary): void;
 	close(): Promise<void>;
 };
 
@@ -30,8 +34,12 @@ export function formatProgress(progress: Progress): string {
 	return `${progress.phase.padEnd(7)} ${formatSize(progress.done).padStart(8)} / ${formatSize(progress.total)}  ${String(percent).padStart(3)}%  ${formatSize(progress.bytesPerSecond)}/s  ETA ${formatProgressTime(progress.etaSeconds)}`;
 }
 
+/** Each disk with its verdict, then what is on it (partitions, filesystems, labels, mount points), indented under it. */
 export function verdictLines(verdicts: Verdict[]): string[] {
-	return verdicts.map((verdict) => `${verdict.offered ? 'offered    ' : 'not offered'}  ${describeDisk(verdict.disk)}${reasons(verdict) ? `  (${reasons(verdict)})` : ''}`);
+	return verdicts.flatMap((verdict) => [
+		`${verdict.offered ? 'offered    ' : 'not offered'}  ${describeDisk(verdict.disk)}${reasons(verdict) ? `  (${reasons(verdict)})` : ''}`,
+		...partitionLines(verdict.disk).map((line) => `${' '.repeat(15)}${line}`),
+	]);
 }
 
 /**
@@ -59,11 +67,13 @@ export function jsonUi(events: Pick<EventStream, 'emit'>): FlashUi {
 		message(text) {
 			events.emit({type: 'message', text});
 		},
+		// The command's result event carries the same facts.
+		summary() {},
 		async close() {},
 	};
 }
 
-export function plainUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStream}, options: {canAsk: boolean; signal?: AbortSignal}): FlashUi {
+export function plainUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStream}, options: {canAsk: boolean; signal?: AbortSignal; colour?: boolean}): FlashUi {
 	let lastLine = 0;
 	let lastPhase = '';
 	const ask = async (question: string) => {
@@ -94,6 +104,10 @@ export function plainUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStrea
 		async confirm(verdict, imageSize, notes) {
 			io.stderr.write(`\nAbout to ERASE ${describeDisk(verdict.disk)} and write ${formatSize(imageSize)}.\n`);
 			if (verdict.disk.serial) io.stderr.write(`  serial ${verdict.disk.serial}\n`);
+			if (verdict.disk.partitions.length > 0) {
+				io.stderr.write('  on it now (all of it is erased):\n');
+				for (const line of partitionLines(verdict.disk)) io.stderr.write(`    ${line}\n`);
+			}
 			for (const warning of verdict.warnings) io.stderr.write(`  note: ${warning.message}\n`);
 			for (const note of notes) io.stderr.write(`  ${note}\n`);
 			if (!options.canAsk) return false;
@@ -111,6 +125,11 @@ export function plainUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStrea
 		},
 		message(line) {
 			io.stderr.write(`${line}\n`);
+		},
+		summary(summary) {
+			// Wrapped to a terminal's width; a log or a pipe gets each row on one line.
+			const width = io.stderr.isTTY && io.stderr.columns ? io.stderr.columns : Number.POSITIVE_INFINITY;
+			io.stderr.write(`\n${paintLines(summaryLines(summary, width), options.colour ?? false)}\n`);
 		},
 		async close() {},
 	};

@@ -3,6 +3,7 @@
 // every layout lsblk prints: the tree (children), list mode (-l: one flat list, each node naming its parent in
 // PKNAME), and full paths (-p: /dev/sda for sda); all of them become the same disks before any policy sees them.
 import {UserError, ExitCode} from '../errors.js';
+import {columnWidth} from '../system/paint.js';
 
 export type Partition = {
 	path: string;
@@ -214,6 +215,20 @@ export function allMountpoints(disk: Disk): Array<{path: string; mountpoint: str
 export function describeDisk(disk: Disk): string {
 	const name = [disk.vendor, disk.model].filter(Boolean).join(' ') || (disk.type === 'loop' ? 'loop device' : 'unknown model');
 	return `${disk.path} ${formatSize(disk.size)} ${name}${disk.transport ? ` (${disk.transport})` : ''}`;
+}
+
+/** One line per partition (and mapping) of a disk: name, size, filesystem, label, mount points. */
+export function partitionLines(disk: Disk): string[] {
+	const parts = disk.partitions;
+	if (parts.length === 0) return [disk.mountpoints.length > 0 ? `mounted on ${disk.mountpoints.join(', ')}` : 'no partitions'];
+	const name = columnWidth(parts.map((part) => part.name));
+	const size = columnWidth(parts.map((part) => formatSize(part.size)));
+	const fstype = columnWidth(parts.map((part) => part.fstype ?? '-'));
+	return parts.map((part) => {
+		const label = part.label ? `"${part.label}"` : 'no label';
+		const mounts = !part.mountsKnown ? 'mounts unknown' : part.mountpoints.length > 0 ? part.mountpoints.join(', ') : 'not mounted';
+		return `${part.name.padEnd(name)}  ${formatSize(part.size).padStart(size)}  ${(part.fstype ?? '-').padEnd(fstype)}  ${label}  ${mounts}`;
+	});
 }
 
 export function formatSize(bytes: number): string {

@@ -159,7 +159,9 @@ export function judge(disks: Disk[], facts: PolicyFacts = {}): Verdict[] {
 			if (facts.allowNonRemovable) {
 				warnings.push({code: 'non-removable-allowed', message: 'is not removable: offered only because of --allow-non-removable'});
 			} else {
-				refusals.push({code: 'non-removable', message: 'is not removable (an internal disk); --allow-non-removable offers it'});
+				// The way out is named only where it is one: a disk refused for anything else stays refused with it.
+				const only = refusals.length === 0;
+				refusals.push({code: 'non-removable', message: `is not removable (an internal disk)${only ? '; --allow-non-removable offers it' : ''}`});
 			}
 		} else if (!disk.removable && disk.transport === 'usb') {
 			warnings.push({code: 'usb-non-removable', message: 'reports non-removable but is on USB (a USB SSD or enclosure)'});
@@ -176,6 +178,11 @@ export function judge(disks: Disk[], facts: PolicyFacts = {}): Verdict[] {
 		}
 		return {disk, offered: refusals.length === 0, refusals, warnings, mounted};
 	});
+}
+
+/** True when --allow-non-removable alone would offer the disk (an internal disk that nothing else rules out). */
+export function onlyNonRemovable(verdict: Verdict): boolean {
+	return verdict.refusals.length > 0 && verdict.refusals.every((each) => each.code === 'non-removable');
 }
 
 /** Why a disk is refused (or, when offered, what to note about it), as one sentence; empty when nothing to say. */

@@ -23,6 +23,8 @@ export type WriteResult = {
 	size: number;
 	/** sha256 of each CHUNK-sized block of the image, in order. */
 	chunkHashes: string[];
+	/** sha256 of the whole image, computed from the blocks as they were written (holes as the zeros they read as). */
+	sha256: string;
 	/** Byte ranges [start, end) that were not written because they are all zero (sparse mode). */
 	skipped: Array<[number, number]>;
 	written: number;
@@ -283,6 +285,8 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 	const stamp = await imageStamp(source);
 	const hasData = extentCursor(options.extents);
 	const chunkHashes: string[] = [];
+	// Blocks start in order, so the whole image's hash is fed block by block without a second read.
+	const whole = createHash('sha256');
 	const skipped: Array<[number, number]> = [];
 	const meter = new RateMeter(phase, size);
 	let written = 0;
@@ -329,6 +333,7 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 				}
 			})();
 			chunkHashes[index] = buffer ? blockHash(buffer) : zeroHash(length);
+			whole.update(data);
 			return writing;
 		},
 		done: async (_index, end) => {
@@ -364,7 +369,7 @@ export async function writeImage(options: WriteOptions): Promise<WriteResult> {
 		if (last && last[1] === range[0]) last[1] = range[1];
 		else merged.push([...range]);
 	}
-	return {size, chunkHashes, skipped: merged, written, syncedUpTo, seconds: (performance.now() - started) / 1000};
+	return {size, chunkHashes, sha256: whole.digest('hex'), skipped: merged, written, syncedUpTo, seconds: (performance.now() - started) / 1000};
 }
 
 /** The final sync; errors found here carry the range since the last successful sync. */

@@ -73,7 +73,7 @@ test('an existing file is replaced only with --overwrite; --yes alone refuses an
 	const old = statSync(target);
 	const written = runCli(['flash', source, '--device', target, '--yes', '--overwrite']);
 	assert.equal(written.status, 0, written.stderr);
-	assert.match(written.stderr, /verified: read back/);
+	assert.match(written.stderr, /^  verified +read back from /m);
 	assert.equal(sha(target), sha(source));
 	// The image went to a new file next to it, renamed over the old one at the end: a new inode, the old mode.
 	const now = statSync(target);

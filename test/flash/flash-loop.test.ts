@@ -1,10 +1,12 @@
 // flash against real loop devices and files: write, verify, boot the written device, and every failure path.
 import assert from 'node:assert/strict';
 import {execFileSync, spawn, spawnSync} from 'node:child_process';
+import {createHash} from 'node:crypto';
 import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {identityDifferences, openConfirmedDisk, readDisk, type Identity} from '../../source/flash/device.js';
+import {formatSize} from '../../source/flash/lsblk.js';
 import {dropCache} from '../../source/flash/verifier.js';
 import {cleanup, loopDevice, loopsUnavailable, runCli, runCliUntil, scratch, stickImage, type Loop} from './helpers.js';
 import {jsonOutput} from '../support/cli.js';
@@ -23,6 +25,8 @@ function loop(name: string, size: number): Loop {
 	loops.push(device);
 	return device;
 }
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 function residentPages(path: string): number {
 	return Number(execFileSync('fincore', ['--bytes', '--noheadings', '--raw', '--output', 'PAGES', path], {encoding: 'utf8'}).trim());
@@ -56,6 +60,8 @@ test('writes the image to a loop device, verifies it, and the written device boo
 	assert.equal(report.cacheDropped, true);
 	assert.match(report.cacheDropMethod, /BLKFLSBUF/);
 	assert.equal(report.image.size, statSync(image).size);
+	assert.equal(report.image.sha256, sha256(image));
+	assert.equal(report.image.builtBySel4llm, true);
 	assert.equal(report.bootTest.grubMenu, true);
 	assert.equal(report.bootTest.cpu, 'Nehalem,+lm');
 	assert.ok(report.bootTest.kernelLines.includes('testkernel: booted by multiboot2'), report.bootTest.kernelLines.join('\n'));
@@ -69,7 +75,51 @@ test('writes the image to a loop device, verifies it, and the written device boo
 	assert.match(refused.stderr, new RegExp(`is a partition of ${device.path}: flash writes whole disks`));
 });
 
-test('refuses loop devices (non-removable here) without --allow-non-removable, and asks for --device and --yes without a terminal', {skip: noLoops}, () => {
+test('the final screen comes once, after the progress: image, device, bytes, sha256, read-back and next step; the checklist only for an image usb-image built', {skip: noLoops}, () => {
+	const device = loop('final.loop', 64 << 20);
+	const size = statSync(image).size;
+	const built = runCli(['flash', image, '--device', device.path, '--yes', '--allow-non-removable']);
+	assert.equal(built.status, 0, built.stderr);
+	const lines = built.stderr.trimEnd().split('\n');
+	const headline = lines.findIndex((line) => line.startsWith('✓ '));
+	assert.ok(headline > 0, built.stderr);
+	// Every progress row comes before the final screen, and none after it.
+	assert.equal(lines.slice(headline).filter((line) => /^(write|sync|verify) /.test(line)).length, 0, built.stderr);
+	assert.equal(lines.filter((line) => /^verify .* 100%/.test(line)).length, 1, built.stderr);
+	// The time it took is the one part that differs from run to run.
+	assert.deepEqual(lines.slice(headline).map((line) => line.replace(/ written in \S+$/, ' written in T')), [
+		`✓ ${device.path} was written and verified`,
+		`  image     ${image} (built by sel4-llm usb-image)`,
+		`  device    ${device.path} 67.1 MB loop device`,
+		`  bytes     ${formatSize(size)} (${size} bytes) written in T`,
+		`  sha256    ${sha256(image)}`,
+		`  verified  read back from ${device.path} after dropping cached pages (blockdev --flushbufs (BLKFLSBUF)): every block matches the image`,
+		'  next      remove the stick (everything is synced) and boot the PC from it; first read /sel4-llm/PC-CHECKLIST.txt on the stick (firmware settings, the serial console)',
+	]);
+	assert.doesNotMatch(built.stderr, /Enable Intel VT-x/, 'the checklist is referred to, not printed');
+	const checked = runCli(['flash', image, '--device', device.path, '--yes', '--allow-non-removable', '--verify-only']);
+	assert.equal(checked.status, 0, checked.stderr);
+	assert.match(checked.stderr, new RegExp(`^✓ ${device.path} matches the image\\n  image     ${image} \\(built by sel4-llm usb-image\\)$`, 'm'));
+	assert.match(checked.stderr, new RegExp(`^  bytes     ${formatSize(size).replace('.', '\\.')} \\(${size} bytes\\) compared, none written \\(--verify-only\\)$`, 'm'));
+	assert.match(checked.stderr, /^  next      the stick holds the image: boot the PC from it; first read \/sel4-llm\/PC-CHECKLIST\.txt on the stick/m);
+	// An image sel4-llm did not build: no record beside it, so no checklist is claimed to be on the stick.
+	const foreign = join(dir, 'foreign.img');
+	execFileSync('cp', [image, foreign]);
+	const other = runCli(['flash', foreign, '--device', device.path, '--yes', '--allow-non-removable']);
+	assert.equal(other.status, 0, other.stderr);
+	assert.match(other.stderr, new RegExp(`^  image     ${foreign}$`, 'm'));
+	assert.match(other.stderr, /^  next      remove the stick \(everything is synced\) and boot from it$/m);
+	assert.doesNotMatch(other.stderr, /CHECKLIST/);
+	// A record that names other bytes than the image's does not make it sel4-llm's either.
+	const record = JSON.parse(readFileSync(`${image}.json`, 'utf8'));
+	writeFileSync(`${foreign}.json`, JSON.stringify({...record, image: {...record.image, path: foreign, sha256: '0'.repeat(64)}}));
+	const changed = runCli(['flash', foreign, '--device', device.path, '--yes', '--allow-non-removable']);
+	assert.equal(changed.status, 0, changed.stderr);
+	assert.match(changed.stderr, new RegExp(`^  sha256    ${sha256(foreign)} \\(not the one in its usb-image record: the image changed since\\)$`, 'm'));
+	assert.doesNotMatch(changed.stderr, /CHECKLIST/);
+});
+
+test('refuses loop devices (non-removable here) without --allow-non-removable, and without a terminal asks for --device and --yes without suggesting a concrete device', {skip: noLoops}, () => {
 	const device = loop('refuse.loop', 64 << 20);
 	const refused = runCli(['flash', image, '--device', device.path, '--yes']);
 	assert.equal(refused.status, 4);
@@ -77,7 +127,11 @@ test('refuses loop devices (non-removable here) without --allow-non-removable, a
 	const noDevice = runCli(['flash', image, '--allow-non-removable']);
 	assert.equal(noDevice.status, 2);
 	assert.match(noDevice.stderr, /without a terminal, flash needs --device and --yes/);
-	assert.match(noDevice.stderr, new RegExp(`offered disks: .*${device.path}`));
+	// Never a ready-made command with a real disk: how to list them, and the command's form with a placeholder.
+	assert.doesNotMatch(noDevice.stderr, new RegExp(`--device ${device.path}`));
+	assert.doesNotMatch(noDevice.stderr, /--device \/dev\/(?!DISK)/);
+	assert.match(noDevice.stderr, /hint: flash never picks a disk for you: list the drives \(and why each is offered or not\), then name one\n {2}next: sel4-llm flash --list\n/);
+	assert.match(noDevice.stderr, /next: sel4-llm flash \S+ --device \/dev\/DISK --yes {3}\(DISK: a drive the list offers\)/);
 	const noYes = runCli(['flash', image, '--device', device.path, '--allow-non-removable']);
 	assert.equal(noYes.status, 2);
 	assert.match(noYes.stderr, /needs --yes to confirm/);
@@ -104,6 +158,13 @@ test('--list --json and --lsblk-json: verdicts for a recorded laptop, and a dry 
 	assert.match(mounted.stderr, /has mounted filesystems \(\/dev\/sdb1 on \/media\/alex\/Ubuntu 22\.04\.3 LTS amd64, \/dev\/sdb2 on \/media\/alex\/ESP\)/);
 	const plain = runCli(['flash', '--list', '--lsblk-json', fixture('desktop-sata-sd-reader.json')]);
 	assert.match(plain.stdout, /not offered +\/dev\/sdc 0 B Generic- SD\/MMC \(usb\) {2}\(it has no medium/);
+	// Under each disk, what is on it: partitions with filesystem, label and mount points.
+	assert.match(plain.stdout, /^not offered +\/dev\/sdb 4\.0 TB .*\n {15}sdb1  4\.0 TB  ext4  "data"  \/srv\/data$/m);
+	assert.match(plain.stdout, /^offered +\/dev\/sdd 15\.9 GB Generic- Micro SD\/M2 \(usb\)\n {15}sdd1  15\.9 GB  vfat  "NO NAME"  not mounted$/m);
+	// Without an offered disk, the flag is named for the internal disk it would offer, never for the system disk.
+	const vm = runCli(['flash', '--list', '--lsblk-json', fixture('vm-loop-zram.json')]);
+	assert.match(vm.stdout, /\/dev\/vda .*\(it holds the running system \(\/ on \/dev\/vda\); .*; it is not removable \(an internal disk\)\)$/m);
+	assert.match(vm.stderr, /^no disk is offered: plug in a USB stick or SD card \(\/dev\/loop0 is an internal disk: --allow-non-removable offers it\)$/m);
 });
 
 test('a sparse image to a new file: zero blocks are skipped, the file stays sparse and matches', () => {

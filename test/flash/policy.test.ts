@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {parseLsblk} from '../../source/flash/lsblk.js';
-import {judge, mountpointHolding, type PolicyFacts} from '../../source/flash/policy.js';
+import {judge, mountpointHolding, onlyNonRemovable, reasons, type PolicyFacts} from '../../source/flash/policy.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'lsblk');
 const load = (name: string) => parseLsblk(readFileSync(join(fixtures, name), 'utf8'), name);
@@ -220,4 +220,19 @@ test('a device without a mount point field is refused loudly: its mounts could n
 			['/dev/sdc', false, ['mounts-unknown']],
 		],
 	);
+});
+
+test('the system disk is never told that --allow-non-removable offers it: the suggestion follows the reason', () => {
+	const listed = judge(load('laptop-nvme-usb-stick.json'), image);
+	const system = listed.find((verdict) => verdict.disk.path === '/dev/nvme0n1')!;
+	assert.ok(system.refusals.some((each) => each.code === 'system'));
+	assert.equal(onlyNonRemovable(system), false);
+	assert.doesNotMatch(reasons(system), /--allow-non-removable/);
+	// zram is ruled out as a device in memory: the flag would not offer it either.
+	const vm = judge(load('vm-loop-zram.json'), {imageSize: 1_000_000});
+	for (const path of ['/dev/zram0', '/dev/vda']) assert.doesNotMatch(reasons(vm.find((verdict) => verdict.disk.path === path)!), /--allow-non-removable/, path);
+	// An internal disk refused for nothing else is told how to offer it.
+	const loop = vm.find((verdict) => verdict.disk.path === '/dev/loop0')!;
+	assert.equal(onlyNonRemovable(loop), true);
+	assert.match(reasons(loop), /it is not removable \(an internal disk\); --allow-non-removable offers it$/);
 });

@@ -103,6 +103,25 @@ test('with the map, holes are not read; the hashes and skipped ranges are those 
 	assert.equal(mapped!.chunkHashes[0], blockHash(readFileSync(image.path).subarray(0, CHUNK)));
 });
 
+test('the image sha256 is computed while writing, holes included, without reading the image again', async () => {
+	const image = sparseImage('whole-hash.img');
+	const map = await dataExtents(image.path, image.size);
+	const expected = createHash('sha256').update(readFileSync(image.path)).digest('hex');
+	for (const [extents, sparse] of [[map?.extents, true], [undefined, false]] as const) {
+		const source = await open(image.path, 'r');
+		const target = await open(join(dir, 'whole-hash.out'), 'w');
+		try {
+			const result = await writeImage({source, target, size: image.size, sparse, extents, syncEvery: Number.POSITIVE_INFINITY});
+			assert.equal(result.sha256, expected);
+			// Without a target (a verify of an earlier write) the same hash comes from the read alone.
+			assert.equal((await writeImage({source, target: undefined, size: image.size, sparse, extents, phase: 'verify'})).sha256, expected);
+		} finally {
+			await target.close();
+			await source.close();
+		}
+	}
+});
+
 test('on a disk without --sparse, hole blocks are written as zeros over the old contents', async () => {
 	const image = sparseImage('dense-write.img');
 	const map = await dataExtents(image.path, image.size);

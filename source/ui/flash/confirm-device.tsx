@@ -2,7 +2,7 @@
 import {Box, Text} from 'ink';
 import {useRef, useState} from 'react';
 import {useRawKeys, type RawKey} from '../raw-keys.js';
-import {describeDisk, formatSize} from '../../flash/lsblk.js';
+import {describeDisk, formatSize, partitionLines} from '../../flash/lsblk.js';
 import type {Verdict} from '../../flash/policy.js';
 
 /** One key applied to the typed text. */
@@ -36,6 +36,14 @@ export function ConfirmDevice({verdict, imageSize, notes, onDone}: {verdict: Ver
 				About to ERASE {describeDisk(verdict.disk)} and write {formatSize(imageSize)}.
 			</Text>
 			{verdict.disk.serial && <Text>serial {verdict.disk.serial}</Text>}
+			{verdict.disk.partitions.length > 0 && <Text>on it now (all of it is erased):</Text>}
+			{verdict.disk.partitions.length > 0 &&
+				partitionLines(verdict.disk).map((line) => (
+					<Text key={line}>
+						{'  '}
+						{line}
+					</Text>
+				))}
 			{verdict.warnings.map((warning) => (
 				<Text key={warning.code} color="yellow">
 					note: {warning.message}

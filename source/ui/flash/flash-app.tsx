@@ -3,6 +3,7 @@ import {Box, Static, Text, useInput} from 'ink';
 import {useSyncExternalStore} from 'react';
 import {ConfirmDevice} from './confirm-device.js';
 import {DevicePicker} from './device-picker.js';
+import {FlashDone} from './flash-done.js';
 import {FlashProgress} from './flash-progress.js';
 import type {FlashStore} from './store.js';
 
@@ -13,7 +14,7 @@ function InterruptKey({onInterrupt}: {onInterrupt: () => void}) {
 	return null;
 }
 
-export function FlashApp({store, canReadKeys}: {store: FlashStore; canReadKeys: boolean}) {
+export function FlashApp({store, canReadKeys, colour}: {store: FlashStore; canReadKeys: boolean; colour: boolean}) {
 	const state = useSyncExternalStore(store.subscribe, store.get);
 	return (
 		<Box flexDirection="column">
@@ -24,6 +25,7 @@ export function FlashApp({store, canReadKeys}: {store: FlashStore; canReadKeys: 
 			)}
 			{state.screen.kind === 'progress' && <FlashProgress phases={state.phases} />}
 			{state.screen.kind === 'progress' && canReadKeys && <InterruptKey onInterrupt={store.interrupt} />}
+			{state.screen.kind === 'done' && <FlashDone summary={state.screen.summary} colour={colour} />}
 		</Box>
 	);
 }

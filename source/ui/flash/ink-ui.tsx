@@ -5,10 +5,10 @@ import type {Phase, Progress} from '../../flash/writer.js';
 import {FlashApp} from './flash-app.js';
 import {createStore} from './store.js';
 
-export async function inkUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStream}): Promise<FlashUi> {
+export async function inkUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStream}, options: {colour: boolean}): Promise<FlashUi> {
 	const store = createStore(() => process.kill(process.pid, 'SIGINT'));
 	const canReadKeys = Boolean(io.stdin.isTTY && typeof io.stdin.setRawMode === 'function');
-	const instance = render(<FlashApp store={store} canReadKeys={canReadKeys} />, {
+	const instance = render(<FlashApp store={store} canReadKeys={canReadKeys} colour={options.colour} />, {
 		stdout: io.stderr,
 		stdin: io.stdin,
 		patchConsole: false,
@@ -39,16 +39,25 @@ export async function inkUi(io: {stderr: NodeJS.WriteStream; stdin: NodeJS.ReadS
 				flush();
 			} else timer ??= setTimeout(flush, 100);
 		},
+		summary(summary) {
+			if (timer) clearTimeout(timer);
+			timer = undefined;
+			pending = {};
+			store.set({screen: {kind: 'done', summary}});
+		},
 		message(line) {
 			store.set({messages: [...store.get().messages, line === '' ? ' ' : line]});
 		},
 		async close() {
 			if (timer) clearTimeout(timer);
 			flush();
-			// Keep the final progress rows on screen as plain lines.
-			const phases = store.get().phases;
-			const rows = (['write', 'sync', 'verify'] as const).flatMap((phase) => (phases[phase] ? [formatProgress(phases[phase])] : []));
-			store.set({screen: {kind: 'idle'}, messages: [...store.get().messages, ...rows]});
+			// The final screen stays as it is. Without one (a failure, a stop), the last progress rows stay as plain
+			// lines, above the error that follows.
+			if (store.get().screen.kind !== 'done') {
+				const phases = store.get().phases;
+				const rows = (['write', 'sync', 'verify'] as const).flatMap((phase) => (phases[phase] ? [formatProgress(phases[phase])] : []));
+				store.set({screen: {kind: 'idle'}, messages: [...store.get().messages, ...rows]});
+			}
 			await new Promise((resolve) => setTimeout(resolve, 20));
 			instance.unmount();
 			await instance.waitUntilExit();

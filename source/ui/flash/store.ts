@@ -1,12 +1,14 @@
 // State of the Ink flash screen, changed by the command and read by the components.
 import type {Verdict} from '../../flash/policy.js';
+import type {FlashSummary} from '../../flash/summary.js';
 import type {Phase, Progress} from '../../flash/writer.js';
 
 export type Screen =
 	| {kind: 'idle'}
 	| {kind: 'pick'; verdicts: Verdict[]; resolve: (verdict: Verdict | undefined) => void}
 	| {kind: 'confirm'; verdict: Verdict; imageSize: number; notes: string[]; resolve: (ok: boolean) => void}
-	| {kind: 'progress'};
+	| {kind: 'progress'}
+	| {kind: 'done'; summary: FlashSummary};
 
 export type FlashState = {messages: string[]; screen: Screen; phases: Partial<Record<Phase, Progress>>};
 
