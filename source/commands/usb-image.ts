@@ -6,7 +6,8 @@ import {formatSize} from '../flash/lsblk.js';
 import {bootTest, ovmfFiles, type Firmware} from '../images/usb/boot-test.js';
 import {x86CpuFromBuild} from '../qemu/x86-cpu.js';
 import {normalisePort} from '../images/usb/grub-config.js';
-import {PC_CHECKLIST} from '../images/usb/provenance.js';
+import {checklistBeside, STICK_CHECKLIST} from '../images/usb/provenance.js';
+import {marks} from '../ui/theme.js';
 import {buildUsbImage, findInputs, writeRecord} from '../images/usb-image.js';
 import {packageDir, say as sayLine, type CommandContext} from './context.js';
 import {numberOption, stringOption} from './options.js';
@@ -83,15 +84,16 @@ export async function run(context: CommandContext): Promise<number> {
 
 	if (context.mode === 'json') {
 		context.events.result(record);
-	} else {
+	} else if (!failed) {
+		// One short ending: what is ready, its hash, what to read before booting a PC, the next command.
+		const booted = record.bootTests.length > 0 ? `booted in QEMU under ${record.bootTests.map((each) => each.firmware.toUpperCase()).join(' and ')}` : 'not boot-tested';
 		say('');
-		say(`provenance and the PC checklist are on the stick in /sel4-llm/ and in ${record.image.path}.json`);
-		if (!failed) {
-			say('');
-			say(PC_CHECKLIST.trimEnd());
-			say('');
-			say(`next: sel4-llm flash ${record.image.path}`);
-		}
+		say(`${marks.done} ${record.image.path} is ready: ${formatSize(record.image.size)}, ${booted}`);
+		say(`  sha256 ${record.image.sha256}`);
+		say(`  before booting a PC from it, read the PC checklist (VT-x, the serial console, BIOS or UEFI):`);
+		say(`  ${checklistBeside(record.image.path)} (and ${STICK_CHECKLIST} on the stick)`);
+		say(`  provenance: ${record.image.path}.json (and /sel4-llm/provenance.json on the stick)`);
+		say(`next: sel4-llm flash ${record.image.path}`);
 	}
 	if (failed) {
 		throw new UserError('the image did not boot in QEMU, so it is not offered for flashing', {

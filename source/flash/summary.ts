@@ -6,9 +6,7 @@ import {seg} from '../system/paint.js';
 import {formatDuration} from '../system/duration.js';
 import {formatSize} from './lsblk.js';
 import type {CacheDrop} from './verifier.js';
-
-/** Where the usb-image command leaves the PC checklist on the stick it builds. */
-export const STICK_CHECKLIST = '/sel4-llm/PC-CHECKLIST.txt';
+import {STICK_CHECKLIST} from '../images/usb/provenance.js';
 
 export type FlashSummary = {
 	imagePath: string;

@@ -7,7 +7,7 @@ import {dirname, join, resolve} from 'node:path';
 import {ExitCode, UserError, WorkError} from '../errors.js';
 import {exec, failureOf} from '../system/exec.js';
 import {grubConfig, grubEntries} from './usb/grub-config.js';
-import {PC_CHECKLIST, revisionsFromLock, sha256File, type Revision} from './usb/provenance.js';
+import {checklistBeside, PC_CHECKLIST, revisionsFromLock, sha256File, STICK_CHECKLIST, type Revision} from './usb/provenance.js';
 import type {BootTestResult} from './usb/boot-test.js';
 
 export const KERNEL_NAME = 'kernel-x86_64-pc99';
@@ -180,7 +180,7 @@ export async function buildUsbImage(options: {
 		copyFileSync(options.inputs.rootserver, join(stage, STICK_ROOTSERVER));
 		writeFileSync(join(stage, 'boot', 'grub', 'grub.cfg'), grubCfg);
 		writeFileSync(join(stage, 'sel4-llm', 'provenance.json'), `${JSON.stringify(provenance, null, 2)}\n`);
-		writeFileSync(join(stage, 'sel4-llm', 'PC-CHECKLIST.txt'), PC_CHECKLIST);
+		writeFileSync(join(stage, STICK_CHECKLIST), PC_CHECKLIST);
 		const partial = `${output}.partial`;
 		// Everything after `--` goes to xorriso.
 		const made = await exec(['grub-mkrescue', `--output=${partial}`, stage, '--', '-volid', 'SEL4LLM'], {tailLines: 8});
@@ -194,6 +194,7 @@ export async function buildUsbImage(options: {
 	} finally {
 		rmSync(stage, {recursive: true, force: true});
 	}
+	writeFileSync(checklistBeside(output), PC_CHECKLIST);
 	const image = await sha256File(output);
 	const record: ImageRecord = {format: 1, image: {path: output, ...image}, provenance, bootTests: []};
 	writeRecord(record);

@@ -89,8 +89,33 @@ test('builds from the workspace build directory, boots in QEMU under BIOS and UE
 	assert.deepEqual(provenance.lockFile.revisions, [{name: 'seL4', revision: '1111111111111111111111111111111111111111'}]);
 	assert.equal(provenance.configuration.consolePort, '0x3f8');
 	assert.match(readFileSync(join(extract, 'sel4-llm', 'PC-CHECKLIST.txt'), 'utf8'), /Enable Intel VT-x/);
+	assert.equal(readFileSync(`${image}.PC-CHECKLIST.txt`, 'utf8'), readFileSync(join(extract, 'sel4-llm', 'PC-CHECKLIST.txt'), 'utf8'), 'the same checklist beside the image');
 	assert.match(readFileSync(join(extract, 'boot', 'grub', 'grub.cfg'), 'utf8'), /module2 \/boot\/sel4\/capdl-loader-image-x86_64-pc99/);
 	assert.ok(existsSync(join(extract, 'boot', 'sel4', 'kernel-x86_64-pc99')));
+});
+
+test('the plain ending is short: what is ready, its full sha256, where the PC checklist is, the next command', () => {
+	const workspace = join(dir, 'ws-ending');
+	const images = join(workspace, 'build-x86_64-minimal_64', 'images');
+	mkdirSync(images, {recursive: true});
+	copyFileSync(testKernel(), join(images, 'kernel-x86_64-pc99'));
+	writeFileSync(join(images, 'capdl-loader-image-x86_64-pc99'), Buffer.alloc(4096, 0x5a));
+	const result = runCli(['usb-image', '--workspace', workspace, '--app', 'minimal_64', '--boot-test', 'none']);
+	assert.equal(result.status, 0, result.stderr);
+	const image = join(workspace, 'usb', 'sel4-llm-x86_64-minimal_64.img');
+	const sha256 = execFileSync('sha256sum', [image], {encoding: 'utf8'}).split(' ')[0]!;
+	const output = result.stdout + result.stderr;
+	const ending = output.slice(output.indexOf(`✓ ${image} is ready`)).trimEnd().split('\n');
+	assert.deepEqual(ending.map((line) => line.replace(/ready: [^,]+,/, 'ready: SIZE,')), [
+		`✓ ${image} is ready: SIZE, not boot-tested`,
+		`  sha256 ${sha256}`,
+		'  before booting a PC from it, read the PC checklist (VT-x, the serial console, BIOS or UEFI):',
+		`  ${image}.PC-CHECKLIST.txt (and /sel4-llm/PC-CHECKLIST.txt on the stick)`,
+		`  provenance: ${image}.json (and /sel4-llm/provenance.json on the stick)`,
+		`next: sel4-llm flash ${image}`,
+	]);
+	assert.doesNotMatch(output, /Enable Intel VT-x/, 'the checklist itself is not printed');
+	assert.match(readFileSync(`${image}.PC-CHECKLIST.txt`, 'utf8'), /Enable Intel VT-x/);
 });
 
 // The kernel options of a target=usb (non-simulation) x86_64 build, as they appear in its CMakeCache.txt.

@@ -54,6 +54,14 @@ export function revisionsFromLock(text: string): Revision[] {
 	return revisions;
 }
 
+/** Where the PC checklist is on the stick. */
+export const STICK_CHECKLIST = '/sel4-llm/PC-CHECKLIST.txt';
+
+/** Where usb-image leaves a copy of the checklist beside the image, to read before the stick is written. */
+export function checklistBeside(imagePath: string): string {
+	return `${imagePath}.PC-CHECKLIST.txt`;
+}
+
 export const PC_CHECKLIST = `Booting seL4 from this USB stick on a PC (x86_64)
 =================================================
 
