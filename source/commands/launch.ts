@@ -225,7 +225,7 @@ export async function run(context: CommandContext): Promise<number> {
 			});
 			const result = await runInteractive({session, feed, logFile, io: context.io, leaveKey, share});
 			printResult(context, result, false);
-			return result.outcome === 'stopped' || result.ok ? ExitCode.ok : ExitCode.failed;
+			return result.ok ? ExitCode.ok : ExitCode.failed;
 		}
 
 		/** The exit code of the answer asked with --ask (set once it is done). */
@@ -384,7 +384,8 @@ function runReplay(context: CommandContext, file: string): number {
 	const expect = expectations(context, []);
 	const stallSeconds = numberOption(context, 'stall')!;
 	const result = replayFile(file, {catalogue, expect, stallSeconds});
-	const failed = expect.length > 0 ? result.timeline.expectationsMet.length !== expect.length : result.diagnosis.causes.length > 0 || (result.timeline.halt !== undefined && result.timeline.halt.kind !== 'guest-poweroff');
+	// The exit code follows the marks: a ✗ in the timeline or the result is a failure.
+	const failed = expect.length > 0 ? result.timeline.expectationsMet.length !== expect.length : result.diagnosis.failed;
 	if (context.json) {
 		context.events.result({replay: file, qemuCommand: result.command ?? null, timed: result.timed, ...(timelineJson(result.timeline, result.diagnosis) as object)});
 	} else {

@@ -231,51 +231,85 @@ export class SerialWatcher {
 }
 
 export type BootVerdict = {
-	/** One line: what happened. */
+	/** One line: what happened, the failure first when there is one. */
 	summary: string;
+	/** Whether the boot failed: a halt other than a power-off once ready, a known problem, a stall it never got past. */
+	failed: boolean;
 	/** Catalogue matches that explain it, most relevant first. */
 	causes: SignatureRecord[];
+	/** Generic (low-confidence) matches left out of the causes because a specific one explains the failure. */
+	generic: SignatureRecord[];
 	notes: string[];
 };
 
+/** A power-off once the service was ready is the end of a session, not a failure. */
+export function haltFailed(timeline: Pick<Timeline, 'halt' | 'stages'>): boolean {
+	const halt = timeline.halt;
+	if (!halt) return false;
+	return halt.kind !== 'guest-poweroff' || !timeline.stages.some((record) => record.stage === 'ready');
+}
+
+/**
+ * A stall the boot never got past: no stage was reached after it and the service never became ready. A stall
+ * followed by more stages was slow, not stuck.
+ */
+export function stallFatal(timeline: Pick<Timeline, 'stages'>, stall: StallRecord): boolean {
+	if (timeline.stages.some((record) => record.stage === 'ready')) return false;
+	return !timeline.stages.some((record) => record.t !== undefined && record.t > stall.since && stageIndex(record.stage) > (stall.stage === 'start' ? -1 : stageIndex(stall.stage)));
+}
+
 /** What went wrong (or right), from a finished timeline. */
 export function judgeBoot(timeline: Timeline, outcome: {kind: 'expected' | 'halted' | 'exited' | 'timeout' | 'stopped' | 'ended'; exitCode?: number | null; timeoutSeconds?: number}): BootVerdict {
-	const problems = byConfidence(
+	const matched = byConfidence(
 		timeline.signatures.filter((record) => !record.benign && !record.afterPoweroff),
 		(record) => record.diagnosis.confidence,
 	);
+	// A generic entry ("Kernel panic", "boot_sys failed") says less than a specific one that matched the same boot.
+	const specific = matched.some((record) => record.diagnosis.confidence !== 'low');
+	const problems = specific ? matched.filter((record) => record.diagnosis.confidence !== 'low') : matched;
+	const generic = specific ? matched.filter((record) => record.diagnosis.confidence === 'low') : [];
 	const notes = timeline.signatures
 		.filter((record) => record.benign || record.afterPoweroff)
 		.map((record) => `${record.benign ? 'seen and harmless' : 'follows the power-off'}: ${record.title} ("${record.line.trim()}")`);
 	const where = timeline.current ? `after stage "${timeline.current}" (${stageTitle(timeline.current)})` : 'before the first boot stage';
+	const ready = timeline.stages.some((record) => record.stage === 'ready');
+	const halt = timeline.halt;
+	const haltText = halt ? `${halt.description}${halt.kind === 'guest-poweroff' && !ready ? ' before inference was ready' : ''} ${where}: "${halt.line.trim()}"` : undefined;
+	const stall = timeline.stalls.at(-1);
+	const stuck = stall && !halt && stallFatal(timeline, stall) ? stall : undefined;
+	const stallText = stuck ? `stalled ${where}: no output for ${stuck.idleSeconds} s${stuck.lastLine ? ` after "${stuck.lastLine.trim()}"` : ''}` : undefined;
+	const causeText = problems[0] ? `${problems[0].title} ${where}` : undefined;
 	let summary: string;
+	let failed = haltFailed(timeline) || problems.length > 0 || stuck !== undefined;
 	switch (outcome.kind) {
 		case 'expected':
 			summary = `reached ${timeline.expectationsMet.join(', ')}`;
+			failed = false;
 			break;
 		case 'halted':
-			summary = `${timeline.halt?.description ?? 'the system halted'} ${where}: "${timeline.halt?.line.trim() ?? ''}"`;
+			summary = haltText ?? `the system halted ${where}`;
 			break;
 		case 'exited':
 			summary = `QEMU exited${outcome.exitCode === undefined || outcome.exitCode === null ? '' : ` with code ${outcome.exitCode}`} ${where}`;
+			if (haltText && failed) summary = `${haltText}; QEMU exited`;
+			else if (causeText) summary = `${causeText}; QEMU exited`;
 			break;
-		case 'timeout': {
-			const stall = timeline.stalls.at(-1);
+		case 'timeout':
 			summary = stall
 				? `stalled ${where}: no output for ${stall.idleSeconds} s${stall.lastLine ? ` after "${stall.lastLine.trim()}"` : ''}; gave up after ${outcome.timeoutSeconds ?? '?'} s`
 				: `timed out after ${outcome.timeoutSeconds ?? '?'} s ${where}`;
+			failed = true;
 			break;
-		}
 		case 'stopped':
-			summary = `stopped ${where}`;
+			summary = haltText && haltFailed(timeline) ? `${haltText}; stopped` : stallText ? `${stallText}; stopped` : causeText ? `${causeText}; stopped` : `stopped ${where}`;
 			break;
 		case 'ended':
-			summary = timeline.halt ? `${timeline.halt.description} ${where}: "${timeline.halt.line.trim()}"` : `log ends ${where}`;
+			summary = haltText ?? (stallText ? `${stallText}; the log ends there` : causeText ? `${causeText}; the log ends there` : `log ends ${where}`);
 			break;
 		default: {
 			const never: never = outcome.kind;
 			throw new Error(`unknown outcome ${String(never)}`);
 		}
 	}
-	return {summary, causes: problems, notes};
+	return {summary, failed, causes: problems, generic, notes};
 }

@@ -85,7 +85,7 @@ describe('launch boots real kernels', {timeout: 300_000, skip: fixtureUnavailabl
 		const image = await initrd('panic', 'arm64', [{path: 'init', mode: 0o755, content: '#!/bin/sh\necho "init: giving up"\nexit 1\n'}]);
 		const result = await sel4llm(['launch', '--platform', 'linux-test', '--arch', 'arm64', '--kernel', arm64.kernel, '--initrd', image, '--headless', '--timeout', '120', '--log', join(work, 'panic.log')]);
 		assert.equal(result.code, 1);
-		assert.match(result.stderr, /Result: the guest Linux kernel panicked after stage "init"/);
+		assert.match(result.stderr, /Result: ✗ the guest Linux kernel panicked after stage "init"/);
 		assert.match(result.stderr, /✗ Guest: Attempted to kill init \[guest-init-killed/);
 		assert.match(result.stderr, /fix: .*init script must not exit/);
 		assertNoQemuLeft();
@@ -99,7 +99,7 @@ describe('launch boots real kernels', {timeout: 300_000, skip: fixtureUnavailabl
 		]);
 		assert.equal(result.code, 1);
 		assert.match(result.stderr, /stall: no output for \d+ s at stage init/);
-		assert.match(result.stderr, /Result: stalled after stage "init" .*: no output for \d+ s after "waiting forever"; gave up after 20 s/);
+		assert.match(result.stderr, /Result: ✗ stalled after stage "init" .*: no output for \d+ s after "waiting forever"; gave up after 20 s/);
 		assert.ok(result.ms < 35_000, `took ${result.ms} ms`);
 		assertNoQemuLeft();
 	});
