@@ -16,6 +16,17 @@ describe('console buffer', () => {
 		assert.deepEqual(buffer.tail(10), ['three', '/ # echo hi', 'hi', '/ # ']);
 		assert.deepEqual(buffer.tail(2), ['hi', '/ # ']);
 	});
+
+	it('the protocol flooding the pane and repeating the answer: its lines are left out, an error is shown readable', () => {
+		const buffer = new ConsoleBuffer();
+		buffer.push('sel4llm: starting with demo.gguf and 1 thread(s)\r\nSEL4LLM-READY model=demo.gguf threads=1\r\n');
+		buffer.push('SEL4LLM-BEGIN q1 prompt_tokens=5\r\nSEL4LLM-TOK q1 A\r\nSEL4LLM-TOK q1 \\x20micro');
+		// A token line still arriving is not shown half-way either.
+		assert.deepEqual(buffer.tail(10), ['sel4llm: starting with demo.gguf and 1 thread(s)']);
+		buffer.push('kernel.\r\nSEL4LLM-END q1 tokens=2 prompt_tokens=5 tps=6.1 ttft_ms=10 total_ms=20 stop=eog\r\nSEL4LLM-PONG p1\r\nSEL4LLM-PART 12\r\n');
+		buffer.push('SEL4LLM-ERROR - no\\x20model\r\nSEL4LLM-STAGE init\r\n/ # echo SEL4LLM-READY\r\nSEL4LLM-TO');
+		assert.deepEqual(buffer.tail(10), ['sel4llm: starting with demo.gguf and 1 thread(s)', 'SEL4LLM-ERROR - no model', 'SEL4LLM-STAGE init', '/ # echo SEL4LLM-READY']);
+	});
 });
 
 describe('LaunchView', () => {
