@@ -42,6 +42,9 @@ export function formatTimeline(timeline: Timeline): string[] {
 		else lines.push(`  - ${formatSeconds(undefined)}  ${title} not reached`);
 	});
 	if (timeline.halt) lines.push(`  ${haltMark(timeline)} ${formatSeconds(timeline.halt.t)}  ${'halt'.padEnd(20)} ${timeline.halt.description}: ${truncate(timeline.halt.line.trim(), 70)}`);
+	if (timeline.serviceLeft && !timeline.halt) {
+		lines.push(`  ! ${formatSeconds(timeline.serviceLeft.t)}  ${'service stopped'.padEnd(20)} the inference service no longer reads the console: ${truncate(timeline.serviceLeft.line.trim(), 60)}`);
+	}
 	for (const stall of timeline.stalls) {
 		lines.push(`  ${stallMark(timeline, stall, true)} ${formatSeconds(stall.t)}  ${'stall'.padEnd(20)} no output for ${stall.idleSeconds} s at ${stall.stage}`);
 		lines.push(...wrapText(`what to do: ${stallAdvice[stall.stage]}`, proseWidth, 12, 14));
@@ -82,6 +85,7 @@ export function timelineJson(timeline: Timeline, verdict: BootVerdict): unknown 
 		halt: timeline.halt ? {kind: timeline.halt.kind, description: timeline.halt.description, seconds: timeline.halt.t === undefined ? null : timeline.halt.t / 1000, line: timeline.halt.line} : null,
 		stalls: timeline.stalls.map((stall) => ({stage: stall.stage, idleSeconds: stall.idleSeconds, seconds: stall.t / 1000, lastLine: stall.lastLine ?? null})),
 		expectationsMet: timeline.expectationsMet,
+		serviceLeft: timeline.serviceLeft ? {seconds: timeline.serviceLeft.t === undefined ? null : timeline.serviceLeft.t / 1000, line: timeline.serviceLeft.line} : null,
 		summary: verdict.summary,
 		failed: verdict.failed,
 		causes: verdict.causes.map((cause) => ({

@@ -52,6 +52,13 @@ export type Timeline = {
 	lastOutputAt: number | undefined;
 	lastLine: string | undefined;
 	lines: number;
+	/**
+	 * Once the service was ready: the line that showed it no longer reads the console (a shell or login prompt, its
+	 * "service stopped" line). Cleared by a new SEL4LLM-READY.
+	 */
+	serviceLeft: {t: number | undefined; line: string} | undefined;
+	/** The last shell or login prompt seen since the last SEL4LLM-READY: a shell (or getty) reads the console. */
+	shellPrompt: {t: number | undefined; line: string} | undefined;
 };
 
 export type WatcherOptions = {
@@ -76,6 +83,8 @@ export class SerialWatcher {
 		lastOutputAt: undefined,
 		lastLine: undefined,
 		lines: 0,
+		serviceLeft: undefined,
+		shellPrompt: undefined,
 	};
 	private readonly stallMs: number;
 	private quietSince = 0;
@@ -118,7 +127,10 @@ export class SerialWatcher {
 		this.partial.set(source, rest);
 		// A prompt waits without a newline ("buildroot login: "): look at the unfinished line for stages.
 		const pending = cleanLine(rest);
-		if (pending.trim() !== '') this.stage(pending, t);
+		if (pending.trim() !== '') {
+			this.stage(pending, t);
+			this.service(pending, t);
+		}
 	}
 
 	/** One complete line (e.g. from a recorded log). */
@@ -134,6 +146,7 @@ export class SerialWatcher {
 			this.stallReported = false;
 		}
 		this.stage(text, t);
+		this.service(text, t);
 		for (const {entry, benign} of this.options.catalogue ? matchLine(this.options.catalogue, text) : []) {
 			const existing = this.state.signatures.find((record) => record.id === entry.id);
 			if (existing) {
@@ -195,6 +208,16 @@ export class SerialWatcher {
 		this.quietSince = t;
 	}
 
+	private service(text: string, t: number | undefined): void {
+		if (stageOf(text) === 'ready') {
+			this.state.serviceLeft = undefined;
+			this.state.shellPrompt = undefined;
+			return;
+		}
+		if (shellPrompt.test(text) || stageOf(text) === 'login') this.state.shellPrompt = {t, line: text};
+		if (this.stageSet.has('ready') && !this.state.serviceLeft && serviceGone(text)) this.state.serviceLeft = {t, line: text};
+	}
+
 	private stage(text: string, t: number | undefined): void {
 		const stage = stageOf(text);
 		if (!stage || this.stageSet.has(stage)) return;
@@ -228,6 +251,29 @@ export class SerialWatcher {
 	private emit(event: WatchEvent): void {
 		this.options.onEvent?.(event);
 	}
+}
+
+/** A shell's prompt: busybox's "/ # " and "~ # ", a bare "# " or "$ ", "root@host:~# ", "[root@host ~]# ". */
+const shellPrompt = /^(?:[\w.-]+@[\w.-]+[:\s][^#$]*|\[[^\]]+\]|[~/][^\s#$]*)?\s?[#$] ?$/;
+
+/** A console line showing that the inference service no longer reads the console. */
+export function serviceGone(line: string): boolean {
+	return shellPrompt.test(line) || stageOf(line) === 'login' || /^sel4llm: service stopped\b/.test(line);
+}
+
+/** Who reads the guest's console, as far as the timeline shows: what a request sent now would reach. */
+export type ServiceState =
+	| {kind: 'booting'}
+	| {kind: 'ready'; t: number | undefined}
+	| {kind: 'left'; t: number | undefined; line: string}
+	| {kind: 'halted'; description: string};
+
+export function serviceState(timeline: Pick<Timeline, 'stages' | 'halt' | 'serviceLeft'>): ServiceState {
+	if (timeline.halt) return {kind: 'halted', description: timeline.halt.description};
+	const ready = timeline.stages.find((record) => record.stage === 'ready');
+	if (!ready) return {kind: 'booting'};
+	if (timeline.serviceLeft) return {kind: 'left', ...timeline.serviceLeft};
+	return {kind: 'ready', t: ready.t};
 }
 
 export type BootVerdict = {
