@@ -1,6 +1,6 @@
 // `sel4-llm launch`: boot in QEMU with upstream's command line, watch the console, and explain what happened.
 import {existsSync, mkdtempSync, rmSync} from 'node:fs';
-import {acceptStop, stopSignal} from '../system/interrupt.js';
+import {acceptStop, exitCodeForStop, stopReason, stopSignal} from '../system/interrupt.js';
 import {which} from '../system/run.js';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
@@ -225,6 +225,12 @@ export async function run(context: CommandContext): Promise<number> {
 			});
 			const result = await runInteractive({session, feed, logFile, io: context.io, leaveKey, share});
 			printResult(context, result, false);
+			// Ctrl-C (the key while nothing but launch reads it, or the signal) ends with 130, SIGTERM with 143.
+			const stopped = stopReason();
+			if (stopped) {
+				err.write(`interrupted; QEMU stopped. console log: ${logFile}\n`);
+				return exitCodeForStop(stopped);
+			}
 			return result.ok ? ExitCode.ok : ExitCode.failed;
 		}
 

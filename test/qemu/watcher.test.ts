@@ -144,6 +144,13 @@ describe('replay of documented boots', () => {
 		assert.equal(verdicts['arm-virt-ready.log']!.failed, false);
 	});
 
+	it('a shell prompt after the ready line is a "service stopped" row in the timeline, and in the JSON', () => {
+		const result = replayLog('[   1.000] Run /init as init process\n[  11.000] SEL4LLM-READY model=demo.gguf threads=1\n[  11.200] / # \n', {catalogue});
+		assert.deepEqual(result.timeline.serviceLeft, {t: 11_200, line: '/ # '});
+		assert.match(formatTimeline(result.timeline).join('\n'), /\n {2}✓ {2}11\.0s {2}inference ready [^\n]*\n {2}! {2}11\.2s {2}service stopped {6}the inference service no longer reads the console: \/ #/);
+		assert.equal(result.diagnosis.failed, false);
+	});
+
 	it('a stall the boot got past is not fatal', () => {
 		const log = '[   0.100] ELF-loader started on CPU: x\n[  90.000] Jumping to kernel-image entry point...\n[  91.000] Booting all finished, dropped to user space\n';
 		const result = replayLog(log, {catalogue, stallSeconds: 60});
