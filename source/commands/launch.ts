@@ -17,7 +17,8 @@ import type {Catalogue} from '../engine/troubleshoot.js';
 import {buildQemuCommand, qemuMachines, qemuMemoryMb, type QemuCommand, type QemuMachine, type TestArch} from '../qemu/command.js';
 import {judgeKvm, readKvmFacts} from '../qemu/host.js';
 import {formatTimeline, formatVerdict, timelineJson, watchEventJson} from '../qemu/report.js';
-import {formatSeconds, stageIds, stageTitle} from '../qemu/stages.js';
+import {formatSeconds, stallAdvice, stageIds, stageTitle} from '../qemu/stages.js';
+import {wrapText} from '../system/wrap.js';
 import {parseExpectation, type Expectation, type WatchEvent} from '../qemu/watcher.js';
 import {packageDir, say, type CommandContext} from './context.js';
 import {loadForCommand, recipeSources, rememberedValues} from './recipe-context.js';
@@ -315,6 +316,7 @@ async function runPlain(
 				break;
 			case 'stall':
 				err.write(`[${formatSeconds(event.t).trim()}] stall: no output for ${event.record.idleSeconds} s at stage ${event.record.stage}\n`);
+				err.write(`${wrapText(`what to do: ${stallAdvice[event.record.stage]} The whole console is in ${options.logFile}.`, 100, 2, 4).join('\n')}\n`);
 				break;
 			case 'expected':
 				err.write(`[${formatSeconds(event.t).trim()}] reached: ${event.expectation.text}\n`);

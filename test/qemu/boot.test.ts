@@ -98,7 +98,8 @@ describe('launch boots real kernels', {timeout: 300_000, skip: fixtureUnavailabl
 			'--headless', '--expect', 'ready', '--stall', '4', '--timeout', '20', '--log', join(work, 'hang.log'),
 		]);
 		assert.equal(result.code, 1);
-		assert.match(result.stderr, /stall: no output for \d+ s at stage init/);
+		assert.match(result.stderr, /stall: no output for \d+ s at stage init\n {2}what to do: init runs but the inference service has not printed SEL4LLM-READY/);
+		assert.match(result.stderr, /The whole console is in \S*hang\.log\./);
 		assert.match(result.stderr, /Result: ✗ stalled after stage "init" .*: no output for \d+ s after "waiting forever"; gave up after 20 s/);
 		assert.ok(result.ms < 35_000, `took ${result.ms} ms`);
 		assertNoQemuLeft();
