@@ -22,32 +22,42 @@ function qemuOf(marker: string): number[] {
 	}
 }
 
-test('Ctrl-C in launch while the service reads the console stops launch with 130, QEMU and all, and restores the terminal', {timeout: 180_000, skip: fixtureUnavailable('kernel-arm64', 'busybox-arm64')}, async (t) => {
-	const work = tempDir();
-	const kernel = await debianKernel('arm64');
-	const initrd = join(work, 'service.cpio.gz');
-	// A stand-in for the service: it says it is ready and keeps the console (no shell prompt follows).
-	await buildInitramfs({
-		out: initrd,
-		arch: 'arm64',
-		busybox: await debianBusybox('arm64'),
-		files: [{path: 'etc/init.d/S90serve', mode: 0o755, content: '#!/bin/sh\necho SEL4LLM-READY model=stand-in.gguf threads=1\nexec sleep 100000\n'}],
+/** A foreground colour code (SGR 30-37, 90-97), as chalk writes them. */
+const colourCode = /\u001B\[(3[0-7]|9[0-7])m/;
+
+for (const [label, env, coloured] of [
+	['NO_COLOR=1', 'NO_COLOR=1', false],
+	['neither NO_COLOR nor FORCE_COLOR', '', true],
+] as const) {
+	test(`Ctrl-C in launch while the service reads the console stops launch with 130, QEMU and all, and restores the terminal (${label}: ${coloured ? '' : 'not '}coloured)`, {timeout: 180_000, skip: fixtureUnavailable('kernel-arm64', 'busybox-arm64')}, async (t) => {
+		const work = tempDir();
+		const kernel = await debianKernel('arm64');
+		const initrd = join(work, 'service.cpio.gz');
+		// A stand-in for the service: it says it is ready and keeps the console (no shell prompt follows).
+		await buildInitramfs({
+			out: initrd,
+			arch: 'arm64',
+			busybox: await debianBusybox('arm64'),
+			files: [{path: 'etc/init.d/S90serve', mode: 0o755, content: '#!/bin/sh\necho SEL4LLM-READY model=stand-in.gguf threads=1\nexec sleep 100000\n'}],
+		});
+		const log = join(work, 'launch.log');
+		const command = [process.execPath, cliPath, 'launch', '--platform', 'linux-test', '--arch', 'arm64', '--kernel', kernel.kernel, '--initrd', initrd, '--log', log, '--timeout', '150'].map(shellQuote).join(' ');
+		const session = new TmuxSession(`env -u FORCE_COLOR ${env} ${command}`, {shell: true, width: 120, height: 36});
+		t.after(() => session.kill());
+		let screen = await session.waitForText(/✓ inference ready/, 120_000);
+		assert.match(screen, /keys go to the guest · Ctrl-P asks the model · Ctrl-\] leaves · Ctrl-C stops/);
+		if (coloured) assert.match(session.screen({escapes: true}), colourCode);
+		else assert.doesNotMatch(session.screen({escapes: true}), colourCode);
+		assert.equal(qemuOf(work).length, 1, 'QEMU runs');
+		session.send('C-c');
+		screen = await session.waitForText(/\[exit \d+\]/, 20_000);
+		assert.match(screen, /\[exit 130\]/);
+		assert.match(screen, /interrupted; QEMU stopped\. console log: /);
+		await waitFor(() => qemuOf(work).length === 0, 5000, 'QEMU to be gone');
+		// The key did not reach the guest: the service stand-in was not interrupted.
+		assert.doesNotMatch(readFileSync(log, 'utf8'), /\^C/);
+		assert.ok(session.cursorVisible(), `the cursor is shown again\n${session.screen()}`);
+		await session.typeAndWait('stty -a | tr " " "\\n" | grep -x -e icanon -e echo | tr "\\n" " "; echo', /^icanon echo\s*$/m);
+		await session.typeAndWait('echo "typed $((6 * 7))"', /typed 42/);
 	});
-	const log = join(work, 'launch.log');
-	const command = [process.execPath, cliPath, 'launch', '--platform', 'linux-test', '--arch', 'arm64', '--kernel', kernel.kernel, '--initrd', initrd, '--log', log, '--timeout', '150'].map(shellQuote).join(' ');
-	const session = new TmuxSession(command, {shell: true, width: 120, height: 36});
-	t.after(() => session.kill());
-	let screen = await session.waitForText(/✓ inference ready/, 120_000);
-	assert.match(screen, /keys go to the guest · Ctrl-P asks the model · Ctrl-\] leaves · Ctrl-C stops/);
-	assert.equal(qemuOf(work).length, 1, 'QEMU runs');
-	session.send('C-c');
-	screen = await session.waitForText(/\[exit \d+\]/, 20_000);
-	assert.match(screen, /\[exit 130\]/);
-	assert.match(screen, /interrupted; QEMU stopped\. console log: /);
-	await waitFor(() => qemuOf(work).length === 0, 5000, 'QEMU to be gone');
-	// The key did not reach the guest: the service stand-in was not interrupted.
-	assert.doesNotMatch(readFileSync(log, 'utf8'), /\^C/);
-	assert.ok(session.cursorVisible(), `the cursor is shown again\n${session.screen()}`);
-	await session.typeAndWait('stty -a | tr " " "\\n" | grep -x -e icanon -e echo | tr "\\n" " "; echo', /^icanon echo\s*$/m);
-	await session.typeAndWait('echo "typed $((6 * 7))"', /typed 42/);
-});
+}
