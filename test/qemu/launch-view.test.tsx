@@ -96,6 +96,12 @@ describe('LaunchView', () => {
 		assert.ok(frame.every((row) => row.length <= 80));
 	});
 
+	it('a blank console line keeps its row: the screen is still one row shorter than the window', () => {
+		const frame = frameOf(<LaunchView {...base} lines={[...consoleLines, '', 'BusyBox v1.35.0', '', '/ # ']} timeline={{stages: booted, current: 'linux', halt: undefined, stalls: []}} size={{columns: 80, rows: 24}} />);
+		assert.equal(frame.length, 23);
+		assert.deepEqual(frame.slice(-7, -3), ['', 'BusyBox v1.35.0', '', '/ #']);
+	});
+
 	it('shows the prompt box while typing, then the answer and its stats', () => {
 		const timeline = {stages: [], current: undefined, halt: undefined, stalls: []};
 		const props = {...base, timeline, lines: ['sel4llm: starting'], size: {columns: 100, rows: 24}};

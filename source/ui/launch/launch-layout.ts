@@ -122,7 +122,8 @@ export function launchLayout(state: LaunchScreenState, size: WindowSize): Line[]
 	const room = Math.max(1, height - top.length - bottom.length);
 	const rows = consoleRows(state.lines, columns);
 	const {shown, above} = fitList(rows, room, rows.length - 1);
-	const pane: Line[] = shown.map((row) => [seg(row)]);
+	// An empty line is no segment at all: an empty Text would take no row in Ink.
+	const pane: Line[] = shown.map((row) => (row === '' ? [] : [seg(row)]));
 	if (above > 0) pane.unshift(...note(`… earlier output: ${state.logFile}`, 'dim', columns).slice(0, 1));
 	while (pane.length < room) pane.push([]);
 	return [...top, ...pane, ...bottom];
