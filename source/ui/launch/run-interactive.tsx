@@ -138,7 +138,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 				void askInView(options.share!.socketPath, current, () => serviceState(session.watcher.timeline), () => ended, () => promptVersion++);
 				break;
 			}
-			if (char === '\u001B') {
+			if (char === '\u001B' || char === '\u0003') {
 				prompt = undefined;
 				break;
 			}
