@@ -264,14 +264,16 @@ export function serviceGone(line: string): boolean {
 /** Who reads the guest's console, as far as the timeline shows: what a request sent now would reach. */
 export type ServiceState =
 	| {kind: 'booting'}
+	/** A shell or login prompt has the console and the service has not said it is ready. */
+	| {kind: 'shell'; t: number | undefined; line: string}
 	| {kind: 'ready'; t: number | undefined}
 	| {kind: 'left'; t: number | undefined; line: string}
 	| {kind: 'halted'; description: string};
 
-export function serviceState(timeline: Pick<Timeline, 'stages' | 'halt' | 'serviceLeft'>): ServiceState {
+export function serviceState(timeline: Pick<Timeline, 'stages' | 'halt' | 'serviceLeft' | 'shellPrompt'>): ServiceState {
 	if (timeline.halt) return {kind: 'halted', description: timeline.halt.description};
 	const ready = timeline.stages.find((record) => record.stage === 'ready');
-	if (!ready) return {kind: 'booting'};
+	if (!ready) return timeline.shellPrompt ? {kind: 'shell', ...timeline.shellPrompt} : {kind: 'booting'};
 	if (timeline.serviceLeft) return {kind: 'left', ...timeline.serviceLeft};
 	return {kind: 'ready', t: ready.t};
 }

@@ -150,11 +150,13 @@ describe('the prompt key and who reads the console', () => {
 		assert.equal(serviceState(watcher.timeline).kind, 'ready');
 	});
 
-	it('before the ready line it waits; a halted guest is not asked', () => {
+	it('before the ready line it waits, a shell on the console or not; a halted guest is not asked', () => {
 		const watcher = new SerialWatcher();
-		watcher.push('Booting Linux on physical CPU 0x0\r\n/ # ', 1000);
-		assert.equal(serviceState(watcher.timeline).kind, 'booting', 'a shell before the service ever ran is still booting');
+		watcher.push('Booting Linux on physical CPU 0x0\r\n', 500);
+		assert.equal(serviceState(watcher.timeline).kind, 'booting');
 		assert.match(notSentBecause({kind: 'booting'})!, /^waiting for the inference service/);
+		watcher.push('/ # ', 1000);
+		assert.match(notSentBecause(serviceState(watcher.timeline))!, /^waiting: a shell has the guest's console \("\/ #"\) and the inference service has not printed SEL4LLM-READY; the prompt goes out once it does, never into the shell/);
 		watcher.push('Kernel panic - not syncing: Fatal exception\r\n', 2000);
 		assert.match(notSentBecause(serviceState(watcher.timeline))!, /^not sent: the guest Linux kernel panicked/);
 	});

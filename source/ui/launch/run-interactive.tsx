@@ -42,6 +42,8 @@ export function notSentBecause(state: ServiceState): string | undefined {
 			return undefined;
 		case 'booting':
 			return 'waiting for the inference service (its SEL4LLM-READY line)…';
+		case 'shell':
+			return `waiting: a shell has the guest's console ("${state.line.trim()}") and the inference service has not printed SEL4LLM-READY; the prompt goes out once it does, never into the shell (in the guest, /etc/init.d/S90sel4llm start starts it)…`;
 		case 'left':
 			return `not sent: the inference service stopped reading the console ("${state.line.trim()}"), so the prompt would be typed into what reads it now. In the guest, /etc/init.d/S90sel4llm start serves again.`;
 		case 'halted':
@@ -56,7 +58,7 @@ export function notSentBecause(state: ServiceState): string | undefined {
 /**
  * Asks the guest's model through the shared console; the answer streams into the prompt box. The prompt goes out
  * only while the timeline shows the service reading the console: no ping is ever typed into a shell or a login
- * prompt. While the guest boots, it waits for the ready line.
+ * prompt. While the guest boots (or a shell has its console before the service started), it waits for the ready line.
  */
 async function askInView(socketPath: string, prompt: PromptState, service: () => ServiceState, ended: () => boolean, changed: () => void): Promise<void> {
 	for (;;) {
@@ -65,7 +67,7 @@ async function askInView(socketPath: string, prompt: PromptState, service: () =>
 		if (why === undefined) break;
 		prompt.note = why;
 		changed();
-		if (state.kind !== 'booting' || ended()) return;
+		if ((state.kind !== 'booting' && state.kind !== 'shell') || ended()) return;
 		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
 	const {GuestConsole, ConsoleError} = await import('../../console/client.js');
