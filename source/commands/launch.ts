@@ -17,6 +17,7 @@ import type {Catalogue} from '../engine/troubleshoot.js';
 import {buildQemuCommand, qemuMachines, qemuMemoryMb, type QemuCommand, type QemuMachine, type TestArch} from '../qemu/command.js';
 import {judgeKvm, readKvmFacts} from '../qemu/host.js';
 import {formatTimeline, formatVerdict, timelineJson, watchEventJson} from '../qemu/report.js';
+import {shownLine} from '../qemu/protocol-lines.js';
 import {formatSeconds, stallAdvice, stageIds, stageTitle} from '../qemu/stages.js';
 import {wrapText} from '../system/wrap.js';
 import {parseExpectation, type Expectation, type WatchEvent} from '../qemu/watcher.js';
@@ -302,7 +303,11 @@ async function runPlain(
 		}
 		switch (event.type) {
 			case 'line':
-				if (!options.headless && event.source === 'serial') out.write(`${event.text}\n`);
+				// The console for people: the protocol's lines are in the log (and in --json), not here.
+				if (!options.headless && event.source === 'serial') {
+					const shown = shownLine(event.text);
+					if (shown !== undefined) out.write(`${shown}\n`);
+				}
 				else if (event.source === 'qemu') err.write(`${event.text}\n`);
 				break;
 			case 'stage':

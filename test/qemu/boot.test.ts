@@ -81,6 +81,25 @@ describe('launch boots real kernels', {timeout: 300_000, skip: fixtureUnavailabl
 		});
 	}
 
+	it('without a terminal, the protocol lines that flooded the console are left out of it; the log keeps them', async () => {
+		const image = await initrd('protocol', 'arm64', [
+			{
+				path: 'etc/init.d/S90protocol',
+				mode: 0o755,
+				content: '#!/bin/sh\necho "SEL4LLM-READY model=demo.gguf threads=1"\necho "SEL4LLM-BEGIN q1 prompt_tokens=3"\necho "SEL4LLM-TOK q1 seL4"\necho "SEL4LLM-END q1 tokens=1 prompt_tokens=3 tps=1.0 ttft_ms=1 total_ms=1 stop=eog"\necho "SEL4LLM-ERROR - no\\\\x20model"\necho "plain-console-done"\n',
+			},
+		]);
+		const log = join(work, 'protocol.log');
+		const result = await sel4llm(['launch', '--platform', 'linux-test', '--arch', 'arm64', '--kernel', arm64.kernel, '--initrd', image, '--expect', '^plain-console-done', '--timeout', '120', '--log', log]);
+		assert.equal(result.code, 0, result.stderr);
+		assert.match(result.stdout, /Run \/init as init process/);
+		assert.match(result.stdout, /^SEL4LLM-ERROR - no model$/m);
+		assert.match(result.stdout, /^plain-console-done$/m);
+		assert.doesNotMatch(result.stdout, /SEL4LLM-(READY|BEGIN|TOK|END)/);
+		assert.match(readFileSync(log, 'utf8'), /SEL4LLM-READY model=demo\.gguf[\s\S]*SEL4LLM-TOK q1 seL4[\s\S]*SEL4LLM-END q1/);
+		assertNoQemuLeft();
+	});
+
 	it('a guest whose init exits panics, and the diagnosis says why', async () => {
 		const image = await initrd('panic', 'arm64', [{path: 'init', mode: 0o755, content: '#!/bin/sh\necho "init: giving up"\nexit 1\n'}]);
 		const result = await sel4llm(['launch', '--platform', 'linux-test', '--arch', 'arm64', '--kernel', arm64.kernel, '--initrd', image, '--headless', '--timeout', '120', '--log', join(work, 'panic.log')]);
