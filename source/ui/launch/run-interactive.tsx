@@ -60,15 +60,17 @@ export function notSentBecause(state: ServiceState): string | undefined {
  * only while the timeline shows the service reading the console: no ping is ever typed into a shell or a login
  * prompt. While the guest boots (or a shell has its console before the service started), it waits for the ready line.
  */
-async function askInView(socketPath: string, prompt: PromptState, service: () => ServiceState, ended: () => boolean, changed: () => void): Promise<void> {
+async function askInView(socketPath: string, prompt: PromptState, service: () => ServiceState, wanted: () => boolean, changed: () => void): Promise<void> {
 	for (;;) {
 		const state = service();
 		const why = notSentBecause(state);
 		if (why === undefined) break;
 		prompt.note = why;
 		changed();
-		if ((state.kind !== 'booting' && state.kind !== 'shell') || ended()) return;
+		if ((state.kind !== 'booting' && state.kind !== 'shell') || !wanted()) return;
 		await new Promise((resolve) => setTimeout(resolve, 250));
+		// Closed (esc), replaced by a new question, or QEMU stopped while waiting: nothing goes out.
+		if (!wanted()) return;
 	}
 	const {GuestConsole, ConsoleError} = await import('../../console/client.js');
 	let guest;
@@ -137,7 +139,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 				if (current.text.trim() === '') continue;
 				current.editing = false;
 				current.answer = '';
-				void askInView(options.share!.socketPath, current, () => serviceState(session.watcher.timeline), () => ended, () => promptVersion++);
+				void askInView(options.share!.socketPath, current, () => serviceState(session.watcher.timeline), () => !ended && prompt === current, () => promptVersion++);
 				break;
 			}
 			if (char === '\u001B' || char === '\u0003') {
@@ -150,9 +152,14 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 		promptVersion++;
 	};
 	const onKeys = (data: Buffer) => {
-		if (options.share && data.includes(promptKey.byte)) {
+		const opens = options.share ? data.indexOf(promptKey.byte) : -1;
+		if (opens >= 0) {
+			// Keys typed in the same read go where they belong: those before Ctrl-P to the guest (unless the box is
+			// already open), those after it into the box.
+			if (opens > 0 && !prompt?.editing) session.write(data.subarray(0, opens));
 			if (!prompt || !prompt.editing) prompt = {editing: true, text: '', answer: ''};
 			promptVersion++;
+			if (opens + 1 < data.length) onPromptKeys(data.subarray(opens + 1));
 			return;
 		}
 		if (prompt?.editing && !data.includes(options.leaveKey.byte)) return onPromptKeys(data);
