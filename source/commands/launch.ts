@@ -1,6 +1,6 @@
 // `sel4-llm launch`: boot in QEMU with upstream's command line, watch the console, and explain what happened.
 import {existsSync, mkdtempSync, rmSync} from 'node:fs';
-import {acceptStop, stopSignal} from '../system/interrupt.js';
+import {acceptStop, exitCodeForStop, stopReason, stopSignal} from '../system/interrupt.js';
 import {which} from '../system/run.js';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
@@ -17,7 +17,9 @@ import type {Catalogue} from '../engine/troubleshoot.js';
 import {buildQemuCommand, qemuMachines, qemuMemoryMb, type QemuCommand, type QemuMachine, type TestArch} from '../qemu/command.js';
 import {judgeKvm, readKvmFacts} from '../qemu/host.js';
 import {formatTimeline, formatVerdict, timelineJson, watchEventJson} from '../qemu/report.js';
-import {formatSeconds, stageIds, stageTitle} from '../qemu/stages.js';
+import {shownLine} from '../qemu/protocol-lines.js';
+import {formatSeconds, stallAdvice, stageIds, stageTitle} from '../qemu/stages.js';
+import {wrapText} from '../system/wrap.js';
 import {parseExpectation, type Expectation, type WatchEvent} from '../qemu/watcher.js';
 import {packageDir, say, type CommandContext} from './context.js';
 import {loadForCommand, recipeSources, rememberedValues} from './recipe-context.js';
@@ -225,7 +227,13 @@ export async function run(context: CommandContext): Promise<number> {
 			});
 			const result = await runInteractive({session, feed, logFile, io: context.io, leaveKey, share});
 			printResult(context, result, false);
-			return result.outcome === 'stopped' || result.ok ? ExitCode.ok : ExitCode.failed;
+			// Ctrl-C (the key while nothing but launch reads it, or the signal) ends with 130, SIGTERM with 143.
+			const stopped = stopReason();
+			if (stopped) {
+				err.write(`interrupted; QEMU stopped. console log: ${logFile}\n`);
+				return exitCodeForStop(stopped);
+			}
+			return result.ok ? ExitCode.ok : ExitCode.failed;
 		}
 
 		/** The exit code of the answer asked with --ask (set once it is done). */
@@ -295,7 +303,11 @@ async function runPlain(
 		}
 		switch (event.type) {
 			case 'line':
-				if (!options.headless && event.source === 'serial') out.write(`${event.text}\n`);
+				// The console for people: the protocol's lines are in the log (and in --json), not here.
+				if (!options.headless && event.source === 'serial') {
+					const shown = shownLine(event.text);
+					if (shown !== undefined) out.write(`${shown}\n`);
+				}
 				else if (event.source === 'qemu') err.write(`${event.text}\n`);
 				break;
 			case 'stage':
@@ -309,6 +321,7 @@ async function runPlain(
 				break;
 			case 'stall':
 				err.write(`[${formatSeconds(event.t).trim()}] stall: no output for ${event.record.idleSeconds} s at stage ${event.record.stage}\n`);
+				err.write(`${wrapText(`what to do: ${stallAdvice[event.record.stage]} The whole console is in ${options.logFile}.`, 100, 2, 4).join('\n')}\n`);
 				break;
 			case 'expected':
 				err.write(`[${formatSeconds(event.t).trim()}] reached: ${event.expectation.text}\n`);
@@ -384,7 +397,8 @@ function runReplay(context: CommandContext, file: string): number {
 	const expect = expectations(context, []);
 	const stallSeconds = numberOption(context, 'stall')!;
 	const result = replayFile(file, {catalogue, expect, stallSeconds});
-	const failed = expect.length > 0 ? result.timeline.expectationsMet.length !== expect.length : result.diagnosis.causes.length > 0 || (result.timeline.halt !== undefined && result.timeline.halt.kind !== 'guest-poweroff');
+	// The exit code follows the marks: a ✗ in the timeline or the result is a failure.
+	const failed = expect.length > 0 ? result.timeline.expectationsMet.length !== expect.length : result.diagnosis.failed;
 	if (context.json) {
 		context.events.result({replay: file, qemuCommand: result.command ?? null, timed: result.timed, ...(timelineJson(result.timeline, result.diagnosis) as object)});
 	} else {

@@ -167,7 +167,8 @@ export function startBoot(options: BootOptions): BootSession {
 					exitCode: qemuExit.code,
 					...(options.timeoutSeconds !== undefined ? {timeoutSeconds: options.timeoutSeconds} : {}),
 				});
-				const ok = outcome === 'expected' || (outcome === 'stopped' && !timeline.halt) || (outcome === 'exited' && !watcher.expectations.length && qemuExit.code === 0 && !timeline.halt);
+				// ok follows the verdict's marks: no ✗ (a halt, a known problem, a stall never got past) and a normal end.
+				const ok = outcome === 'expected' || (!diagnosis.failed && (outcome === 'stopped' || outcome === 'halted' || (outcome === 'exited' && !watcher.expectations.length && qemuExit.code === 0)));
 				resolve({
 					outcome,
 					ok,

@@ -1,7 +1,8 @@
 // Plain-text and JSON renderings of a timeline and its verdict (the Ink view has its own components).
 import type {CommandSpec, TroubleshootEntry} from '../engine/schema.js';
-import {formatSeconds, stageIds, stageTitle} from './stages.js';
-import type {BootVerdict, Timeline, WatchEvent} from './watcher.js';
+import {wrapText} from '../system/wrap.js';
+import {formatSeconds, stallAdvice, stageIds, stageTitle} from './stages.js';
+import {haltFailed, stallFatal, type BootVerdict, type StallRecord, type Timeline, type WatchEvent} from './watcher.js';
 import type {JsonEvent} from '../reporters/stream.js';
 
 function describeCommand(command: CommandSpec): string {
@@ -16,6 +17,19 @@ function commands(list: string | CommandSpec[] | undefined): string[] {
 	return (typeof list === 'string' ? [list] : list).map(describeCommand);
 }
 
+/** The width plain reports wrap their prose at. */
+const proseWidth = 100;
+
+/** A stall's mark: ✗ when the boot never got past it, ! when it went on afterwards (or may still). */
+export function stallMark(timeline: Pick<Timeline, 'stages' | 'halt'>, stall: StallRecord, finished: boolean): '✗' | '!' {
+	return finished && !timeline.halt && stallFatal(timeline, stall) ? '✗' : '!';
+}
+
+/** A halt's mark: ✗, or ■ for a power-off once the service was ready (the end of a session). */
+export function haltMark(timeline: Pick<Timeline, 'stages' | 'halt'>): '✗' | '■' {
+	return haltFailed(timeline) ? '✗' : '■';
+}
+
 export function formatTimeline(timeline: Timeline): string[] {
 	const lines: string[] = [];
 	const reached = new Map(timeline.stages.map((record) => [record.stage, record]));
@@ -27,9 +41,13 @@ export function formatTimeline(timeline: Timeline): string[] {
 		else if (index < furthest) lines.push(`  · ${formatSeconds(undefined)}  ${title} (no marker seen)`);
 		else lines.push(`  - ${formatSeconds(undefined)}  ${title} not reached`);
 	});
-	if (timeline.halt) lines.push(`  ✗ ${formatSeconds(timeline.halt.t)}  ${'halt'.padEnd(20)} ${timeline.halt.description}: ${truncate(timeline.halt.line.trim(), 70)}`);
+	if (timeline.halt) lines.push(`  ${haltMark(timeline)} ${formatSeconds(timeline.halt.t)}  ${'halt'.padEnd(20)} ${timeline.halt.description}: ${truncate(timeline.halt.line.trim(), 70)}`);
+	if (timeline.serviceLeft && !timeline.halt) {
+		lines.push(`  ! ${formatSeconds(timeline.serviceLeft.t)}  ${'service stopped'.padEnd(20)} the inference service no longer reads the console: ${truncate(timeline.serviceLeft.line.trim(), 60)}`);
+	}
 	for (const stall of timeline.stalls) {
-		lines.push(`  ! ${formatSeconds(stall.t)}  ${'stall'.padEnd(20)} no output for ${stall.idleSeconds} s at ${stall.stage}`);
+		lines.push(`  ${stallMark(timeline, stall, true)} ${formatSeconds(stall.t)}  ${'stall'.padEnd(20)} no output for ${stall.idleSeconds} s at ${stall.stage}`);
+		lines.push(...wrapText(`what to do: ${stallAdvice[stall.stage]}`, proseWidth, 12, 14));
 	}
 	return lines;
 }
@@ -49,12 +67,13 @@ export function formatEntry(entry: TroubleshootEntry, indent = '    '): string[]
 }
 
 export function formatVerdict(verdict: BootVerdict): string[] {
-	const lines = [`Result: ${verdict.summary}`];
+	const lines = [`Result: ${verdict.failed ? '✗ ' : ''}${verdict.summary}`];
 	for (const cause of verdict.causes) {
 		lines.push(`  ✗ ${cause.title}${cause.count > 1 ? ` (${cause.count} times)` : ''} [${cause.id}, confidence ${cause.diagnosis.confidence}]`);
 		lines.push(`    line: ${truncate(cause.line.trim(), 100)}`);
 		lines.push(...formatEntry(cause.diagnosis.entry));
 	}
+	if (verdict.generic.length > 0) lines.push(`  also matched, generic: ${verdict.generic.map((cause) => `${cause.title} [${cause.id}]`).join('; ')}`);
 	for (const note of verdict.notes) lines.push(`  note: ${truncate(note, 140)}`);
 	return lines;
 }
@@ -66,7 +85,9 @@ export function timelineJson(timeline: Timeline, verdict: BootVerdict): unknown 
 		halt: timeline.halt ? {kind: timeline.halt.kind, description: timeline.halt.description, seconds: timeline.halt.t === undefined ? null : timeline.halt.t / 1000, line: timeline.halt.line} : null,
 		stalls: timeline.stalls.map((stall) => ({stage: stall.stage, idleSeconds: stall.idleSeconds, seconds: stall.t / 1000, lastLine: stall.lastLine ?? null})),
 		expectationsMet: timeline.expectationsMet,
+		serviceLeft: timeline.serviceLeft ? {seconds: timeline.serviceLeft.t === undefined ? null : timeline.serviceLeft.t / 1000, line: timeline.serviceLeft.line} : null,
 		summary: verdict.summary,
+		failed: verdict.failed,
 		causes: verdict.causes.map((cause) => ({
 			id: cause.id,
 			title: cause.title,
@@ -77,6 +98,7 @@ export function timelineJson(timeline: Timeline, verdict: BootVerdict): unknown 
 			fix: cause.diagnosis.entry.fix ?? null,
 			recheck: cause.diagnosis.entry.recheck ?? null,
 		})),
+		generic: verdict.generic.map((cause) => ({id: cause.id, title: cause.title, line: cause.line})),
 		notes: verdict.notes,
 	};
 }

@@ -37,6 +37,23 @@ export function stageOf(line: string): StageId | undefined {
 	return undefined;
 }
 
+/**
+ * What a stall at a stage probably means and what to try: the stall note of the live view, the plain output and the
+ * replayed timeline all say this.
+ */
+export const stallAdvice: Record<StageId | 'start', string> = {
+	start:
+		'QEMU printed nothing: the image may not be a seL4 image for this platform, or QEMU waits for something. Check the command with `sel4-llm launch --dry-run`.',
+	elfloader: 'the ELF loader did not start the kernel: the image may be built for another platform or need more memory (`--memory`). Rebuild with `sel4-llm run build`.',
+	kernel: 'seL4 started but the root task did not: the kernel configuration may not fit this CPU or memory. Read the last kernel lines in the log.',
+	rootserver: 'the root task runs but the VMM did not load the guest: the CAmkES objects may not fit in memory. Try `--memory`, or lower guest_ram_mb and rebuild.',
+	vmm: 'the VMM loaded the guest but Linux printed nothing: the guest kernel may not match the VM (its console, the device tree), or it boots slowly without KVM. Wait a little, press Enter, then compare with `sel4-llm diagnose` on the log.',
+	linux: 'Linux stopped printing: slow without KVM, or stuck on a device. The last kernel line in the log names the driver; wait, or press Enter to see whether the guest answers.',
+	init: 'init runs but the inference service has not printed SEL4LLM-READY: a large model loads slowly without KVM. Wait; if it never comes, the service log is /run/sel4llm/log in the guest.',
+	login: 'the guest waits at its login prompt: the inference service did not take the console. Log in as root and run /etc/init.d/S90sel4llm start.',
+	ready: 'the service is ready and waiting for a prompt: ask it with Ctrl-P or `sel4-llm ask`.',
+};
+
 export type HaltKind = 'sel4-halt' | 'vmm-halt' | 'guest-panic' | 'guest-poweroff' | 'rootserver-abort';
 
 /** Lines after which the system does not go on; QEMU may keep running, so launch stops it. */

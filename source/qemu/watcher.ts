@@ -52,6 +52,13 @@ export type Timeline = {
 	lastOutputAt: number | undefined;
 	lastLine: string | undefined;
 	lines: number;
+	/**
+	 * Once the service was ready: the line that showed it no longer reads the console (a shell or login prompt, its
+	 * "service stopped" line). Cleared by a new SEL4LLM-READY.
+	 */
+	serviceLeft: {t: number | undefined; line: string} | undefined;
+	/** The last shell or login prompt seen since the last SEL4LLM-READY: a shell (or getty) reads the console. */
+	shellPrompt: {t: number | undefined; line: string} | undefined;
 };
 
 export type WatcherOptions = {
@@ -76,6 +83,8 @@ export class SerialWatcher {
 		lastOutputAt: undefined,
 		lastLine: undefined,
 		lines: 0,
+		serviceLeft: undefined,
+		shellPrompt: undefined,
 	};
 	private readonly stallMs: number;
 	private quietSince = 0;
@@ -118,7 +127,10 @@ export class SerialWatcher {
 		this.partial.set(source, rest);
 		// A prompt waits without a newline ("buildroot login: "): look at the unfinished line for stages.
 		const pending = cleanLine(rest);
-		if (pending.trim() !== '') this.stage(pending, t);
+		if (pending.trim() !== '') {
+			this.stage(pending, t);
+			this.service(pending, t);
+		}
 	}
 
 	/** One complete line (e.g. from a recorded log). */
@@ -134,6 +146,7 @@ export class SerialWatcher {
 			this.stallReported = false;
 		}
 		this.stage(text, t);
+		this.service(text, t);
 		for (const {entry, benign} of this.options.catalogue ? matchLine(this.options.catalogue, text) : []) {
 			const existing = this.state.signatures.find((record) => record.id === entry.id);
 			if (existing) {
@@ -195,6 +208,16 @@ export class SerialWatcher {
 		this.quietSince = t;
 	}
 
+	private service(text: string, t: number | undefined): void {
+		if (stageOf(text) === 'ready') {
+			this.state.serviceLeft = undefined;
+			this.state.shellPrompt = undefined;
+			return;
+		}
+		if (shellPrompt.test(text) || stageOf(text) === 'login') this.state.shellPrompt = {t, line: text};
+		if (this.stageSet.has('ready') && !this.state.serviceLeft && serviceGone(text)) this.state.serviceLeft = {t, line: text};
+	}
+
 	private stage(text: string, t: number | undefined): void {
 		const stage = stageOf(text);
 		if (!stage || this.stageSet.has(stage)) return;
@@ -230,52 +253,111 @@ export class SerialWatcher {
 	}
 }
 
+/** A shell's prompt: busybox's "/ # " and "~ # ", a bare "# " or "$ ", "root@host:~# ", "[root@host ~]# ". */
+const shellPrompt = /^(?:[\w.-]+@[\w.-]+[:\s][^#$]*|\[[^\]]+\]|[~/][^\s#$]*)?\s?[#$] ?$/;
+
+/** A console line showing that the inference service no longer reads the console. */
+export function serviceGone(line: string): boolean {
+	return shellPrompt.test(line) || stageOf(line) === 'login' || /^sel4llm: service stopped\b/.test(line);
+}
+
+/** Who reads the guest's console, as far as the timeline shows: what a request sent now would reach. */
+export type ServiceState =
+	| {kind: 'booting'}
+	/** A shell or login prompt has the console and the service has not said it is ready. */
+	| {kind: 'shell'; t: number | undefined; line: string}
+	| {kind: 'ready'; t: number | undefined}
+	| {kind: 'left'; t: number | undefined; line: string}
+	| {kind: 'halted'; description: string};
+
+export function serviceState(timeline: Pick<Timeline, 'stages' | 'halt' | 'serviceLeft' | 'shellPrompt'>): ServiceState {
+	if (timeline.halt) return {kind: 'halted', description: timeline.halt.description};
+	const ready = timeline.stages.find((record) => record.stage === 'ready');
+	if (!ready) return timeline.shellPrompt ? {kind: 'shell', ...timeline.shellPrompt} : {kind: 'booting'};
+	if (timeline.serviceLeft) return {kind: 'left', ...timeline.serviceLeft};
+	return {kind: 'ready', t: ready.t};
+}
+
 export type BootVerdict = {
-	/** One line: what happened. */
+	/** One line: what happened, the failure first when there is one. */
 	summary: string;
+	/** Whether the boot failed: a halt other than a power-off once ready, a known problem, a stall it never got past. */
+	failed: boolean;
 	/** Catalogue matches that explain it, most relevant first. */
 	causes: SignatureRecord[];
+	/** Generic (low-confidence) matches left out of the causes because a specific one explains the failure. */
+	generic: SignatureRecord[];
 	notes: string[];
 };
 
+/** A power-off once the service was ready is the end of a session, not a failure. */
+export function haltFailed(timeline: Pick<Timeline, 'halt' | 'stages'>): boolean {
+	const halt = timeline.halt;
+	if (!halt) return false;
+	return halt.kind !== 'guest-poweroff' || !timeline.stages.some((record) => record.stage === 'ready');
+}
+
+/**
+ * A stall the boot never got past: no stage was reached after it and the service never became ready. A stall
+ * followed by more stages was slow, not stuck.
+ */
+export function stallFatal(timeline: Pick<Timeline, 'stages'>, stall: StallRecord): boolean {
+	if (timeline.stages.some((record) => record.stage === 'ready')) return false;
+	return !timeline.stages.some((record) => record.t !== undefined && record.t > stall.since && stageIndex(record.stage) > (stall.stage === 'start' ? -1 : stageIndex(stall.stage)));
+}
+
 /** What went wrong (or right), from a finished timeline. */
 export function judgeBoot(timeline: Timeline, outcome: {kind: 'expected' | 'halted' | 'exited' | 'timeout' | 'stopped' | 'ended'; exitCode?: number | null; timeoutSeconds?: number}): BootVerdict {
-	const problems = byConfidence(
+	const matched = byConfidence(
 		timeline.signatures.filter((record) => !record.benign && !record.afterPoweroff),
 		(record) => record.diagnosis.confidence,
 	);
+	// A generic entry ("Kernel panic", "boot_sys failed") says less than a specific one that matched the same boot.
+	const specific = matched.some((record) => record.diagnosis.confidence !== 'low');
+	const problems = specific ? matched.filter((record) => record.diagnosis.confidence !== 'low') : matched;
+	const generic = specific ? matched.filter((record) => record.diagnosis.confidence === 'low') : [];
 	const notes = timeline.signatures
 		.filter((record) => record.benign || record.afterPoweroff)
 		.map((record) => `${record.benign ? 'seen and harmless' : 'follows the power-off'}: ${record.title} ("${record.line.trim()}")`);
 	const where = timeline.current ? `after stage "${timeline.current}" (${stageTitle(timeline.current)})` : 'before the first boot stage';
+	const ready = timeline.stages.some((record) => record.stage === 'ready');
+	const halt = timeline.halt;
+	const haltText = halt ? `${halt.description}${halt.kind === 'guest-poweroff' && !ready ? ' before inference was ready' : ''} ${where}: "${halt.line.trim()}"` : undefined;
+	const stall = timeline.stalls.at(-1);
+	const stuck = stall && !halt && stallFatal(timeline, stall) ? stall : undefined;
+	const stallText = stuck ? `stalled ${where}: no output for ${stuck.idleSeconds} s${stuck.lastLine ? ` after "${stuck.lastLine.trim()}"` : ''}` : undefined;
+	const causeText = problems[0] ? `${problems[0].title} ${where}` : undefined;
 	let summary: string;
+	let failed = haltFailed(timeline) || problems.length > 0 || stuck !== undefined;
 	switch (outcome.kind) {
 		case 'expected':
 			summary = `reached ${timeline.expectationsMet.join(', ')}`;
+			failed = false;
 			break;
 		case 'halted':
-			summary = `${timeline.halt?.description ?? 'the system halted'} ${where}: "${timeline.halt?.line.trim() ?? ''}"`;
+			summary = haltText ?? `the system halted ${where}`;
 			break;
 		case 'exited':
 			summary = `QEMU exited${outcome.exitCode === undefined || outcome.exitCode === null ? '' : ` with code ${outcome.exitCode}`} ${where}`;
+			if (haltText && failed) summary = `${haltText}; QEMU exited`;
+			else if (causeText) summary = `${causeText}; QEMU exited`;
 			break;
-		case 'timeout': {
-			const stall = timeline.stalls.at(-1);
+		case 'timeout':
 			summary = stall
 				? `stalled ${where}: no output for ${stall.idleSeconds} s${stall.lastLine ? ` after "${stall.lastLine.trim()}"` : ''}; gave up after ${outcome.timeoutSeconds ?? '?'} s`
 				: `timed out after ${outcome.timeoutSeconds ?? '?'} s ${where}`;
+			failed = true;
 			break;
-		}
 		case 'stopped':
-			summary = `stopped ${where}`;
+			summary = haltText && haltFailed(timeline) ? `${haltText}; stopped` : stallText ? `${stallText}; stopped` : causeText ? `${causeText}; stopped` : `stopped ${where}`;
 			break;
 		case 'ended':
-			summary = timeline.halt ? `${timeline.halt.description} ${where}: "${timeline.halt.line.trim()}"` : `log ends ${where}`;
+			summary = haltText ?? (stallText ? `${stallText}; the log ends there` : causeText ? `${causeText}; the log ends there` : `log ends ${where}`);
 			break;
 		default: {
 			const never: never = outcome.kind;
 			throw new Error(`unknown outcome ${String(never)}`);
 		}
 	}
-	return {summary, causes: problems, notes};
+	return {summary, failed, causes: problems, generic, notes};
 }

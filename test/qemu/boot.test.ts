@@ -81,11 +81,30 @@ describe('launch boots real kernels', {timeout: 300_000, skip: fixtureUnavailabl
 		});
 	}
 
+	it('without a terminal, the protocol lines that flooded the console are left out of it; the log keeps them', async () => {
+		const image = await initrd('protocol', 'arm64', [
+			{
+				path: 'etc/init.d/S90protocol',
+				mode: 0o755,
+				content: '#!/bin/sh\necho "SEL4LLM-READY model=demo.gguf threads=1"\necho "SEL4LLM-BEGIN q1 prompt_tokens=3"\necho "SEL4LLM-TOK q1 seL4"\necho "SEL4LLM-END q1 tokens=1 prompt_tokens=3 tps=1.0 ttft_ms=1 total_ms=1 stop=eog"\necho "SEL4LLM-ERROR - no\\\\x20model"\necho "plain-console-done"\n',
+			},
+		]);
+		const log = join(work, 'protocol.log');
+		const result = await sel4llm(['launch', '--platform', 'linux-test', '--arch', 'arm64', '--kernel', arm64.kernel, '--initrd', image, '--expect', '^plain-console-done', '--timeout', '120', '--log', log]);
+		assert.equal(result.code, 0, result.stderr);
+		assert.match(result.stdout, /Run \/init as init process/);
+		assert.match(result.stdout, /^SEL4LLM-ERROR - no model$/m);
+		assert.match(result.stdout, /^plain-console-done$/m);
+		assert.doesNotMatch(result.stdout, /SEL4LLM-(READY|BEGIN|TOK|END)/);
+		assert.match(readFileSync(log, 'utf8'), /SEL4LLM-READY model=demo\.gguf[\s\S]*SEL4LLM-TOK q1 seL4[\s\S]*SEL4LLM-END q1/);
+		assertNoQemuLeft();
+	});
+
 	it('a guest whose init exits panics, and the diagnosis says why', async () => {
 		const image = await initrd('panic', 'arm64', [{path: 'init', mode: 0o755, content: '#!/bin/sh\necho "init: giving up"\nexit 1\n'}]);
 		const result = await sel4llm(['launch', '--platform', 'linux-test', '--arch', 'arm64', '--kernel', arm64.kernel, '--initrd', image, '--headless', '--timeout', '120', '--log', join(work, 'panic.log')]);
 		assert.equal(result.code, 1);
-		assert.match(result.stderr, /Result: the guest Linux kernel panicked after stage "init"/);
+		assert.match(result.stderr, /Result: ✗ the guest Linux kernel panicked after stage "init"/);
 		assert.match(result.stderr, /✗ Guest: Attempted to kill init \[guest-init-killed/);
 		assert.match(result.stderr, /fix: .*init script must not exit/);
 		assertNoQemuLeft();
@@ -98,8 +117,9 @@ describe('launch boots real kernels', {timeout: 300_000, skip: fixtureUnavailabl
 			'--headless', '--expect', 'ready', '--stall', '4', '--timeout', '20', '--log', join(work, 'hang.log'),
 		]);
 		assert.equal(result.code, 1);
-		assert.match(result.stderr, /stall: no output for \d+ s at stage init/);
-		assert.match(result.stderr, /Result: stalled after stage "init" .*: no output for \d+ s after "waiting forever"; gave up after 20 s/);
+		assert.match(result.stderr, /stall: no output for \d+ s at stage init\n {2}what to do: init runs but the inference service has not printed SEL4LLM-READY/);
+		assert.match(result.stderr, /The whole console is in \S*hang\.log\./);
+		assert.match(result.stderr, /Result: ✗ stalled after stage "init" .*: no output for \d+ s after "waiting forever"; gave up after 20 s/);
 		assert.ok(result.ms < 35_000, `took ${result.ms} ms`);
 		assertNoQemuLeft();
 	});

@@ -203,6 +203,27 @@ describe('images and dry run', () => {
 		assert.match(replay.stderr, /cannot read the log/);
 	});
 
+	it('launch --replay exits as its marks say: a ✗ halt or a stall that ended the boot fails (1), the result line leads with it', () => {
+		const serial = join(root, 'test', 'fixtures', 'serial');
+		const table: Array<[string, number, RegExp]> = [
+			['arm-virt-stalled.log', 1, /\n {2}✗ 190\.0s {2}stall {16}no output for 184 s at vmm\n {12}what to do: the VMM loaded the guest but Linux printed nothing/],
+			['recorded/camkes-vm-qemu-arm-virt-llama.log', 1, /\n {2}✗ {2}15\.3s {2}halt {17}the guest powered off/],
+			['x86-vtx-not-supported.log', 1, /\nResult: ✗ the seL4 kernel halted after stage "kernel"/],
+			['arm-virt-poweroff.log', 0, /\n {2}■ {2}15\.3s {2}halt {17}the guest powered off[^\n]*\nResult: the guest powered off after stage "ready"/],
+			['arm-virt-ready.log', 0, /\nResult: log ends after stage "ready"/],
+		];
+		for (const [file, code, pattern] of table) {
+			const result = sel4llm(['launch', '--replay', join(serial, file)]);
+			assert.equal(result.code, code, `${file}\n${result.stdout}${result.stderr}`);
+			assert.match(result.stdout, pattern, file);
+		}
+		const stalled = sel4llm(['launch', '--replay', join(serial, 'arm-virt-stalled.log')]).stdout;
+		assert.match(stalled, /\nResult: ✗ stalled after stage "vmm"/);
+		const panic = sel4llm(['launch', '--replay', join(serial, 'arm-virt-initrd-too-large.log')]).stdout;
+		assert.doesNotMatch(panic, /✗ Guest: Kernel panic/);
+		assert.match(panic, /\n {2}also matched, generic: Guest: Kernel panic \[guest-kernel-panic\]\n/);
+	});
+
 	it('--help documents the leave key, the stages and every option', () => {
 		const result = sel4llm(['launch', '--help']);
 		assert.equal(result.code, 0);

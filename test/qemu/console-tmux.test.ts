@@ -1,8 +1,9 @@
-// The interactive console in a real terminal (tmux): output appears, typed lines reach the guest, the leave key
-// exits, QEMU is gone and the terminal works normally afterwards.
+// The interactive console in a real terminal (tmux): output appears, typed lines reach the guest, a shell on the
+// console gets Ctrl-C and no prompt of Ctrl-P, the leave key exits, QEMU is gone and the terminal works normally
+// afterwards.
 import assert from 'node:assert/strict';
 import {execFileSync, spawnSync} from 'node:child_process';
-import {mkdtempSync} from 'node:fs';
+import {mkdtempSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, describe, it} from 'node:test';
@@ -40,7 +41,7 @@ describe('interactive console in tmux', {timeout: 180_000, skip: fixtureUnavaila
 		spawnSync('tmux', ['kill-session', '-t', session]);
 	});
 
-	it('streams output, sends keys to the guest, leaves with Ctrl-] and restores the terminal', async () => {
+	it('streams output without the protocol lines, sends keys and Ctrl-C to a shell but no Ctrl-P prompt, leaves with Ctrl-] and restores the terminal', async () => {
 		const kernel = await debianKernel('arm64');
 		const initrd = join(work, 'console.cpio.gz');
 		await buildInitramfs({
@@ -58,12 +59,14 @@ describe('interactive console in tmux', {timeout: 180_000, skip: fixtureUnavaila
 		tmux('send-keys', '-t', session, '-l', `${command}; echo "EXIT=$?"`);
 		tmux('send-keys', '-t', session, 'Enter');
 
-		// Output appears in the console pane, with the timeline above it.
-		let text = await waitFor(/SEL4LLM-READY console-test[\s\S]*^\/ #/m, 90_000);
+		// Output appears in the console pane, with the timeline above it. The protocol's ready line is in the log,
+		// not in the pane; the shell that follows it has the console, and the timeline says so.
+		let text = await waitFor(/inference stopped[\s\S]*^\/ #/m, 90_000);
 		assert.match(text, /✓ Linux/);
 		assert.match(text, /✓ init/);
-		assert.match(text, /✓ inference ready/);
-		assert.match(text, /Ctrl-\] leaves/);
+		assert.match(text, /! the inference service stopped reading the console \("\/ #"\)/);
+		assert.match(text, /keys go to the guest, Ctrl-C too · Ctrl-P asks the model · Ctrl-\] leaves/);
+		assert.doesNotMatch(text, /^SEL4LLM-READY/m);
 
 		// A typed line reaches the guest's shell, which runs it and echoes it back.
 		tmux('send-keys', '-t', session, '-l', 'echo typed-$((6*7))');
@@ -71,11 +74,34 @@ describe('interactive console in tmux', {timeout: 180_000, skip: fixtureUnavaila
 		text = await waitFor(/^typed-42\s*$/m, 20_000);
 		assert.match(text, /echo typed-\$\(\(6\*7\)\)/);
 
+		// Ctrl-P typing "ping <id>" into a root shell: with a shell on the console the prompt box sends nothing.
+		tmux('send-keys', '-t', session, 'C-p');
+		tmux('send-keys', '-t', session, '-l', 'What is seL4?');
+		tmux('send-keys', '-t', session, 'Enter');
+		text = await waitFor(/not sent: the inference service stopped reading the console/, 10_000);
+		await new Promise((resolve) => setTimeout(resolve, 4000));
+		text = screen();
+		assert.doesNotMatch(text, /ping p[0-9a-f]|ask q[0-9a-f]|bad address/);
+		tmux('send-keys', '-t', session, 'Escape');
+
+		// With a shell on the console, Ctrl-C goes to it: the command it runs stops, launch goes on.
+		tmux('send-keys', '-t', session, '-l', 'sleep 300; echo slept-$((2*3))');
+		tmux('send-keys', '-t', session, 'Enter');
+		await new Promise((resolve) => setTimeout(resolve, 1500));
+		tmux('send-keys', '-t', session, 'C-c');
+		tmux('send-keys', '-t', session, '-l', 'echo after-ctrl-c-$((3*3))');
+		tmux('send-keys', '-t', session, 'Enter');
+		text = await waitFor(/^after-ctrl-c-9\s*$/m, 20_000);
+		assert.doesNotMatch(text, /EXIT=/);
+
 		// The leave key ends launch; QEMU is stopped.
 		tmux('send-keys', '-t', session, 'C-]');
 		text = await waitFor(/EXIT=\d+/, 20_000);
 		assert.match(text, /EXIT=0/);
 		assert.match(text, /Result: stopped after stage "ready"/);
+		const logged = readFileSync(log, 'utf8');
+		assert.match(logged, /SEL4LLM-READY console-test/, 'the log keeps the protocol lines');
+		assert.doesNotMatch(logged, /ping p[0-9a-f]/, 'no ping was typed into the shell');
 		const left = spawnSync('pgrep', ['-af', `qemu-system.*${work}`], {encoding: 'utf8'});
 		assert.equal(left.stdout.trim(), '');
 

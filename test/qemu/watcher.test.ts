@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {fileURLToPath} from 'node:url';
-import {readCatalogue, replayFile, replayLog, SerialWatcher, parseExpectation, stageOf, cleanLine, splitHostTime} from '../../source/qemu/index.js';
+import {formatTimeline, readCatalogue, replayFile, replayLog, SerialWatcher, parseExpectation, stageOf, cleanLine, splitHostTime} from '../../source/qemu/index.js';
 import type {WatchEvent} from '../../source/qemu/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -49,7 +49,7 @@ describe('stage markers', () => {
 	});
 });
 
-type Expected = {stages: string[]; halt?: string; causes: string[]; notes?: string[]; summary: RegExp; timed?: boolean};
+type Expected = {stages: string[]; halt?: string; causes: string[]; generic?: string[]; notes?: string[]; summary: RegExp; timed?: boolean};
 
 describe('replay of documented boots', () => {
 	const table: Record<string, Expected> = {
@@ -63,28 +63,31 @@ describe('replay of documented boots', () => {
 		'x86-vtx-not-supported.log': {
 			stages: ['kernel'],
 			halt: 'sel4-halt',
-			causes: ['sel4-vtx-not-supported', 'sel4-boot-sys-failed'],
+			causes: ['sel4-vtx-not-supported'],
+			generic: ['sel4-boot-sys-failed'],
 			summary: /the seL4 kernel halted after stage "kernel"/,
 			timed: false,
 		},
-		'x86-vtx-feature-locked.log': {stages: ['kernel'], halt: 'sel4-halt', causes: ['sel4-vtx-feature-locked', 'sel4-boot-sys-failed'], summary: /seL4 kernel halted/},
-		'x86-uefi-no-acpi.log': {stages: ['kernel'], halt: 'sel4-halt', causes: ['sel4-no-acpi', 'sel4-boot-sys-failed'], summary: /seL4 kernel halted/},
+		'x86-vtx-feature-locked.log': {stages: ['kernel'], halt: 'sel4-halt', causes: ['sel4-vtx-feature-locked'], generic: ['sel4-boot-sys-failed'], summary: /seL4 kernel halted/},
+		'x86-uefi-no-acpi.log': {stages: ['kernel'], halt: 'sel4-halt', causes: ['sel4-no-acpi'], generic: ['sel4-boot-sys-failed'], summary: /seL4 kernel halted/},
 		'arm-virt-initrd-too-large.log': {
 			stages: ['elfloader', 'kernel', 'rootserver', 'vmm', 'linux'],
 			halt: 'guest-panic',
-			causes: ['guest-initramfs-unpack-failed', 'guest-vfs-no-root', 'guest-kernel-panic'],
+			causes: ['guest-initramfs-unpack-failed', 'guest-vfs-no-root'],
+			generic: ['guest-kernel-panic'],
 			summary: /guest Linux kernel panicked after stage "linux"/,
 		},
 		'arm-virt-guest-oom.log': {
 			stages: ['elfloader', 'kernel', 'rootserver', 'vmm', 'linux', 'init'],
 			halt: 'guest-panic',
-			causes: ['guest-oom-killed', 'guest-out-of-memory-panic', 'guest-kernel-panic'],
+			causes: ['guest-oom-killed', 'guest-out-of-memory-panic'],
+			generic: ['guest-kernel-panic'],
 			summary: /panicked after stage "init"/,
 		},
 		'x86-guest-illegal-instruction.log': {
 			stages: ['kernel', 'rootserver', 'linux', 'init', 'login'],
 			causes: ['llama-illegal-instruction'],
-			summary: /log ends after stage "login"/,
+			summary: /^The inference binary used an instruction the guest CPU lacks after stage "login"/,
 		},
 		'arm-virt-rootserver-abort.log': {stages: ['elfloader', 'kernel', 'rootserver'], halt: 'rootserver-abort', causes: ['sel4-rootserver-abort'], summary: /root task aborted/},
 		'arm-virt-poweroff.log': {
@@ -109,6 +112,7 @@ describe('replay of documented boots', () => {
 			);
 			const noted = result.timeline.signatures.filter((record) => record.benign || record.afterPoweroff).map((record) => record.id);
 			assert.deepEqual(noted.sort(), [...(expected.notes ?? [])].sort());
+			assert.deepEqual(result.diagnosis.generic.map((cause) => cause.id), expected.generic ?? []);
 			assert.match(result.diagnosis.summary, expected.summary);
 			if (expected.timed !== undefined) assert.equal(result.timed, expected.timed);
 		});
@@ -118,7 +122,41 @@ describe('replay of documented boots', () => {
 		const result = replayFile(join(fixtures, 'x86-vtx-not-supported.log'), {catalogue});
 		assert.equal(result.diagnosis.causes[0]?.id, 'sel4-vtx-not-supported');
 		const panic = replayFile(join(fixtures, 'arm-virt-initrd-too-large.log'), {catalogue});
-		assert.equal(panic.diagnosis.causes.at(-1)?.id, 'guest-kernel-panic');
+		assert.equal(panic.diagnosis.causes.at(-1)?.id, 'guest-vfs-no-root');
+	});
+
+	it('a generic match after a specific one is folded out of the causes; alone it is the cause', () => {
+		const alone = replayLog('Booting Linux on physical CPU 0x0\n[    2.0] Kernel panic - not syncing: Fatal exception\n', {catalogue});
+		assert.deepEqual(alone.diagnosis.causes.map((cause) => cause.id), ['guest-kernel-panic']);
+		assert.deepEqual(alone.diagnosis.generic, []);
+	});
+
+	it('the verdict fails on a ✗: a halt, a stall never got past, a power-off before ready; not on a power-off once ready', () => {
+		const verdicts = Object.fromEntries(
+			['arm-virt-stalled.log', 'arm-virt-poweroff.log', 'arm-virt-ready.log', 'x86-vtx-not-supported.log', 'recorded/camkes-vm-qemu-arm-virt-llama.log'].map((file) => [file, replayFile(join(fixtures, file), {catalogue}).diagnosis]),
+		);
+		assert.equal(verdicts['arm-virt-stalled.log']!.failed, true);
+		assert.match(verdicts['arm-virt-stalled.log']!.summary, /^stalled after stage "vmm" \(VMM loads the guest\): no output for 184 s after "Loading Generated DTB"/);
+		assert.equal(verdicts['recorded/camkes-vm-qemu-arm-virt-llama.log']!.failed, true);
+		assert.match(verdicts['recorded/camkes-vm-qemu-arm-virt-llama.log']!.summary, /^the guest powered off before inference was ready after stage "init"/);
+		assert.equal(verdicts['x86-vtx-not-supported.log']!.failed, true);
+		assert.equal(verdicts['arm-virt-poweroff.log']!.failed, false);
+		assert.equal(verdicts['arm-virt-ready.log']!.failed, false);
+	});
+
+	it('a shell prompt after the ready line is a "service stopped" row in the timeline, and in the JSON', () => {
+		const result = replayLog('[   1.000] Run /init as init process\n[  11.000] SEL4LLM-READY model=demo.gguf threads=1\n[  11.200] / # \n', {catalogue});
+		assert.deepEqual(result.timeline.serviceLeft, {t: 11_200, line: '/ # '});
+		assert.match(formatTimeline(result.timeline).join('\n'), /\n {2}✓ {2}11\.0s {2}inference ready [^\n]*\n {2}! {2}11\.2s {2}service stopped {6}the inference service no longer reads the console: \/ #/);
+		assert.equal(result.diagnosis.failed, false);
+	});
+
+	it('a stall the boot got past is not fatal', () => {
+		const log = '[   0.100] ELF-loader started on CPU: x\n[  90.000] Jumping to kernel-image entry point...\n[  91.000] Booting all finished, dropped to user space\n';
+		const result = replayLog(log, {catalogue, stallSeconds: 60});
+		assert.equal(result.timeline.stalls.length, 1);
+		assert.equal(result.diagnosis.failed, false);
+		assert.match(formatTimeline(result.timeline).join('\n'), /^ {2}! {2}90\.0s {2}stall/m);
 	});
 
 	it('keeps the host times of a recorded log', () => {

@@ -1,5 +1,8 @@
 // The console pane's text: raw guest output folded into lines the way a terminal would show them
 // (newlines, carriage returns, backspaces), without escape sequences, keeping the last `limit` lines.
+// The console protocol's framing lines (SEL4LLM-TOK, -BEGIN, -END, ...) are for programs, not people: the pane
+// leaves them out (the log file keeps every line, and the prompt box shows the answer they carry).
+import {isProtocolLine, shownLine} from '../../qemu/protocol-lines.js';
 import {cleanLine} from '../../qemu/stages.js';
 
 export class ConsoleBuffer {
@@ -19,7 +22,8 @@ export class ConsoleBuffer {
 		const plain = text.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[@-Z\\-_a-z=>78]/g, '');
 		for (const char of plain) {
 			if (char === '\n') {
-				this.done.push(this.current);
+				const shown = shownLine(this.current);
+				if (shown !== undefined) this.done.push(shown);
 				this.current = '';
 			} else if (char === '\r') {
 				// A bare carriage return rewrites the line; \r\n is handled by the \n that follows.
@@ -38,7 +42,7 @@ export class ConsoleBuffer {
 
 	/** The last `count` lines, the unfinished one included. */
 	tail(count: number): string[] {
-		const all = this.current === '' ? this.done : [...this.done, this.current];
+		const all = this.current === '' || isProtocolLine(this.current, false) ? this.done : [...this.done, this.current];
 		return all.slice(-Math.max(0, count));
 	}
 }

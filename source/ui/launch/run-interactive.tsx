@@ -1,13 +1,15 @@
 // Shows a watched boot (started by the command) in a terminal: Ink draws the timeline and console on stderr, the raw keyboard goes to the
 // guest, the leave key ends it, and the terminal is restored whatever happens.
 import {PassThrough} from 'node:stream';
-import {stopSignal} from '../../system/interrupt.js';
+import {requestStop, stopSignal} from '../../system/interrupt.js';
 import {render} from 'ink';
 import type {Io} from '../../commands/context.js';
 import type {BootResult, BootSession} from '../../qemu/boot.js';
-import type {WatchEvent} from '../../qemu/watcher.js';
+import {serviceState, type ServiceState, type WatchEvent} from '../../qemu/watcher.js';
+import {windowOf} from '../window.js';
 import {ConsoleBuffer} from './console-buffer.js';
-import {LaunchView} from './launch-view.js';
+import {interruptGoesToGuest} from './launch-layout.js';
+import {LaunchScreen} from './launch-view.js';
 
 export type InteractiveOptions = {
 	/** The boot, started by the command with its output and events routed to `feed`. */
@@ -25,20 +27,57 @@ export type BootFeed = {output?: (chunk: Buffer) => void; event?: (event: WatchE
 
 const frameMs = 80; // at most ~12 frames per second
 
+/** Ctrl-C: to a shell in the guest when one reads the console, else it stops launch like any command (exit 130). */
+export const interruptKey = {byte: 0x03, label: 'Ctrl-C'} as const;
+
 /** Ctrl-P opens the prompt box: the question goes to the model through the shared console, like `sel4-llm ask`. */
 export const promptKey = {byte: 0x10, label: 'Ctrl-P'} as const;
 
 type PromptState = {editing: boolean; text: string; answer: string; note?: string};
 
-/** Asks the guest's model through the shared console; the answer streams into the prompt box. */
-async function askInView(socketPath: string, prompt: PromptState, changed: () => void): Promise<void> {
+/** Why a prompt cannot go to the guest now, or undefined when the inference service is the one reading its console. */
+export function notSentBecause(state: ServiceState): string | undefined {
+	switch (state.kind) {
+		case 'ready':
+			return undefined;
+		case 'booting':
+			return 'waiting for the inference service (its SEL4LLM-READY line)…';
+		case 'shell':
+			return `waiting: a shell has the guest's console ("${state.line.trim()}") and the inference service has not printed SEL4LLM-READY; the prompt goes out once it does, never into the shell (in the guest, /etc/init.d/S90sel4llm start starts it)…`;
+		case 'left':
+			return `not sent: the inference service stopped reading the console ("${state.line.trim()}"), so the prompt would be typed into what reads it now. In the guest, /etc/init.d/S90sel4llm start serves again.`;
+		case 'halted':
+			return `not sent: ${state.description}`;
+		default: {
+			const never: never = state;
+			return String(never);
+		}
+	}
+}
+
+/**
+ * Asks the guest's model through the shared console; the answer streams into the prompt box. The prompt goes out
+ * only while the timeline shows the service reading the console: no ping is ever typed into a shell or a login
+ * prompt. While the guest boots (or a shell has its console before the service started), it waits for the ready line.
+ */
+async function askInView(socketPath: string, prompt: PromptState, service: () => ServiceState, wanted: () => boolean, changed: () => void): Promise<void> {
+	for (;;) {
+		const state = service();
+		const why = notSentBecause(state);
+		if (why === undefined) break;
+		prompt.note = why;
+		changed();
+		if ((state.kind !== 'booting' && state.kind !== 'shell') || !wanted()) return;
+		await new Promise((resolve) => setTimeout(resolve, 250));
+		// Closed (esc), replaced by a new question, or QEMU stopped while waiting: nothing goes out.
+		if (!wanted()) return;
+	}
 	const {GuestConsole, ConsoleError} = await import('../../console/client.js');
 	let guest;
 	try {
 		guest = await GuestConsole.connect(socketPath);
-		prompt.note = 'waiting for the guest…';
-		changed();
-		await guest.waitReady({timeoutMs: 15_000});
+		// The watcher saw the ready line and nothing since that says the service left: no ping needed.
+		guest.ready = {via: 'ready', waitedMs: 0};
 		prompt.note = 'thinking…';
 		changed();
 		const result = await guest.ask(prompt.text, {maxTokens: 256, flags: ['chat'], idleTimeoutMs: 300_000, onText: (text) => {
@@ -69,20 +108,18 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 	};
 	// Ink must not touch the real stdin (we read it raw and pass it on), so it gets an idle stream.
 	const inkInput = new PassThrough() as unknown as NodeJS.ReadStream;
+	let ended = false;
 	const view = () => {
-		const rows = io.stderr.rows ?? 24;
-		const columns = io.stderr.columns ?? 80;
 		const timeline = session.watcher.timeline;
-		const promptRows = prompt ? 2 + Math.ceil(prompt.answer.trim().length / Math.max(20, columns)) : 0;
-		const fixed = 5 + promptRows + (timeline.halt ? 1 : 0) + (timeline.stalls.length ? 1 : 0) + (columns < 120 ? 1 : 0);
+		// Each console line takes at least one row: a window's height of them is always enough to fill the pane.
+		const lines = buffer.tail(windowOf(io.stderr).rows * 2);
 		return (
-			<LaunchView
+			<LaunchScreen
 				timeline={{...timeline, stages: [...timeline.stages], stalls: [...timeline.stalls]}}
-				lines={buffer.tail(Math.max(3, rows - fixed))}
+				lines={lines}
 				elapsedMs={Date.now() - started}
 				leaveLabel={options.leaveKey.label}
 				logFile={options.logFile}
-				columns={columns}
 				{...(status ? {status} : {})}
 				{...(prompt ? {prompt: {...prompt}} : {})}
 				{...(options.share ? {promptLabel: promptKey.label} : {})}
@@ -102,10 +139,10 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 				if (current.text.trim() === '') continue;
 				current.editing = false;
 				current.answer = '';
-				void askInView(options.share!.socketPath, current, () => promptVersion++);
+				void askInView(options.share!.socketPath, current, () => serviceState(session.watcher.timeline), () => !ended && prompt === current, () => promptVersion++);
 				break;
 			}
-			if (char === '\u001B') {
+			if (char === '\u001B' || char === '\u0003') {
 				prompt = undefined;
 				break;
 			}
@@ -115,12 +152,22 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 		promptVersion++;
 	};
 	const onKeys = (data: Buffer) => {
-		if (options.share && data.includes(promptKey.byte)) {
+		const opens = options.share ? data.indexOf(promptKey.byte) : -1;
+		if (opens >= 0) {
+			// Keys typed in the same read go where they belong: those before Ctrl-P to the guest (unless the box is
+			// already open), those after it into the box.
+			if (opens > 0 && !prompt?.editing) session.write(data.subarray(0, opens));
 			if (!prompt || !prompt.editing) prompt = {editing: true, text: '', answer: ''};
 			promptVersion++;
+			if (opens + 1 < data.length) onPromptKeys(data.subarray(opens + 1));
 			return;
 		}
 		if (prompt?.editing && !data.includes(options.leaveKey.byte)) return onPromptKeys(data);
+		if (data.includes(interruptKey.byte) && !interruptGoesToGuest(session.watcher.timeline)) {
+			status = 'interrupted; stopping QEMU';
+			requestStop('SIGINT');
+			return;
+		}
 		const leave = data.indexOf(options.leaveKey.byte);
 		if (leave >= 0) {
 			if (leave > 0) session.write(data.subarray(0, leave));
@@ -150,6 +197,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<BootR
 			}
 		}, frameMs);
 		const result = await session.done;
+		ended = true;
 		status = 'QEMU stopped';
 		instance.rerender(view());
 		return result;
