@@ -3,8 +3,8 @@ import {Box, Text, useApp, useInput, useStdin} from 'ink';
 import {useEffect, useState} from 'react';
 import type {Choices} from './choices.js';
 import {ChoiceForm} from './choice-form.js';
-import {Footer} from './footer.js';
 import type {HostSummary} from './host.js';
+import {Spinner} from './spinner.js';
 import {PlanScreen, type PlanSummary} from './plan-screen.js';
 import {Welcome, type ResumeInfo} from './welcome.js';
 
@@ -88,14 +88,10 @@ export function SetupApp({initial, resume, checkHost, makePlan, onDone}: Props) 
 	return (
 		<Box flexDirection="column">
 			{screen === 'welcome' ? (
-				<Box flexDirection="column">
-					<Welcome host={host} resume={resume} />
-					{checking ? <Text color="cyan">Checking this machine…</Text> : null}
-					<Footer keys={[['enter', 'continue'], ['q', 'quit']]} />
-				</Box>
+				<Welcome host={host} resume={resume} checking={checking} active={isRawModeSupported} />
 			) : null}
-			{screen === 'choices' ? <ChoiceForm initial={choices} onSubmit={toPlan} onBack={() => setScreen('welcome')} active={isRawModeSupported} /> : null}
-			{screen === 'planning' ? <Text color="cyan">Working out the plan…</Text> : null}
+			{screen === 'choices' ? <ChoiceForm initial={choices} host={host} onSubmit={toPlan} onBack={() => setScreen('welcome')} active={isRawModeSupported} /> : null}
+			{screen === 'planning' ? <Spinner label="Working out the plan…" /> : null}
 			{screen === 'plan' && plan ? (
 				<PlanScreen
 					plan={plan}

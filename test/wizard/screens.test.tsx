@@ -20,11 +20,16 @@ afterEach(cleanup);
 
 const noKvmHost: HostSummary = {
 	platforms: {
-		'qemu-arm-virt': {build: {ok: true, note: ''}, run: {ok: true, note: 'under emulation (slow)'}, usb: {ok: false, note: 'simulation only'}},
-		x86_64: {build: {ok: true, note: ''}, run: {ok: false, note: 'no /dev/kvm: QEMU cannot provide VT-x'}, usb: {ok: true, note: ''}},
+		'qemu-arm-virt': {build: {ok: true, note: '', fixable: true, blockers: []}, run: {ok: true, note: 'under emulation (slow)', fixable: true, blockers: []}, usb: {ok: false, note: 'simulation only', fixable: false, blockers: []}},
+		x86_64: {
+			build: {ok: true, note: '', fixable: true, blockers: []},
+			run: {ok: false, note: 'no /dev/kvm: QEMU cannot provide VT-x', fixable: false, blockers: ['KVM (/dev/kvm)']},
+			usb: {ok: true, note: '', fixable: true, blockers: []},
+		},
 	},
 	recommended: 'qemu-arm-virt',
-	problems: ['/dev/kvm is missing: x86_64 cannot run in QEMU here'],
+	required: [],
+	problems: [{title: 'KVM (/dev/kvm)', summary: '/dev/kvm is missing: x86_64 cannot run in QEMU here'}],
 	freeDiskBytes: 50 * 2 ** 30,
 };
 
@@ -192,5 +197,22 @@ test('after a failure with a known fix, f chooses to apply it; Ctrl-C while runn
 	assert.match(view.lastFrame()!, /f apply the fix and retry {2}· {2}r retry {2}· {2}l open the log {2}· {2}q quit/);
 	await press(view.stdin, 'f');
 	assert.deepEqual(actions, ['fix']);
+	view.unmount();
+});
+
+test('"Working out the plan…" turns the theme\'s spinner while the plan is made', async () => {
+	const view = render(<SetupApp initial={defaultChoices('qemu-arm-virt', tempDir())} checkHost={async () => undefined} makePlan={() => new Promise<never>(() => {})} onDone={() => undefined} />);
+	await waitFor(() => !/Checking this machine/.test(view.lastFrame() ?? ''), 5000, 'the host check');
+	await press(view.stdin, keys.enter);
+	await waitFor(() => /› Platform/.test(view.lastFrame() ?? ''), 5000, 'the choices screen');
+	await press(view.stdin, keys.enter);
+	await waitFor(() => /Working out the plan…/.test(view.lastFrame() ?? ''), 5000, 'the planning screen');
+	const frames = new Set<string>();
+	for (let index = 0; index < 6; index++) {
+		frames.add(/^(\S) Working out the plan…$/m.exec(view.lastFrame() ?? '')?.[1] ?? 'none');
+		await tick(90);
+	}
+	assert.ok(!frames.has('none'), 'a spinner frame before the text');
+	assert.ok(frames.size > 1, `the spinner turns: ${[...frames].join(' ')}`);
 	view.unmount();
 });
