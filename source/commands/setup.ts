@@ -1,7 +1,7 @@
 // `sel4-llm setup` (and `sel4-llm` alone on a terminal): the guided path from a bare machine to a booted LLM VM.
 // Phases, each its own Ink mount so that sudo, a pager or `launch` can have the terminal in between:
 // welcome + choices + plan  ->  (sudo primed in plain mode)  ->  live run with fix/retry  ->  launch or flash.
-import {ExitCode, UserError} from '../errors.js';
+import {ExitCode, RefusedError, UserError} from '../errors.js';
 import {stopSignal} from '../system/interrupt.js';
 import {lockWorkspace} from '../engine/workspace-lock.js';
 import {conditionHolds, fingerprintOf, planSteps, prepareStep, type PlannedStep} from '../engine/plan.js';
@@ -12,12 +12,13 @@ import {progressOf, type RunState} from '../engine/reducer.js';
 import {
 	choicesToVars,
 	defaultChoices,
+	impossibleChoice,
 	ramLimits,
 	validateChoices,
 	varsToChoices,
 	type Choices,
 } from '../wizard/choices.js';
-import {platformIds, targets, type Platform, type Target} from '../platforms.js';
+import {platformIds, platformRecord, targets, type Platform, type Target} from '../platforms.js';
 import type {HostSummary} from '../wizard/host.js';
 import type {PlanSummary} from '../wizard/plan-screen.js';
 import type {ResumeInfo} from '../wizard/welcome.js';
@@ -28,9 +29,12 @@ import {confirmDangerous, createReporter, executePlan, minFreeOption, runResult}
 
 const flagNames: Record<keyof Choices, string> = {platform: '--platform', workspace: '--workspace', model: '--model', guestRamMb: '--guest-ram', target: '--target'};
 
-/** Choices from saved ones, then flags; every flag checked with the allowed values named. */
+/**
+ * Choices from saved ones, then `--set` values of the choice variables (which the recipes would use over the
+ * choices), then flags; every flag checked with the allowed values named.
+ */
 export function choicesFromFlags(context: CommandContext, saved: Record<string, string>): Choices {
-	const base = varsToChoices(saved, context.workspace, defaultChoices('qemu-arm-virt', context.workspace));
+	const base = varsToChoices({...saved, ...Object.fromEntries(context.sets)}, context.workspace, defaultChoices('qemu-arm-virt', context.workspace));
 	const options = context.options;
 	const choices = {...base};
 	if (typeof options.platform === 'string') {
@@ -66,6 +70,30 @@ function refuseProblems(choices: Choices): void {
 						? platformIds.map((id) => `${id}: ${ramLimits[id].min}-${ramLimits[id].max} MiB in steps of ${ramLimits[id].step}`).join('; ')
 						: undefined,
 		exitCode: ExitCode.usage,
+	});
+}
+
+/**
+ * Unattended: a platform and target the host cannot run whatever the setup installs (x86_64 in QEMU without Intel
+ * VT-x, KVM and nested virtualization) is refused before anything runs, with the choices that work here. The host
+ * is checked only for a choice that depends on it.
+ */
+async function refuseImpossible(choices: Choices, checkHost: () => Promise<HostSummary | undefined>): Promise<void> {
+	if (choices.target !== 'qemu' || !platformRecord(choices.platform).needsVtx) return;
+	const host = await checkHost();
+	const problem = impossibleChoice(choices, host);
+	if (!problem || !host) return;
+	const others = platformIds.filter((id) => id !== choices.platform && host.platforms[id]?.run.ok);
+	throw new RefusedError(problem.replace(/: choose .*$/, ''), {
+		hint: [
+			...(platformRecord(choices.platform).usb ? [`--target usb builds a USB stick that boots ${choices.platform} on a PC with Intel VT-x`] : []),
+			...others.map((id) => `--platform ${id} runs in QEMU here${host.platforms[id]!.run.note ? ` (${host.platforms[id]!.run.note})` : ''}`),
+		].join('; '),
+		nextSteps: [
+			...(platformRecord(choices.platform).usb ? [`sel4-llm setup --yes --platform ${choices.platform} --target usb`] : []),
+			...others.map((id) => `sel4-llm setup --yes --platform ${id}`),
+			`sel4-llm doctor --platform ${choices.platform}`,
+		],
 	});
 }
 
@@ -237,7 +265,10 @@ export async function run(context: CommandContext): Promise<number> {
 			return ExitCode.interrupted;
 		}
 		choices = accepted;
-	} else refuseProblems(choices);
+	} else {
+		refuseProblems(choices);
+		await refuseImpossible(choices, () => defaultHostCheck(choices.workspace));
+	}
 	refuseProblems(choices);
 	checkWorkspace(choices.workspace);
 	const lock = lockWorkspace(choices.workspace, 'setup');

@@ -1,6 +1,6 @@
 // The setup wizard end to end over fixture recipes: in a real terminal, and unattended without one.
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {hostSummary} from '../../source/wizard/host-check.js';
@@ -49,9 +49,18 @@ test('setup in a terminal: choices, plan, a failure fixed in place, resume, and 
 	await again.waitForText(/› Platform/);
 	again.send('Right');
 	await again.waitForText(/‹ x86_64 ›/);
+	// Where this host cannot run x86_64 in QEMU, the choices refuse it and Enter says why; the USB stick is the way out.
+	const x86InQemu = host.platforms.x86_64.run.ok || host.platforms.x86_64.run.fixable;
+	if (!x86InQemu) {
+		await again.waitForText(/✗ x86_64 cannot run in QEMU on this machine[\s\S]*choose target "USB stick for a PC"/);
+		again.send('Enter');
+		await again.waitForText(/› Target[\s\S]*Cannot continue: Target \(the ✗ above\) takes a USB stick for a PC/);
+		again.send('Right');
+		await again.waitForText(/‹ USB stick for a PC ›/);
+	}
 	again.send('Enter');
-	// The finished steps the new platform leaves as they are (tools, fetch) count as done; the USB step is not needed.
-	screen = await again.waitForText(/The plan[\s\S]*2 of 4 steps are done already\./);
+	// The finished steps the new platform leaves as they are (tools, fetch) count as done; the USB step runs only for a stick.
+	screen = await again.waitForText(new RegExp(`The plan[\\s\\S]*2 of ${x86InQemu ? 4 : 5} steps are done already\\.`));
 	assert.match(screen, /skip stages\.fetch/);
 	assert.match(screen, /run +stages\.guest/);
 	assert.match(screen, /run +stages\.compile/);
@@ -92,4 +101,22 @@ test('setup without a terminal: --yes runs the same plan; without --yes it says 
 	);
 	assert.ok(events.some((event) => event.type === 'step-fail' && event.id === 'stages.compile'));
 	assert.deepEqual(events.at(-1), {...events.at(-1), type: 'run-done', ok: false, failed: 'stages.compile'});
+});
+
+test('setup --yes accepted x86_64 booted in QEMU on a host judged "QEMU ✗": it refuses before anything runs', async (t) => {
+	const workspace = join(tempDir(), 'ws');
+	const host = await hostSummary(workspace);
+	if (host.platforms.x86_64.run.ok || host.platforms.x86_64.run.fixable) return t.skip('this host can run x86_64 in QEMU');
+	for (const choice of [['--platform', 'x86_64'], ['--set', 'platform=x86_64'], ['--platform', 'x86_64', '--target', 'qemu']]) {
+		const refused = cli(['setup', '--yes', ...choice, '--recipes-only', '--recipes', recipes, '--workspace', workspace]);
+		assert.equal(refused.code, 4, refused.stderr);
+		assert.match(refused.stderr, /^error: x86_64 cannot run in QEMU on this machine \(.+ failed\)\n/);
+		assert.match(refused.stderr, /hint: --target usb builds a USB stick that boots x86_64 on a PC with Intel VT-x; --platform qemu-arm-virt runs in QEMU here/);
+		assert.match(refused.stderr, /next: sel4-llm setup --yes --platform x86_64 --target usb/);
+		assert.doesNotMatch(refused.stderr, /steps|\$ /, 'no step ran');
+		assert.equal(existsSync(join(workspace, '.sel4-llm')), false, 'nothing was written to the workspace');
+	}
+	// The way out is accepted.
+	const usb = cli(['setup', '--yes', '--platform', 'x86_64', '--target', 'usb', '--recipes-only', '--recipes', recipes, '--workspace', workspace]);
+	assert.doesNotMatch(usb.stderr, /cannot run in QEMU/);
 });
