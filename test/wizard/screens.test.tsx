@@ -216,3 +216,29 @@ test('"Working out the plan…" turns the theme\'s spinner while the plan is mad
 	assert.ok(frames.size > 1, `the spinner turns: ${[...frames].join(' ')}`);
 	view.unmount();
 });
+
+test('the run screen counted skipped steps in its counter: "step 2 of 3" counts only the steps that run', async () => {
+	const store = new RunStore();
+	const view = render(<RunApp store={store} target="qemu" onStop={() => undefined} onAction={() => undefined} />);
+	const step = (id: string, action: 'run' | 'skip') => ({id, title: id, action, reason: 'r', capabilities: [], commands: []});
+	store.dispatch({type: 'run-start', at: 0, steps: [step('s.a', 'skip'), step('s.b', 'run'), step('s.c', 'skip'), step('s.d', 'run'), step('s.e', 'run')], workspace: '/w'});
+	store.dispatch({type: 'step-skip', at: 0, id: 's.a', reason: 'up to date'});
+	store.dispatch({type: 'step-start', at: 0, id: 's.b', title: 's.b', logPath: '/w/b.log', reason: 'r'});
+	store.flush();
+	await tick(50);
+	assert.match(view.lastFrame()!, /step 1 of 3 · 0 ran · 1 skipped/);
+	store.dispatch({type: 'step-done', at: 5, id: 's.b', durationMs: 5, artifacts: {}});
+	store.dispatch({type: 'step-skip', at: 5, id: 's.c', reason: 'up to date'});
+	store.dispatch({type: 'step-start', at: 5, id: 's.d', title: 's.d', logPath: '/w/d.log', reason: 'r'});
+	store.flush();
+	await tick(50);
+	assert.match(view.lastFrame()!, /step 2 of 3 · 1 ran · 2 skipped/);
+	store.dispatch({type: 'step-done', at: 9, id: 's.d', durationMs: 4, artifacts: {}});
+	store.dispatch({type: 'step-start', at: 9, id: 's.e', title: 's.e', logPath: '/w/e.log', reason: 'r'});
+	store.dispatch({type: 'step-done', at: 10, id: 's.e', durationMs: 1, artifacts: {}});
+	store.dispatch({type: 'run-done', at: 10, ok: true, interrupted: false, durationMs: 10});
+	store.flush();
+	await tick(50);
+	assert.match(view.lastFrame()!, /step 3 of 3 · 3 ran · 2 skipped · .* · finished/);
+	view.unmount();
+});
