@@ -20,6 +20,8 @@ import {
 } from '../wizard/choices.js';
 import {platformIds, platformRecord, targets, type Platform, type Target} from '../platforms.js';
 import type {HostSummary} from '../wizard/host.js';
+import {mirrorVars, type Reach} from '../wizard/network.js';
+import type {SetupOutcome} from '../wizard/setup-app.js';
 import type {PlanSummary} from '../wizard/plan-screen.js';
 import type {ResumeInfo} from '../wizard/welcome.js';
 import type {RunAction} from '../wizard/run-app.js';
@@ -118,8 +120,9 @@ function stepState(kind: PlannedStep['decision']['kind']): PlanSummary['steps'][
 	return kind === 'condition' ? 'unneeded' : undefined;
 }
 
-function summarise(plan: PlannedStep[], freeDiskBytes?: number): PlanSummary {
+function summarise(plan: PlannedStep[], freeDiskBytes?: number, network?: Reach[]): PlanSummary {
 	return {
+		...(network ? {network} : {}),
 		steps: plan.map((step) => ({
 			id: step.id,
 			title: step.title,
@@ -166,19 +169,53 @@ async function defaultHostCheck(workspace: string): Promise<HostSummary | undefi
 	}
 }
 
-async function interactiveChoices(context: CommandContext, initial: Choices, checkHost: () => Promise<HostSummary | undefined>): Promise<Choices | undefined> {
+/** The `--set` values of a context, with the wizard's own settings (a mirror given on its network screen) after them. */
+function withVars(context: CommandContext, vars: Record<string, string>): CommandContext {
+	return Object.keys(vars).length === 0 ? context : {...context, sets: [...context.sets, ...Object.entries(vars)]};
+}
+
+/**
+ * Whether the hosts the plan's network steps need can be reached (the manifest's, the mirror's, the npm
+ * registry), checked in parallel with a short timeout; `progress` hears what is being checked.
+ */
+async function reachability(loaded: Loaded, plan: PlannedStep[], progress: (label: string) => void): Promise<Reach[]> {
+	const {checkNetwork, endpoint, networkTargets, npmRegistry} = await import('../wizard/network.js');
+	const runs = plan.map((step) => ({id: step.id, action: step.decision.action, capabilities: step.capabilities}));
+	const registry = networkTargets(runs, loaded.values, 'x').some((target) => target.what === 'npm registry') ? await npmRegistry() : undefined;
+	const targets = networkTargets(runs, loaded.values, registry);
+	const hosts = [...new Set(targets.map((target) => endpoint(target.url)?.host).filter(Boolean))];
+	if (hosts.length === 0) return [];
+	progress(`Checking that ${hosts.join(' and ')} can be reached…`);
+	return checkNetwork(targets, {timeoutMs: networkTimeoutMs()});
+}
+
+/** How long a host may take to accept a connection (SEL4LLM_NETWORK_TIMEOUT_MS, for slow links). */
+function networkTimeoutMs(): number {
+	const value = Number(process.env.SEL4LLM_NETWORK_TIMEOUT_MS);
+	return Number.isFinite(value) && value > 0 ? value : 3000;
+}
+
+async function interactiveChoices(
+	context: CommandContext,
+	initial: Choices,
+	checkHost: () => Promise<HostSummary | undefined>,
+): Promise<{choices: Choices; vars: Record<string, string>} | undefined> {
 	const [{render}, {createElement}, {SetupApp}] = await Promise.all([import('ink'), import('react'), import('../wizard/setup-app.js')]);
-	const holder: {outcome: {action: 'run'; choices: Choices} | {action: 'quit'}} = {outcome: {action: 'quit'}};
+	const holder: {outcome: SetupOutcome} = {outcome: {action: 'quit'}};
 	const resume = resumeInfo(context, initial);
 	const instance = render(
 		createElement(SetupApp, {
 			initial,
 			...(resume ? {resume} : {}),
 			checkHost,
-			makePlan: async (choices: Choices) => {
-				const {plan} = await planAll(context, choices);
-				const host = await checkHost().catch(() => undefined);
-				return summarise(plan, host?.freeDiskBytes);
+			makePlan: async (choices: Choices, vars: Record<string, string>, progress: (label: string) => void) => {
+				const {loaded, plan} = await planAll(withVars(context, vars), choices);
+				const [host, network] = await Promise.all([checkHost().catch(() => undefined), reachability(loaded, plan, progress)]);
+				return summarise(plan, host?.freeDiskBytes, network);
+			},
+			mirrorValues: () => {
+				const loaded = loadWith(context, initial);
+				return Object.fromEntries(mirrorVars.filter((name) => loaded.set.vars.has(name)).map((name) => [name, loaded.values.get(name) ?? '']));
 			},
 			onDone: (result) => {
 				holder.outcome = result;
@@ -194,7 +231,7 @@ async function interactiveChoices(context: CommandContext, initial: Choices, che
 	} finally {
 		stopSignal().removeEventListener('abort', stop);
 	}
-	return holder.outcome.action === 'run' && !stopSignal().aborted ? holder.outcome.choices : undefined;
+	return holder.outcome.action === 'run' && !stopSignal().aborted ? {choices: holder.outcome.choices, vars: holder.outcome.vars} : undefined;
 }
 
 /** What quitting the wizard leaves behind: the finished steps stay recorded, so nothing is lost. */
@@ -245,6 +282,29 @@ function runNested(context: CommandContext, choices: Choices, command: string[])
 	return handOver([...selfArgv, ...command, '--workspace', choices.workspace]).exitCode ?? ExitCode.failed;
 }
 
+/** Unattended: says which hosts cannot be reached and which settings point the downloads at a mirror; never asks. */
+async function warnUnreachable(context: CommandContext, choices: Choices): Promise<void> {
+	const {loaded, plan} = await planAll(context, choices);
+	const write = (text: string) => context.io.stderr.write(text);
+	const network = await reachability(loaded, plan, (label) => write(`sel4-llm: ${label}\n`));
+	const {unreachableLines} = await import('../wizard/network.js');
+	const lines = unreachableLines(network);
+	if (lines.length === 0) return;
+	for (const line of lines) write(`sel4-llm: warning: ${line}\n`);
+	write(`${mirrorHint(network, loaded)}\n`);
+}
+
+/** The settings that send the downloads elsewhere, for the hosts that cannot be reached. */
+function mirrorHint(network: Reach[], loaded: Loaded): string {
+	const down = network.filter((reach) => !reach.ok);
+	const ways: string[] = [];
+	if (down.some((reach) => reach.what !== 'npm registry') && loaded.set.vars.has('manifest_url')) {
+		ways.push(`sync from a mirror with --set manifest_url=<mirror or file:// URL of the manifest repository>${loaded.set.vars.has('mirror') ? ' (and --set mirror=<BASE or PREFIX=REPLACEMENT> for the projects on other hosts)' : ''}`);
+	}
+	if (down.some((reach) => reach.what === 'npm registry')) ways.push('point npm at a registry mirror with npm_config_registry=<URL> in the environment');
+	return `  hint: the steps that download will fail; ${ways.join('; ')}`;
+}
+
 export async function run(context: CommandContext): Promise<number> {
 	minFreeOption(context);
 	const yes = Boolean(context.options.yes);
@@ -264,10 +324,12 @@ export async function run(context: CommandContext): Promise<number> {
 			context.io.stderr.write(quitMessage(resume ? {done: resume.done, total: resume.total, at: resume.failed} : undefined));
 			return ExitCode.interrupted;
 		}
-		choices = accepted;
+		choices = accepted.choices;
+		context = withVars(context, accepted.vars);
 	} else {
 		refuseProblems(choices);
 		await refuseImpossible(choices, () => defaultHostCheck(choices.workspace));
+		await warnUnreachable(context, choices);
 	}
 	refuseProblems(choices);
 	checkWorkspace(choices.workspace);

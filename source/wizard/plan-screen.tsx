@@ -7,6 +7,7 @@ import {ReportLines} from '../ui/doctor/report-lines.js';
 import {useWindowSize} from '../ui/window.js';
 import {block, fitBlocks, height, textBlock, type Block} from './fit.js';
 import {Footer, footerBlock, type Keys} from './footer.js';
+import {unreachableLines, type Reach} from './network.js';
 
 export type PlanSummary = {
 	steps: Array<{
@@ -21,6 +22,8 @@ export type PlanSummary = {
 		state?: 'done' | 'stopped' | 'unneeded';
 	}>;
 	freeDiskBytes?: number;
+	/** Whether the hosts the network steps need can be reached (checked before the plan is shown). */
+	network?: Reach[];
 };
 
 export function planTotals(plan: PlanSummary): {minutes: number; diskMb: number; capabilities: string[]} {
@@ -67,6 +70,7 @@ export function planBlocks(plan: PlanSummary, columns: number): {steps: Block[];
 			textBlock(`${running} of ${plan.steps.length} steps will run${totals.capabilities.length > 0 ? `; they need: ${totals.capabilities.join(', ')}` : ''}.`, columns),
 			textBlock(`Estimate: about ${estimate(totals.minutes)} and ${disk}.`, columns, short ? 'fail' : undefined),
 			textBlock(progressLine(plan), columns, 'dim'),
+			...unreachableLines(plan.network ?? []).map((line) => textBlock(`✗ ${line}: the steps that download will fail.`, columns, 'fail', 2)),
 		],
 		short,
 	};

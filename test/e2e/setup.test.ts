@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {createServer} from 'node:net';
 import {test} from 'node:test';
 import {hostSummary} from '../../source/wizard/host-check.js';
 import {cli, cliPath, fixtures, tempDir, jsonOutput} from '../support/cli.js';
@@ -119,4 +120,67 @@ test('setup --yes accepted x86_64 booted in QEMU on a host judged "QEMU ✗": it
 	// The way out is accepted.
 	const usb = cli(['setup', '--yes', '--platform', 'x86_64', '--target', 'usb', '--recipes-only', '--recipes', recipes, '--workspace', workspace]);
 	assert.doesNotMatch(usb.stderr, /cannot run in QEMU/);
+});
+
+const networkRecipes = join(fixtures, 'recipes', 'wizard-network');
+
+/** A loopback stand-in that accepts connections, and a port that refuses them: never the real network. */
+async function standIns(t: {after: (fn: () => void) => void}): Promise<{up: number; down: number}> {
+	const server = createServer((socket) => socket.destroy());
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	t.after(() => server.close());
+	const closed = createServer();
+	await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+	const down = (closed.address() as {port: number}).port;
+	await new Promise((resolve) => closed.close(resolve));
+	return {up: (server.address() as {port: number}).port, down};
+}
+
+test('setup on an offline machine started the downloads unwarned: --yes checks the hosts first and names the mirror settings', async (t) => {
+	const {up, down} = await standIns(t);
+	const workspace = join(tempDir(), 'ws');
+	const args = ['setup', '--yes', '--recipes-only', '--recipes', recipes, '--recipes', networkRecipes, '--workspace', workspace];
+	const offline = cli([...args, '--set', `manifest_url=http://127.0.0.1:${down}/m.git`], {env: {npm_config_registry: `http://127.0.0.1:${down}/`}});
+	assert.match(offline.stderr, new RegExp(`^sel4-llm: Checking that 127\\.0\\.0\\.1 can be reached…\\n`));
+	assert.match(offline.stderr, new RegExp(`warning: 127\\.0\\.0\\.1:${down} \\(manifest_url\\) cannot be reached: connection refused`));
+	assert.match(offline.stderr, new RegExp(`warning: 127\\.0\\.0\\.1:${down} \\(npm registry\\) cannot be reached: connection refused`));
+	assert.match(offline.stderr, /hint: the steps that download will fail; sync from a mirror with --set manifest_url=<mirror or file:\/\/ URL of the manifest repository> \(and --set mirror=.*; point npm at a registry mirror with npm_config_registry=<URL>/);
+	// The warning comes before anything runs.
+	assert.ok(offline.stderr.indexOf('cannot be reached') < offline.stderr.indexOf('steps,'), offline.stderr);
+	const online = cli([...args, '--set', `manifest_url=http://127.0.0.1:${up}/m.git`], {env: {npm_config_registry: `http://127.0.0.1:${up}/`}});
+	assert.match(online.stderr, /Checking that 127\.0\.0\.1 can be reached…/);
+	assert.doesNotMatch(online.stderr, /cannot be reached/);
+	// A local mirror needs no network: nothing to check for the manifest.
+	const local = cli([...args, '--set', 'manifest_url=file:///srv/mirror/m.git'], {env: {npm_config_registry: `http://127.0.0.1:${up}/`}});
+	assert.doesNotMatch(local.stderr, /manifest_url\) cannot be reached/);
+});
+
+test('setup in a terminal on an offline machine: the network screen says which host and offers the manifest mirror', async (t) => {
+	const {up, down} = await standIns(t);
+	const workspace = join(tempDir(), 'ws');
+	const manifest = `http://127.0.0.1:${down}/m.git`;
+	const session = new TmuxSession(
+		`${process.execPath} ${cliPath} setup --recipes-only --recipes ${recipes} --recipes ${networkRecipes} --workspace ${workspace} --set manifest_url=${manifest}`,
+		{width: 80, height: 24, env: {npm_config_registry: `http://127.0.0.1:${up}/`}},
+	);
+	t.after(() => session.kill());
+	const host = await hostSummary(workspace);
+	await session.waitForText(/enter continue/);
+	session.send('Enter');
+	await session.waitForText(/› Platform/);
+	if (host.recommended !== 'qemu-arm-virt') session.send('Right');
+	await session.waitForText(/› Platform +‹ qemu-arm-virt ›/);
+	session.send('Enter');
+	let screen = await session.waitForText(/The network[\s\S]*enter go on to the plan as it is/);
+	assert.match(screen, new RegExp(`✗ 127\\.0\\.0\\.1:${down} \\(manifest_url\\) cannot be reached: connection refused`));
+	assert.match(screen, new RegExp(`✓ 127\\.0\\.0\\.1:${up} \\(npm registry\\) can be reached`));
+	assert.match(screen, /› manifest_url +http:\/\/127\.0\.0\.1/);
+	for (let index = 0; index < manifest.length; index++) session.send('BSpace');
+	session.type('file:///srv/mirror/m.git');
+	await session.waitForText(/manifest_url +file:\/\/\/srv\/mirror\/m\.git[\s\S]*enter check again with the changes/);
+	session.send('Enter');
+	screen = await session.waitForText(/The plan[\s\S]*Nothing has run yet\./);
+	assert.doesNotMatch(screen, /cannot be reached/);
+	session.send('q');
+	await session.waitForText(/\[exit 130\]/);
 });
