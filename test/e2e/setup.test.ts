@@ -184,3 +184,22 @@ test('setup in a terminal on an offline machine: the network screen says which h
 	session.send('q');
 	await session.waitForText(/\[exit 130\]/);
 });
+
+test('NO_COLOR: the wizard paints through Ink, so its screens have no colour codes; without it the marks are coloured', async (t) => {
+	const workspace = join(tempDir(), 'ws');
+	// The terminal's own FORCE_COLOR=0 is taken away, so that only NO_COLOR can keep the colours off.
+	const start = (env: string) => new TmuxSession(`env -u FORCE_COLOR ${env} ${process.execPath} ${cliPath} setup --recipes-only --recipes ${recipes} --workspace ${workspace}`, {width: 80, height: 24});
+	const colour = /\u001B\[(3[0-7]|9[0-7])m/;
+	const plain = start('NO_COLOR=1');
+	t.after(() => plain.kill());
+	await plain.waitForText(/Recommended:[\s\S]*enter continue/);
+	assert.doesNotMatch(plain.screen({escapes: true}), colour, 'no colour on the welcome screen');
+	plain.send('Enter');
+	await plain.waitForText(/› Platform/);
+	assert.doesNotMatch(plain.screen({escapes: true}), colour, 'no colour on the choices screen');
+	plain.kill();
+	const coloured = start('');
+	t.after(() => coloured.kill());
+	await coloured.waitForText(/Recommended:[\s\S]*enter continue/);
+	assert.match(coloured.screen({escapes: true}), /Recommended: \u001B\[36mqemu-arm-virt|Recommended: \u001B\[36mx86_64/);
+});
