@@ -179,9 +179,10 @@ function withVars(context: CommandContext, vars: Record<string, string>): Comman
  * registry), checked in parallel with a short timeout; `progress` hears what is being checked.
  */
 async function reachability(loaded: Loaded, plan: PlannedStep[], progress: (label: string) => void): Promise<Reach[]> {
-	const {checkNetwork, endpoint, networkTargets, npmRegistry} = await import('../wizard/network.js');
+	const {checkNetwork, downloads, endpoint, networkTargets, npmRegistry} = await import('../wizard/network.js');
 	const runs = plan.map((step) => ({id: step.id, action: step.decision.action, capabilities: step.capabilities}));
-	const registry = networkTargets(runs, loaded.values, 'x').some((target) => target.what === 'npm registry') ? await npmRegistry() : undefined;
+	// npm is asked for its registry only when a payload download will run.
+	const registry = downloads(runs, 'payload') ? await npmRegistry() : undefined;
 	const targets = networkTargets(runs, loaded.values, registry);
 	const hosts = [...new Set(targets.map((target) => endpoint(target.url)?.host).filter(Boolean))];
 	if (hosts.length === 0) return [];

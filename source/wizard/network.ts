@@ -96,14 +96,20 @@ export async function npmRegistry(env: NodeJS.ProcessEnv = process.env): Promise
 	return /^https?:\/\//.test(value) ? value : defaultRegistry;
 }
 
+type PlanStep = {id: string; action: 'run' | 'skip'; capabilities: readonly string[]};
+
+/** Whether a step of the recipe `recipe` that will run needs the network (sources: the manifest; payload: npm). */
+export function downloads(steps: readonly PlanStep[], recipe: 'sources' | 'payload'): boolean {
+	return steps.some((step) => step.action === 'run' && step.capabilities.includes('network') && step.id.startsWith(`${recipe}.`));
+}
+
 /**
  * The hosts the steps that will run need: the manifest (and the mirror) when a sources step downloads, the npm
  * registry when a payload step does. Steps that do not run need nothing.
  */
-export function networkTargets(steps: ReadonlyArray<{id: string; action: 'run' | 'skip'; capabilities: readonly string[]}>, values: ReadonlyMap<string, string>, registry: string | undefined): NetworkTarget[] {
-	const downloads = (recipe: string) => steps.some((step) => step.action === 'run' && step.capabilities.includes('network') && step.id.startsWith(`${recipe}.`));
+export function networkTargets(steps: readonly PlanStep[], values: ReadonlyMap<string, string>, registry: string | undefined): NetworkTarget[] {
 	const targets: NetworkTarget[] = [];
-	if (downloads('sources')) {
+	if (downloads(steps, 'sources')) {
 		const manifest = values.get('manifest_url');
 		if (manifest) targets.push({what: 'manifest_url', url: manifest});
 		for (const rule of (values.get('mirror') ?? '').split(/\s+/).filter(Boolean)) {
@@ -111,7 +117,7 @@ export function networkTargets(steps: ReadonlyArray<{id: string; action: 'run' |
 			if (endpoint(url)) targets.push({what: 'mirror', url});
 		}
 	}
-	if (registry && downloads('payload')) targets.push({what: 'npm registry', url: registry});
+	if (registry && downloads(steps, 'payload')) targets.push({what: 'npm registry', url: registry});
 	return targets;
 }
 
