@@ -1,7 +1,7 @@
 // `sel4-llm setup` (and `sel4-llm` alone on a terminal): the guided path from a bare machine to a booted LLM VM.
 // Phases, each its own Ink mount so that sudo, a pager or `launch` can have the terminal in between:
 // welcome + choices + plan  ->  (sudo primed in plain mode)  ->  live run with fix/retry  ->  launch or flash.
-import {ExitCode, UserError} from '../errors.js';
+import {ExitCode, RefusedError, UserError} from '../errors.js';
 import {stopSignal} from '../system/interrupt.js';
 import {lockWorkspace} from '../engine/workspace-lock.js';
 import {conditionHolds, fingerprintOf, planSteps, prepareStep, type PlannedStep} from '../engine/plan.js';
@@ -12,13 +12,16 @@ import {progressOf, type RunState} from '../engine/reducer.js';
 import {
 	choicesToVars,
 	defaultChoices,
+	impossibleChoice,
 	ramLimits,
 	validateChoices,
 	varsToChoices,
 	type Choices,
 } from '../wizard/choices.js';
-import {platformIds, targets, type Platform, type Target} from '../platforms.js';
+import {platformIds, platformRecord, targets, type Platform, type Target} from '../platforms.js';
 import type {HostSummary} from '../wizard/host.js';
+import {mirrorVars, type Reach} from '../wizard/network.js';
+import type {SetupOutcome} from '../wizard/setup-app.js';
 import type {PlanSummary} from '../wizard/plan-screen.js';
 import type {ResumeInfo} from '../wizard/welcome.js';
 import type {RunAction} from '../wizard/run-app.js';
@@ -28,9 +31,12 @@ import {confirmDangerous, createReporter, executePlan, minFreeOption, runResult}
 
 const flagNames: Record<keyof Choices, string> = {platform: '--platform', workspace: '--workspace', model: '--model', guestRamMb: '--guest-ram', target: '--target'};
 
-/** Choices from saved ones, then flags; every flag checked with the allowed values named. */
+/**
+ * Choices from saved ones, then `--set` values of the choice variables (which the recipes would use over the
+ * choices), then flags; every flag checked with the allowed values named.
+ */
 export function choicesFromFlags(context: CommandContext, saved: Record<string, string>): Choices {
-	const base = varsToChoices(saved, context.workspace, defaultChoices('qemu-arm-virt', context.workspace));
+	const base = varsToChoices({...saved, ...Object.fromEntries(context.sets)}, context.workspace, defaultChoices('qemu-arm-virt', context.workspace));
 	const options = context.options;
 	const choices = {...base};
 	if (typeof options.platform === 'string') {
@@ -69,6 +75,30 @@ function refuseProblems(choices: Choices): void {
 	});
 }
 
+/**
+ * Unattended: a platform and target the host cannot run whatever the setup installs (x86_64 in QEMU without Intel
+ * VT-x, KVM and nested virtualization) is refused before anything runs, with the choices that work here. The host
+ * is checked only for a choice that depends on it.
+ */
+async function refuseImpossible(choices: Choices, checkHost: () => Promise<HostSummary | undefined>): Promise<void> {
+	if (choices.target !== 'qemu' || !platformRecord(choices.platform).needsVtx) return;
+	const host = await checkHost();
+	const problem = impossibleChoice(choices, host);
+	if (!problem || !host) return;
+	const others = platformIds.filter((id) => id !== choices.platform && host.platforms[id]?.run.ok);
+	throw new RefusedError(problem.replace(/: choose .*$/, ''), {
+		hint: [
+			...(platformRecord(choices.platform).usb ? [`--target usb builds a USB stick that boots ${choices.platform} on a PC with Intel VT-x`] : []),
+			...others.map((id) => `--platform ${id} runs in QEMU here${host.platforms[id]!.run.note ? ` (${host.platforms[id]!.run.note})` : ''}`),
+		].join('; '),
+		nextSteps: [
+			...(platformRecord(choices.platform).usb ? [`sel4-llm setup --yes --platform ${choices.platform} --target usb`] : []),
+			...others.map((id) => `sel4-llm setup --yes --platform ${id}`),
+			`sel4-llm doctor --platform ${choices.platform}`,
+		],
+	});
+}
+
 function contextFor(context: CommandContext, choices: Choices): CommandContext {
 	return {...context, workspace: choices.workspace};
 }
@@ -90,8 +120,9 @@ function stepState(kind: PlannedStep['decision']['kind']): PlanSummary['steps'][
 	return kind === 'condition' ? 'unneeded' : undefined;
 }
 
-function summarise(plan: PlannedStep[], freeDiskBytes?: number): PlanSummary {
+function summarise(plan: PlannedStep[], freeDiskBytes?: number, network?: Reach[]): PlanSummary {
 	return {
+		...(network ? {network} : {}),
 		steps: plan.map((step) => ({
 			id: step.id,
 			title: step.title,
@@ -138,19 +169,54 @@ async function defaultHostCheck(workspace: string): Promise<HostSummary | undefi
 	}
 }
 
-async function interactiveChoices(context: CommandContext, initial: Choices, checkHost: () => Promise<HostSummary | undefined>): Promise<Choices | undefined> {
+/** The `--set` values of a context, with the wizard's own settings (a mirror given on its network screen) after them. */
+function withVars(context: CommandContext, vars: Record<string, string>): CommandContext {
+	return Object.keys(vars).length === 0 ? context : {...context, sets: [...context.sets, ...Object.entries(vars)]};
+}
+
+/**
+ * Whether the hosts the plan's network steps need can be reached (the manifest's, the mirror's, the npm
+ * registry), checked in parallel with a short timeout; `progress` hears what is being checked.
+ */
+async function reachability(loaded: Loaded, plan: PlannedStep[], progress: (label: string) => void): Promise<Reach[]> {
+	const {checkNetwork, downloads, endpoint, networkTargets, npmRegistry} = await import('../wizard/network.js');
+	const runs = plan.map((step) => ({id: step.id, action: step.decision.action, capabilities: step.capabilities}));
+	// npm is asked for its registry only when a payload download will run.
+	const registry = downloads(runs, 'payload') ? await npmRegistry() : undefined;
+	const targets = networkTargets(runs, loaded.values, registry);
+	const hosts = [...new Set(targets.map((target) => endpoint(target.url)?.host).filter(Boolean))];
+	if (hosts.length === 0) return [];
+	progress(`Checking that ${hosts.join(' and ')} can be reached…`);
+	return checkNetwork(targets, {timeoutMs: networkTimeoutMs()});
+}
+
+/** How long a host may take to accept a connection (SEL4LLM_NETWORK_TIMEOUT_MS, for slow links). */
+function networkTimeoutMs(): number {
+	const value = Number(process.env.SEL4LLM_NETWORK_TIMEOUT_MS);
+	return Number.isFinite(value) && value > 0 ? value : 3000;
+}
+
+async function interactiveChoices(
+	context: CommandContext,
+	initial: Choices,
+	checkHost: () => Promise<HostSummary | undefined>,
+): Promise<{choices: Choices; vars: Record<string, string>} | undefined> {
 	const [{render}, {createElement}, {SetupApp}] = await Promise.all([import('ink'), import('react'), import('../wizard/setup-app.js')]);
-	const holder: {outcome: {action: 'run'; choices: Choices} | {action: 'quit'}} = {outcome: {action: 'quit'}};
+	const holder: {outcome: SetupOutcome} = {outcome: {action: 'quit'}};
 	const resume = resumeInfo(context, initial);
 	const instance = render(
 		createElement(SetupApp, {
 			initial,
 			...(resume ? {resume} : {}),
 			checkHost,
-			makePlan: async (choices: Choices) => {
-				const {plan} = await planAll(context, choices);
-				const host = await checkHost().catch(() => undefined);
-				return summarise(plan, host?.freeDiskBytes);
+			makePlan: async (choices: Choices, vars: Record<string, string>, progress: (label: string) => void) => {
+				const {loaded, plan} = await planAll(withVars(context, vars), choices);
+				const [host, network] = await Promise.all([checkHost().catch(() => undefined), reachability(loaded, plan, progress)]);
+				return summarise(plan, host?.freeDiskBytes, network);
+			},
+			mirrorValues: () => {
+				const loaded = loadWith(context, initial);
+				return Object.fromEntries(mirrorVars.filter((name) => loaded.set.vars.has(name)).map((name) => [name, loaded.values.get(name) ?? '']));
 			},
 			onDone: (result) => {
 				holder.outcome = result;
@@ -166,7 +232,7 @@ async function interactiveChoices(context: CommandContext, initial: Choices, che
 	} finally {
 		stopSignal().removeEventListener('abort', stop);
 	}
-	return holder.outcome.action === 'run' && !stopSignal().aborted ? holder.outcome.choices : undefined;
+	return holder.outcome.action === 'run' && !stopSignal().aborted ? {choices: holder.outcome.choices, vars: holder.outcome.vars} : undefined;
 }
 
 /** What quitting the wizard leaves behind: the finished steps stay recorded, so nothing is lost. */
@@ -217,6 +283,29 @@ function runNested(context: CommandContext, choices: Choices, command: string[])
 	return handOver([...selfArgv, ...command, '--workspace', choices.workspace]).exitCode ?? ExitCode.failed;
 }
 
+/** Unattended: says which hosts cannot be reached and which settings point the downloads at a mirror; never asks. */
+async function warnUnreachable(context: CommandContext, choices: Choices): Promise<void> {
+	const {loaded, plan} = await planAll(context, choices);
+	const write = (text: string) => context.io.stderr.write(text);
+	const network = await reachability(loaded, plan, (label) => write(`sel4-llm: ${label}\n`));
+	const {unreachableLines} = await import('../wizard/network.js');
+	const lines = unreachableLines(network);
+	if (lines.length === 0) return;
+	for (const line of lines) write(`sel4-llm: warning: ${line}\n`);
+	write(`${mirrorHint(network, loaded)}\n`);
+}
+
+/** The settings that send the downloads elsewhere, for the hosts that cannot be reached. */
+function mirrorHint(network: Reach[], loaded: Loaded): string {
+	const down = network.filter((reach) => !reach.ok);
+	const ways: string[] = [];
+	if (down.some((reach) => reach.what !== 'npm registry') && loaded.set.vars.has('manifest_url')) {
+		ways.push(`sync from a mirror with --set manifest_url=<mirror or file:// URL of the manifest repository>${loaded.set.vars.has('mirror') ? ' (and --set mirror=<BASE or PREFIX=REPLACEMENT> for the projects on other hosts)' : ''}`);
+	}
+	if (down.some((reach) => reach.what === 'npm registry')) ways.push('point npm at a registry mirror with npm_config_registry=<URL> in the environment');
+	return `  hint: the steps that download will fail; ${ways.join('; ')}`;
+}
+
 export async function run(context: CommandContext): Promise<number> {
 	minFreeOption(context);
 	const yes = Boolean(context.options.yes);
@@ -236,8 +325,13 @@ export async function run(context: CommandContext): Promise<number> {
 			context.io.stderr.write(quitMessage(resume ? {done: resume.done, total: resume.total, at: resume.failed} : undefined));
 			return ExitCode.interrupted;
 		}
-		choices = accepted;
-	} else refuseProblems(choices);
+		choices = accepted.choices;
+		context = withVars(context, accepted.vars);
+	} else {
+		refuseProblems(choices);
+		await refuseImpossible(choices, () => defaultHostCheck(choices.workspace));
+		await warnUnreachable(context, choices);
+	}
 	refuseProblems(choices);
 	checkWorkspace(choices.workspace);
 	const lock = lockWorkspace(choices.workspace, 'setup');

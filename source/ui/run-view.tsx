@@ -2,7 +2,7 @@
 // and its last lines, then a progress line), so it never flickers or wipes scrollback.
 import {useEffect, useState, useSyncExternalStore} from 'react';
 import {Box, Static, Text} from 'ink';
-import {counts} from '../engine/reducer.js';
+import {counts, type RunState} from '../engine/reducer.js';
 import {formatDuration} from '../system/duration.js';
 import {interruptedSummary} from '../reporters/format.js';
 import {FailureWindow} from './failure-window.js';
@@ -20,7 +20,18 @@ function useNow(active: boolean, intervalMs = 250, clock: () => number = Date.no
 	return now;
 }
 
-export function RunView({store, clock = Date.now, tailLines = 6}: {store: RunStore; clock?: () => number; tailLines?: number}) {
+/**
+ * The step the run is at, counted among the steps the plan runs (skipped ones are not counted): the running step,
+ * else the last one reached. `of` is 0 when the plan runs nothing.
+ */
+export function runningCounter(state: RunState): {at: number; of: number} {
+	const runs = state.order.filter((id) => state.steps[id]!.action === 'run');
+	const reached = runs.filter((id) => state.steps[id]!.status !== 'pending').length;
+	return {at: Math.max(reached, runs.length > 0 && !state.finished ? 1 : 0), of: runs.length};
+}
+
+/** `stepCounter`: the progress line starts "step 3 of 12", counting only the steps that run (the wizard's run screen). */
+export function RunView({store, clock = Date.now, tailLines = 6, stepCounter = false}: {store: RunStore; clock?: () => number; tailLines?: number; stepCounter?: boolean}) {
 	const {state, finished} = useSyncExternalStore(store.subscribe, store.getSnapshot);
 	const now = useNow(!state.finished, 250, clock);
 	const running = state.running ? state.steps[state.running] : undefined;
@@ -34,7 +45,7 @@ export function RunView({store, clock = Date.now, tailLines = 6}: {store: RunSto
 			{state.failure ? <FailureWindow failure={state.failure} /> : null}
 			{total > 0 ? (
 				<Text dimColor>
-					{tally.done + tally.skipped} of {total} steps · {tally.done} ran · {tally.skipped} skipped
+					{stepCounter ? `step ${runningCounter(state).at} of ${runningCounter(state).of}` : `${tally.done + tally.skipped} of ${total} steps`} · {tally.done} ran · {tally.skipped} skipped
 					{tally.failed ? ` · ${tally.failed} failed` : ''} · {elapsed}
 					{state.finished ? (state.finished.ok ? ' · finished' : state.finished.interrupted ? ' · interrupted' : ' · stopped at the failure') : ''}
 				</Text>

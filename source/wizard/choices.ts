@@ -6,6 +6,7 @@ import {UserError} from '../errors.js';
 import {checkModel as checkModelForGuest} from '../guest/gguf.js';
 import {guestRamProblem, ramLimits} from '../guest/app/layout.js';
 import {platformIds, platformRecord, targets, type Platform, type Target} from '../platforms.js';
+import type {HostSummary} from './host.js';
 
 export type Choices = {
 	platform: Platform;
@@ -64,13 +65,54 @@ export function checkModel(path: string): {ok: true; info: ModelInfo} | {ok: fal
 
 export type Problems = Partial<Record<ChoiceField, string>>;
 
-export function validateChoices(choices: Choices): Problems {
+/** What a field takes, for the message that says why the form cannot continue. */
+export function allowedValues(field: ChoiceField, choices: Choices, host?: HostSummary): string {
+	const platform = choices.platform;
+	switch (field) {
+		case 'platform':
+			return `one of: ${platformIds.join(', ')}`;
+		case 'workspace':
+			return 'a directory (it is created if missing)';
+		case 'model':
+			return 'a GGUF file (version 2 or 3) that fits the guest RAM, or empty for the built-in demo model';
+		case 'guestRamMb': {
+			const limits = ramLimits[platform] ?? ramLimits['qemu-arm-virt'];
+			return `${limits.min}-${limits.max} MiB in steps of ${limits.step} on ${platform}`;
+		}
+		case 'target':
+			if (impossibleChoice(choices, host)) {
+				const others = platformIds.filter((id) => id !== platform && host?.platforms[id]?.run.ok);
+				return [...(platformRecord(platform).usb ? [`a USB stick for a PC (${platform} cannot boot in QEMU here)`] : []), ...others.map((id) => `QEMU with platform ${id}`)].join(', or ');
+			}
+			return `QEMU on this machine, or a USB stick for a PC (${platformIds.filter((id) => platformRecord(id).usb).join(', ')} only)`;
+	}
+}
+
+/**
+ * A platform and target this host has been judged unable to run, whatever the setup installs: booting in QEMU where
+ * the host check says "QEMU ✗" for reasons no step fixes (x86_64 without Intel VT-x, KVM and nested virtualization).
+ * The run would end in a certain refusal after the whole build, so the choice is refused before anything runs.
+ */
+export function impossibleChoice(choices: Choices, host: HostSummary | undefined): string | undefined {
+	if (!host || choices.target !== 'qemu') return undefined;
+	const run = host.platforms[choices.platform]?.run;
+	if (!run || run.ok || run.fixable) return undefined;
+	const others = platformIds.filter((id) => id !== choices.platform && host.platforms[id]?.run.ok);
+	const usb = platformRecord(choices.platform).usb;
+	const ways = [...(usb ? ['target "USB stick for a PC" (boot it on a PC with Intel VT-x)'] : []), ...others.map((id) => `platform ${id} (runs in QEMU here${host.platforms[id]!.run.note ? `, ${host.platforms[id]!.run.note}` : ''})`)];
+	return `${choices.platform} cannot run in QEMU on this machine${run.blockers.length > 0 ? ` (${run.blockers.join(', ')} failed)` : ''}${ways.length > 0 ? `: choose ${ways.join(', or ')}` : ''}`;
+}
+
+/** Problems with the choices, by field; with the host check, a platform and target this host cannot run too. */
+export function validateChoices(choices: Choices, host?: HostSummary): Problems {
 	const problems: Problems = {};
 	if (!platformIds.includes(choices.platform)) problems.platform = `choose one of: ${platformIds.join(', ')}`;
 	if (!targets.includes(choices.target)) problems.target = `choose one of: ${targets.join(', ')}`;
 	else if (choices.target === 'usb' && platformIds.includes(choices.platform) && !platformRecord(choices.platform).usb) {
 		problems.target = `a USB stick boots a PC: choose platform ${platformIds.filter((id) => platformRecord(id).usb).join(' or ')}, or target qemu`;
 	}
+	const impossible = problems.target ? undefined : impossibleChoice(choices, host);
+	if (impossible) problems.target = impossible;
 	if (choices.workspace.trim() === '') problems.workspace = 'a workspace directory is needed';
 	const limits = ramLimits[choices.platform] ?? ramLimits['qemu-arm-virt'];
 	const ramProblem = platformIds.includes(choices.platform) ? guestRamProblem(choices.platform, choices.guestRamMb) : undefined;

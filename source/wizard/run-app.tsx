@@ -60,7 +60,7 @@ export function RunApp({store, target, onStop, onAction}: Props) {
 
 	return (
 		<Box flexDirection="column">
-			<RunView store={store} />
+			<RunView store={store} stepCounter />
 			{confirmStop ? <Text color="yellow">Stop the running step? It will be recorded as interrupted and run again next time.</Text> : null}
 			{finished?.ok ? (
 				<Box flexDirection="column" marginTop={1}>

@@ -3,25 +3,33 @@ import {Box, Text, useApp, useInput, useStdin} from 'ink';
 import {useEffect, useState} from 'react';
 import type {Choices} from './choices.js';
 import {ChoiceForm} from './choice-form.js';
-import {Footer} from './footer.js';
 import type {HostSummary} from './host.js';
+import {NetworkScreen} from './network-screen.js';
+import {Spinner} from './spinner.js';
 import {PlanScreen, type PlanSummary} from './plan-screen.js';
 import {Welcome, type ResumeInfo} from './welcome.js';
 
-export type SetupOutcome = {action: 'run'; choices: Choices} | {action: 'quit'};
+/** vars: recipe settings given on the way (a mirror from the network screen), used like --set values. */
+export type SetupOutcome = {action: 'run'; choices: Choices; vars: Record<string, string>} | {action: 'quit'};
 
 type Props = {
 	initial: Choices;
 	resume?: ResumeInfo;
 	checkHost: () => Promise<HostSummary | undefined>;
-	makePlan: (choices: Choices) => Promise<PlanSummary>;
+	/** The plan for the choices and settings; `progress` hears what it is checking (the network). */
+	makePlan: (choices: Choices, vars: Record<string, string>, progress: (label: string) => void) => Promise<PlanSummary>;
+	/** The current values of the recipes' mirror settings, offered when a host cannot be reached. */
+	mirrorValues?: () => Record<string, string>;
 	onDone: (outcome: SetupOutcome) => void;
 };
 
-export function SetupApp({initial, resume, checkHost, makePlan, onDone}: Props) {
+export function SetupApp({initial, resume, checkHost, makePlan, mirrorValues = () => ({}), onDone}: Props) {
 	const {exit} = useApp();
 	const {isRawModeSupported} = useStdin();
-	const [screen, setScreen] = useState<'welcome' | 'choices' | 'planning' | 'plan'>('welcome');
+	const [screen, setScreen] = useState<'welcome' | 'choices' | 'planning' | 'network' | 'plan'>('welcome');
+	const [planning, setPlanning] = useState('Working out the plan…');
+	const [vars, setVars] = useState<Record<string, string>>({});
+	const [mirrors] = useState(mirrorValues);
 	const [host, setHost] = useState<HostSummary | undefined>();
 	const [checking, setChecking] = useState(true);
 	const [choices, setChoices] = useState(initial);
@@ -70,13 +78,15 @@ export function SetupApp({initial, resume, checkHost, makePlan, onDone}: Props) 
 		{isActive: isRawModeSupported},
 	);
 
-	const toPlan = (accepted: Choices) => {
+	const toPlan = (accepted: Choices, settings: Record<string, string> = vars, checkNetwork = true) => {
 		setChoices(accepted);
+		setVars(settings);
+		setPlanning('Working out the plan…');
 		setScreen('planning');
-		makePlan(accepted).then(
+		makePlan(accepted, settings, setPlanning).then(
 			(summary) => {
 				setPlan(summary);
-				setScreen('plan');
+				setScreen(checkNetwork && summary.network?.some((reach) => !reach.ok) ? 'network' : 'plan');
 			},
 			(failure: unknown) => {
 				setError(failure instanceof Error ? failure.message : String(failure));
@@ -88,18 +98,23 @@ export function SetupApp({initial, resume, checkHost, makePlan, onDone}: Props) 
 	return (
 		<Box flexDirection="column">
 			{screen === 'welcome' ? (
-				<Box flexDirection="column">
-					<Welcome host={host} resume={resume} />
-					{checking ? <Text color="cyan">Checking this machine…</Text> : null}
-					<Footer keys={[['enter', 'continue'], ['q', 'quit']]} />
-				</Box>
+				<Welcome host={host} resume={resume} checking={checking} active={isRawModeSupported} />
 			) : null}
-			{screen === 'choices' ? <ChoiceForm initial={choices} onSubmit={toPlan} onBack={() => setScreen('welcome')} active={isRawModeSupported} /> : null}
-			{screen === 'planning' ? <Text color="cyan">Working out the plan…</Text> : null}
+			{screen === 'choices' ? <ChoiceForm initial={choices} host={host} onSubmit={toPlan} onBack={() => setScreen('welcome')} active={isRawModeSupported} /> : null}
+			{screen === 'planning' ? <Spinner label={planning} /> : null}
+			{screen === 'network' && plan?.network ? (
+				<NetworkScreen
+					reaches={plan.network}
+					values={{...mirrors, ...vars}}
+					onUse={(changed) => (Object.keys(changed).length > 0 ? toPlan(choices, {...vars, ...changed}) : setScreen('plan'))}
+					onBack={() => setScreen('choices')}
+					active={isRawModeSupported}
+				/>
+			) : null}
 			{screen === 'plan' && plan ? (
 				<PlanScreen
 					plan={plan}
-					onAccept={() => finish({action: 'run', choices})}
+					onAccept={() => finish({action: 'run', choices, vars})}
 					onBack={() => setScreen('choices')}
 					onQuit={() => finish({action: 'quit'})}
 					active={isRawModeSupported}

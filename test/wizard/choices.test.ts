@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import {writeFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
-import {checkModel, defaultChoices, validateChoices} from '../../source/wizard/choices.js';
-import {tempDir} from '../support/cli.js';
+import {evaluate} from '../../source/doctor/evaluate.js';
+import {allowedValues, checkModel, defaultChoices, impossibleChoice, validateChoices} from '../../source/wizard/choices.js';
+import {summariseReport} from '../../source/wizard/host-check.js';
+import {fixtures, tempDir} from '../support/cli.js';
 import {fakeGguf} from '../support/gguf.js';
 
 test('defaults are valid and run without KVM: qemu-arm-virt, the demo model', () => {
@@ -40,4 +42,21 @@ test('guest RAM and target are bounded by the platform', () => {
 	const x86 = defaultChoices('x86_64', '/tmp/ws');
 	assert.match(validateChoices({...x86, guestRamMb: 8192}).guestRamMb!, /between 128 and 3072 MiB in steps of 16 MiB on x86_64/);
 	assert.deepEqual(validateChoices({...x86, target: 'usb'}), {});
+});
+
+test('x86_64 booted in QEMU on a host judged "QEMU ✗" is refused, with the USB stick and qemu-arm-virt offered', () => {
+	const facts = JSON.parse(readFileSync(join(fixtures, 'facts', 'cloud-vm-no-kvm.json'), 'utf8'));
+	const noKvm = summariseReport(evaluate(facts), facts);
+	const x86 = {...defaultChoices('x86_64', '/tmp/ws'), target: 'qemu' as const};
+	const problem = impossibleChoice(x86, noKvm);
+	assert.match(problem ?? '', /^x86_64 cannot run in QEMU on this machine \(.+ failed\): choose target "USB stick for a PC" .*, or platform qemu-arm-virt/);
+	assert.equal(validateChoices(x86, noKvm).target, problem);
+	// The ways out are accepted; without a host check nothing is refused.
+	assert.equal(impossibleChoice({...x86, target: 'usb'}, noKvm), undefined);
+	assert.equal(impossibleChoice(defaultChoices('qemu-arm-virt', '/tmp/ws'), noKvm), undefined);
+	assert.equal(impossibleChoice(x86, undefined), undefined);
+	const nestedFacts = JSON.parse(readFileSync(join(fixtures, 'facts', 'intel-desktop-nested.json'), 'utf8'));
+	assert.equal(impossibleChoice(x86, summariseReport(evaluate(nestedFacts), nestedFacts)), undefined);
+	assert.match(allowedValues('target', x86, noKvm), /a USB stick for a PC/);
+	assert.match(allowedValues('guestRamMb', x86), /^128-3072 MiB in steps of 16 on x86_64$/);
 });

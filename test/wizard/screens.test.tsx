@@ -20,11 +20,16 @@ afterEach(cleanup);
 
 const noKvmHost: HostSummary = {
 	platforms: {
-		'qemu-arm-virt': {build: {ok: true, note: ''}, run: {ok: true, note: 'under emulation (slow)'}, usb: {ok: false, note: 'simulation only'}},
-		x86_64: {build: {ok: true, note: ''}, run: {ok: false, note: 'no /dev/kvm: QEMU cannot provide VT-x'}, usb: {ok: true, note: ''}},
+		'qemu-arm-virt': {build: {ok: true, note: '', fixable: true, blockers: []}, run: {ok: true, note: 'under emulation (slow)', fixable: true, blockers: []}, usb: {ok: false, note: 'simulation only', fixable: false, blockers: []}},
+		x86_64: {
+			build: {ok: true, note: '', fixable: true, blockers: []},
+			run: {ok: false, note: 'no /dev/kvm: QEMU cannot provide VT-x', fixable: false, blockers: ['KVM (/dev/kvm)']},
+			usb: {ok: true, note: '', fixable: true, blockers: []},
+		},
 	},
 	recommended: 'qemu-arm-virt',
-	problems: ['/dev/kvm is missing: x86_64 cannot run in QEMU here'],
+	required: [],
+	problems: [{title: 'KVM (/dev/kvm)', summary: '/dev/kvm is missing: x86_64 cannot run in QEMU here'}],
 	freeDiskBytes: 50 * 2 ** 30,
 };
 
@@ -192,5 +197,48 @@ test('after a failure with a known fix, f chooses to apply it; Ctrl-C while runn
 	assert.match(view.lastFrame()!, /f apply the fix and retry {2}· {2}r retry {2}· {2}l open the log {2}· {2}q quit/);
 	await press(view.stdin, 'f');
 	assert.deepEqual(actions, ['fix']);
+	view.unmount();
+});
+
+test('"Working out the plan…" turns the theme\'s spinner while the plan is made', async () => {
+	const view = render(<SetupApp initial={defaultChoices('qemu-arm-virt', tempDir())} checkHost={async () => undefined} makePlan={() => new Promise<never>(() => {})} onDone={() => undefined} />);
+	await waitFor(() => !/Checking this machine/.test(view.lastFrame() ?? ''), 5000, 'the host check');
+	await press(view.stdin, keys.enter);
+	await waitFor(() => /› Platform/.test(view.lastFrame() ?? ''), 5000, 'the choices screen');
+	await press(view.stdin, keys.enter);
+	await waitFor(() => /Working out the plan…/.test(view.lastFrame() ?? ''), 5000, 'the planning screen');
+	const frames = new Set<string>();
+	for (let index = 0; index < 6; index++) {
+		frames.add(/^(\S) Working out the plan…$/m.exec(view.lastFrame() ?? '')?.[1] ?? 'none');
+		await tick(90);
+	}
+	assert.ok(!frames.has('none'), 'a spinner frame before the text');
+	assert.ok(frames.size > 1, `the spinner turns: ${[...frames].join(' ')}`);
+	view.unmount();
+});
+
+test('the run screen counted skipped steps in its counter: "step 2 of 3" counts only the steps that run', async () => {
+	const store = new RunStore();
+	const view = render(<RunApp store={store} target="qemu" onStop={() => undefined} onAction={() => undefined} />);
+	const step = (id: string, action: 'run' | 'skip') => ({id, title: id, action, reason: 'r', capabilities: [], commands: []});
+	store.dispatch({type: 'run-start', at: 0, steps: [step('s.a', 'skip'), step('s.b', 'run'), step('s.c', 'skip'), step('s.d', 'run'), step('s.e', 'run')], workspace: '/w'});
+	store.dispatch({type: 'step-skip', at: 0, id: 's.a', reason: 'up to date'});
+	store.dispatch({type: 'step-start', at: 0, id: 's.b', title: 's.b', logPath: '/w/b.log', reason: 'r'});
+	store.flush();
+	await tick(50);
+	assert.match(view.lastFrame()!, /step 1 of 3 · 0 ran · 1 skipped/);
+	store.dispatch({type: 'step-done', at: 5, id: 's.b', durationMs: 5, artifacts: {}});
+	store.dispatch({type: 'step-skip', at: 5, id: 's.c', reason: 'up to date'});
+	store.dispatch({type: 'step-start', at: 5, id: 's.d', title: 's.d', logPath: '/w/d.log', reason: 'r'});
+	store.flush();
+	await tick(50);
+	assert.match(view.lastFrame()!, /step 2 of 3 · 1 ran · 2 skipped/);
+	store.dispatch({type: 'step-done', at: 9, id: 's.d', durationMs: 4, artifacts: {}});
+	store.dispatch({type: 'step-start', at: 9, id: 's.e', title: 's.e', logPath: '/w/e.log', reason: 'r'});
+	store.dispatch({type: 'step-done', at: 10, id: 's.e', durationMs: 1, artifacts: {}});
+	store.dispatch({type: 'run-done', at: 10, ok: true, interrupted: false, durationMs: 10});
+	store.flush();
+	await tick(50);
+	assert.match(view.lastFrame()!, /step 3 of 3 · 3 ran · 2 skipped · .* · finished/);
 	view.unmount();
 });
