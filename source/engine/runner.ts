@@ -1,8 +1,8 @@
 // Runs a plan: an async stream of events that every reporter consumes through the same reducer.
-import {existsSync, mkdirSync, readFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, renameSync} from 'node:fs';
 import {join} from 'node:path';
 import type {RecipeSet} from './load.js';
-import {stateDir, type Journal} from './journal.js';
+import {stateDir, type Journal, type StepRecord} from './journal.js';
 import {killTree, runProcess, resolveCommand, succeeds, type ProcessControl, type ResolvedCommand} from './exec.js';
 import {watchDisk, type DiskGuardOptions} from './disk-guard.js';
 import {OutputCollector, type ErrorWindow} from './output.js';
@@ -89,6 +89,21 @@ export function logPathFor(workspace: string, stepId: string): string {
 	return join(stateDir(workspace), 'logs', `${stepId}.log`);
 }
 
+/** Where the log of a step's last failed or interrupted attempt is kept while the step runs again. */
+export function failedLogPathFor(logPath: string): string {
+	return logPath.replace(/\.log$/, '.failed.log');
+}
+
+/** A step that failed or was stopped last time keeps that attempt's log: the new run would overwrite it. */
+function keepFailedLog(previous: StepRecord | undefined, logPath: string): void {
+	if (previous?.state !== 'failed' && previous?.state !== 'interrupted') return;
+	try {
+		renameSync(logPath, failedLogPathFor(logPath));
+	} catch {
+		// No log from that attempt (it failed before it started): nothing to keep.
+	}
+}
+
 /**
  * Steps recorded as running belong to an earlier sel4-llm that was killed; if their processes are still
  * alive (recognised by the step id in their environment), stop them before running anything.
@@ -170,6 +185,7 @@ async function* runStep(
 	const {journal, values, workspace} = options;
 	const startedAt = Date.now();
 	const logPath = logPathFor(workspace, planned.id);
+	keepFailedLog(journal.get(planned.id), logPath);
 	const queue = new EventQueue<RunEvent>();
 	let lastOutputAt = Date.now();
 	let lastLine: string | undefined;

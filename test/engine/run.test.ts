@@ -200,3 +200,30 @@ test('a step silent for 10 s is reported as still running, with its last line, i
 	assert.match(notices[0]!, /^… quiet\.wait still running after 1\d(\.\d)? s, no output for 1\d(\.\d)? s \(last: \[3\/40\] Building CXX object ggml\.o\)$/);
 	assert.ok(result.stderr.indexOf(notices[0]!) < result.stderr.indexOf('quiet.wait | finished'), 'the notice comes while the step runs');
 });
+
+test('a failed step that runs again keeps the failed attempt\'s log beside the new one (the re-run overwrote it)', () => {
+	const recipes = tempDir();
+	writeFileSync(
+		join(recipes, 'flaky.yaml'),
+		[
+			'version: 1',
+			'id: flaky',
+			'title: A step that fails the first time',
+			'steps:',
+			'  once:',
+			'    title: Fails the first time',
+			'    run:',
+			`      - {sh: 'if [ -e attempted ]; then echo "second attempt"; else touch attempted; echo "first attempt"; exit 1; fi'}`,
+			'',
+		].join('\n'),
+	);
+	const workspace = tempDir();
+	const logs = join(workspace, '.sel4-llm', 'logs');
+	const args = ['run', 'flaky', '--recipes-only', '--recipes', recipes, '--workspace', workspace];
+	assert.equal(cli(args).code, 1);
+	assert.equal(existsSync(join(logs, 'flaky.once.failed.log')), false, 'nothing to keep before a second attempt');
+	const second = cli(args);
+	assert.equal(second.code, 0, second.stderr);
+	assert.equal(readFileSync(join(logs, 'flaky.once.log'), 'utf8'), 'second attempt\n');
+	assert.equal(readFileSync(join(logs, 'flaky.once.failed.log'), 'utf8'), 'first attempt\n');
+});
