@@ -4,6 +4,7 @@
 // settings the recipes have (manifest_url, mirror).
 import {connect} from 'node:net';
 import {runCommand} from '../system/run.js';
+import {mirrorUrl, parseMirrors, type MirrorRule} from '../sync/mirror.js';
 
 /** What a host is checked for: the recipe variable that names it, or the npm registry (npm's own setting). */
 export type NetworkTarget = {what: 'manifest_url' | 'mirror' | 'npm registry'; url: string};
@@ -111,7 +112,9 @@ export function networkTargets(steps: readonly PlanStep[], values: ReadonlyMap<s
 	const targets: NetworkTarget[] = [];
 	if (downloads(steps, 'sources')) {
 		const manifest = values.get('manifest_url');
-		if (manifest) targets.push({what: 'manifest_url', url: manifest});
+		// The sync fetches the manifest through the mirror when one covers it: that is the host it needs.
+		const fetched = manifest ? mirrorUrl(manifest, mirrorRules(values.get('mirror'))) : undefined;
+		if (manifest && fetched === manifest) targets.push({what: 'manifest_url', url: manifest});
 		for (const rule of (values.get('mirror') ?? '').split(/\s+/).filter(Boolean)) {
 			const url = rule.includes('=') ? rule.slice(rule.indexOf('=') + 1) : rule;
 			if (endpoint(url)) targets.push({what: 'mirror', url});
@@ -119,6 +122,15 @@ export function networkTargets(steps: readonly PlanStep[], values: ReadonlyMap<s
 	}
 	if (registry && downloads(steps, 'payload')) targets.push({what: 'npm registry', url: registry});
 	return targets;
+}
+
+/** The mirror rules, or none when the value is not valid (the plan reports that value on its own). */
+function mirrorRules(value: string | undefined): MirrorRule[] {
+	try {
+		return parseMirrors(value);
+	} catch {
+		return [];
+	}
 }
 
 /** One line per host that cannot be reached. */

@@ -72,10 +72,19 @@ test('networkTargets: only the hosts that the steps that will run download from'
 		['mirror', 'https://github.com/=https://mirror.example/github/ file:///srv/other'],
 	]);
 	const step = (id: string, action: 'run' | 'skip', capabilities = ['network']) => ({id, action, capabilities});
+	// The mirror covers the manifest's URL: the sync fetches it from the mirror, so the mirror's host is the one needed.
 	assert.deepEqual(networkTargets([step('sources.sync', 'run'), step('payload.fetch', 'run')], values, 'https://registry.npmjs.org/'), [
-		{what: 'manifest_url', url: 'https://github.com/seL4/camkes-vm-examples-manifest.git'},
 		{what: 'mirror', url: 'https://mirror.example/github/'},
 		{what: 'npm registry', url: 'https://registry.npmjs.org/'},
 	]);
+	const uncovered = new Map([...values, ['mirror', 'https://gitlab.com/=https://mirror.example/gitlab/']]);
+	assert.deepEqual(networkTargets([step('sources.sync', 'run')], uncovered, undefined), [
+		{what: 'manifest_url', url: 'https://github.com/seL4/camkes-vm-examples-manifest.git'},
+		{what: 'mirror', url: 'https://mirror.example/gitlab/'},
+	]);
+	// A local mirror base (the wizard's own advice on an offline machine) leaves nothing to reach for the sources:
+	// the check said github.com could not be reached after the user had given one.
+	const local = new Map([...values, ['mirror', 'file:///srv/mirrorbase']]);
+	assert.deepEqual(networkTargets([step('sources.sync', 'run')], local, undefined), []);
 	assert.deepEqual(networkTargets([step('sources.sync', 'skip'), step('payload.fetch', 'run', [])], values, 'https://registry.npmjs.org/'), []);
 });
