@@ -1,27 +1,32 @@
-import {Box, Text} from 'ink';
-import type {StepState} from '../engine/reducer.js';
+import type {StepState, StepStatus} from '../engine/reducer.js';
 import {formatDuration} from '../system/duration.js';
-import {colours, marks} from './theme.js';
+import {wrap, type Line, type Tone} from '../system/wrap.js';
+import {ReportLines} from './doctor/report-lines.js';
+import {marks} from './theme.js';
+import {useWindowSize} from './window.js';
 
-/** One finished (or skipped) step: mark, id, title, and duration or reason. */
-export function StepLine({step}: {step: StepState}) {
-	const detail =
-		step.status === 'skipped'
-			? step.reason
-			: step.durationMs !== undefined
-				? formatDuration(step.durationMs)
-				: '';
-	return (
-		<Box>
-			<Text color={colours[step.status]}>{marks[step.status]} </Text>
-			<Text bold={step.status !== 'skipped'} dimColor={step.status === 'skipped'}>
-				{step.id}
-			</Text>
-			<Text dimColor wrap="truncate-end">
-				{'  '}
-				{step.title}
-				{detail ? ` · ${detail}` : ''}
-			</Text>
-		</Box>
+const tones: Record<StepStatus, Tone> = {pending: 'skip', running: 'command', done: 'pass', skipped: 'skip', failed: 'fail', interrupted: 'warn'};
+
+/**
+ * One finished (or skipped) step at `columns`: mark, id, title, and duration or reason, wrapped under the id (a
+ * skip reason is read, never cut).
+ */
+export function stepLines(step: StepState, columns: number): Line[] {
+	const detail = step.status === 'skipped' ? step.reason : step.durationMs !== undefined ? formatDuration(step.durationMs) : '';
+	const mark = `${marks[step.status]} `;
+	return wrap(
+		[
+			{text: mark, tone: tones[step.status]},
+			{text: step.id, tone: step.status === 'skipped' ? 'dim' : 'heading'},
+			{text: `  ${step.title}${detail ? ` · ${detail}` : ''}`, tone: 'dim'},
+		],
+		Math.max(1, columns),
+		0,
+		Math.min(mark.length + 2, Math.max(0, columns - 1)),
 	);
+}
+
+export function StepLine({step}: {step: StepState}) {
+	const {columns} = useWindowSize();
+	return <ReportLines lines={stepLines(step, columns)} columns={columns} colour />;
 }

@@ -7,6 +7,7 @@ import {createPlainReporter} from '../../source/reporters/plain.js';
 import {RunStore} from '../../source/ui/run-store.js';
 import {RunView} from '../../source/ui/run-view.js';
 import {tick} from '../support/keys.js';
+import {fits, mountAt} from '../support/window.js';
 
 // A failed assertion must not leave a mounted view keeping the test process alive.
 afterEach(cleanup);
@@ -156,4 +157,25 @@ test('an interrupted run says where it stopped and how far it got, with the same
 		await reporter.finish(state);
 		assert.ok(text.includes(`sel4-llm: ${expected} (stopped after 900 ms)`), text);
 	}
+});
+
+test('a finished or skipped step wraps its reason at the window\'s width instead of cutting it (it ran past 80 columns)', async () => {
+	const store = new RunStore();
+	const reason = 'up to date (status check holds: every package the platform needs is installed)';
+	const long = [{id: 'host.apt', title: 'Install the host packages (apt, only the missing ones)', action: 'skip' as const, reason, capabilities: [], commands: []}];
+	const view = await mountAt(<RunView store={store} clock={() => 1000} />, 80, 24);
+	feed(store, [
+		{type: 'run-start', at: 1000, steps: long, workspace: '/ws'},
+		{type: 'step-skip', at: 1000, id: 'host.apt', reason},
+		{type: 'run-done', at: 1000, ok: true, interrupted: false, durationMs: 0},
+	]);
+	await tick(50);
+	const frame = view.lastFrame()!;
+	assert.equal(fits(frame, 80, 24), undefined, frame);
+	assert.deepEqual(frame.split('\n').slice(0, 3), [
+		'- host.apt  Install the host packages (apt, only the missing ones) · up to date',
+		'    (status check holds: every package the platform needs is installed)',
+		'1 of 1 steps · 0 ran · 1 skipped · 0 ms · finished',
+	]);
+	view.unmount();
 });

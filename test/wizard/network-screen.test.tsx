@@ -6,7 +6,7 @@ import {cleanup} from 'ink-testing-library';
 import type {Reach} from '../../source/wizard/network.js';
 import {NetworkScreen} from '../../source/wizard/network-screen.js';
 import {keys, press} from '../support/keys.js';
-import {fits, mountAt} from './helpers.js';
+import {fits, mountAt} from '../support/window.js';
 
 afterEach(cleanup);
 

@@ -5,7 +5,7 @@ import {afterEach, test} from 'node:test';
 import {cleanup} from 'ink-testing-library';
 import {PlanScreen, type PlanSummary} from '../../source/wizard/plan-screen.js';
 import {keys, press} from '../support/keys.js';
-import {fits, mountAt} from './helpers.js';
+import {fits, mountAt} from '../support/window.js';
 
 afterEach(cleanup);
 

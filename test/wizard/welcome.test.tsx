@@ -9,7 +9,7 @@ import {defaultChoices, type Choices} from '../../source/wizard/choices.js';
 import type {HostSummary} from '../../source/wizard/host.js';
 import {Welcome} from '../../source/wizard/welcome.js';
 import {keys, press} from '../support/keys.js';
-import {fits, mountAt} from './helpers.js';
+import {fits, mountAt} from '../support/window.js';
 
 afterEach(cleanup);
 

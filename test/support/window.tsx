@@ -1,8 +1,8 @@
 /** @jsxRuntime automatic */
-// Wizard views in a terminal of a given size: Ink and useWindowSize read the stdout's columns and rows.
+// Views in a terminal of a given size: Ink and useWindowSize read the stdout's columns and rows.
 import type {ReactElement} from 'react';
 import {render} from 'ink-testing-library';
-import {tick} from '../support/keys.js';
+import {tick} from './keys.js';
 
 export async function mountAt(tree: ReactElement, columns: number, rows: number) {
 	const view = render(<></>);
